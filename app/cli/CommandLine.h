@@ -1,0 +1,27 @@
+#pragma once
+
+#include "../server/ServerConfig.h"
+
+#include <QStringList>
+
+// Switchboard's command line, shared by the headless server and the dashboard.
+struct CommandLineOptions
+{
+    ServerConfig config;
+    bool headless = false;
+    bool portGiven = false; // the dashboard's saved port only applies when --port was not given
+    bool hostGiven = false;
+};
+
+class CommandLine
+{
+public:
+    enum class Outcome { Run, ExitOk, ExitError };
+
+    // Parses arguments (argv as a list, program name first). --help and --version print and
+    // return ExitOk; bad input prints a message naming the flag and returns ExitError.
+    static Outcome parse(const QStringList &arguments, CommandLineOptions *options);
+
+    // True when argv asks for something that needs no GUI: --headless, --help, --version.
+    static bool wantsConsoleOnly(int argc, char **argv);
+};

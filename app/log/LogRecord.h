@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QByteArray>
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+
+// One event in the message log: an open, a message, a ping, a close, a refused request...
+// The payload is an implicitly shared QByteArray, so views and batches never copy it.
+struct LogRecord
+{
+    enum class Direction : quint8 { In, Out, Broadcast, System };
+    enum class Kind : quint8 { Text, Binary, Ping, Pong, Open, Close, Error, Refused };
+
+    quint64 sequence = 0;
+    qint64 timestampMs = 0; // milliseconds since the Unix epoch
+    quint64 clientId = 0;   // 0 when the record belongs to no client (e.g. a refused request)
+    QString route;          // the request path, e.g. "/chat/lobby"
+    Direction direction = Direction::System;
+    Kind kind = Kind::Text;
+    qint64 size = 0;        // true payload size, even when the stored payload is capped
+    QByteArray payload;
+    int fanout = 0;         // broadcasts: how many clients it was delivered to
+    int closeCode = 0;      // closes: the close code; refusals: the HTTP status
+    QString detail;         // close reason, error text, why a request was refused
+
+    static QString directionName(Direction direction);
+    static QString kindName(Kind kind);
+    static bool directionFromName(const QString &name, Direction *direction);
+    static bool kindFromName(const QString &name, Kind *kind);
+};
+
+using LogRecordBatch = QVector<LogRecord>;
+
+Q_DECLARE_METATYPE(LogRecord)
+Q_DECLARE_METATYPE(LogRecordBatch)

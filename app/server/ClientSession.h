@@ -1,0 +1,61 @@
+#pragma once
+
+#include "ClientInfo.h"
+
+#include <QObject>
+#include <QAbstractSocket>
+#include <memory>
+
+class QWebSocket;
+class RouteBehaviour;
+
+// One connected WebSocket client. Turns QWebSocket's signals into the session's own, keeps the
+// counters the dashboard shows, and works out who closed the connection and with which code.
+class ClientSession : public QObject
+{
+    Q_OBJECT
+public:
+    // Takes ownership of the socket (re-parented to this session).
+    ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QObject *parent = nullptr);
+    ~ClientSession() override;
+
+    quint64 id() const { return m_info.id; }
+    const ClientInfo &info() const { return m_info; }
+    bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
+    QWebSocket *socket() const { return m_socket; }
+
+    RouteBehaviour *behaviour() const { return m_behaviour.get(); }
+    void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
+    void setRoom(const QString &room) { m_info.room = room; }
+
+    // Returns the bytes queued, or -1 when the session is no longer open.
+    qint64 sendText(const QString &text, qint64 utf8Size);
+    qint64 sendBinary(const QByteArray &data);
+    bool ping(const QByteArray &payload = {});
+    // The code must be sendable (CloseCode::isSendable) and the reason already truncated.
+    void close(int code, const QString &reason);
+    // Drops the connection without a close handshake.
+    void abort(const QString &why);
+
+Q_SIGNALS:
+    void textReceived(ClientSession *session, const QString &text, const QByteArray &utf8);
+    void binaryReceived(ClientSession *session, const QByteArray &data);
+    void pongReceived(ClientSession *session, qint64 rttMs);
+    void errorOccurred(ClientSession *session, const QString &error);
+    // Counters or bytesToWrite changed; cheap, may fire often.
+    void changed(ClientSession *session);
+    // The connection is gone; info() holds the close code, reason and who closed.
+    void ended(ClientSession *session);
+
+private:
+    void onAboutToClose();
+    void onDisconnected();
+    void onError(QAbstractSocket::SocketError error);
+
+    ClientInfo m_info;
+    QWebSocket *m_socket = nullptr; // child of this session
+    std::unique_ptr<RouteBehaviour> m_behaviour;
+    bool m_closeInitiatedHere = false;
+    bool m_closeFrameSeen = false;
+    QString m_abortReason;
+};

@@ -1,0 +1,534 @@
+#include "Engine.h"
+
+#include "ClientSession.h"
+#include "CloseCode.h"
+#include "FrontDoor.h"
+#include "HttpRequestHead.h"
+#include "RequestRouter.h"
+#include "routes/ChatBehaviour.h"
+#include "routes/ClockBehaviour.h"
+#include "routes/EchoBehaviour.h"
+#include "routes/OperatorBehaviour.h"
+
+#include <QDateTime>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QWebSocket>
+
+Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
+
+namespace {
+
+// Keeps the log's memory per record bounded; the true size stays in LogRecord::size.
+constexpr int kLogPayloadCapBytes = 64 * 1024;
+
+QByteArray cappedPayload(const QByteArray &payload)
+{
+    return payload.size() > kLogPayloadCapBytes ? payload.left(kLogPayloadCapBytes) : payload;
+}
+
+const char *kShutdownReason = "server shutting down";
+
+} // namespace
+
+Engine::Engine(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
+{
+    qRegisterMetaType<LogRecordBatch>();
+    qRegisterMetaType<ClientInfoList>();
+    qRegisterMetaType<EngineStats>();
+    qRegisterMetaType<BroadcastTarget>();
+    qRegisterMetaType<CommandResult>();
+
+    m_router = std::make_unique<RequestRouter>(m_config.routes,
+                                               OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
+                                               [this] { return healthJson(); });
+    FrontDoor::Limits limits;
+    limits.maxHeadBytes = m_config.maxHeadBytes;
+    limits.headTimeoutMs = m_config.headTimeoutMs;
+    limits.upgradeTimeoutMs = m_config.upgradeTimeoutMs;
+    limits.maxMessageBytes = m_config.maxMessageBytes;
+    m_frontDoor = std::make_unique<FrontDoor>(*m_router, m_config.routes.routes(), limits);
+    connect(m_frontDoor.get(), &FrontDoor::upgraded, this, &Engine::onUpgraded);
+    connect(m_frontDoor.get(), &FrontDoor::refused, this,
+            [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
+                onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
+            });
+
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(kFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &Engine::flush);
+
+    m_shutdownTimer.setSingleShot(true);
+    connect(&m_shutdownTimer, &QTimer::timeout, this, &Engine::finishStop);
+}
+
+Engine::~Engine()
+{
+    // Sessions reference the engine as their RouteHost; let them go first.
+    for (auto &entry : m_sessions) {
+        entry.second->disconnect(this);
+        delete entry.second;
+    }
+    m_sessions.clear();
+}
+
+bool Engine::start()
+{
+    const QHostAddress address(m_config.host == QLatin1String("localhost") ? QStringLiteral("127.0.0.1")
+                                                                             : m_config.host);
+    if (address.isNull()) {
+        const QString error = QStringLiteral("'%1' is not an IP address to listen on").arg(m_config.host);
+        Q_EMIT startFailed(error);
+        return false;
+    }
+    if (!m_frontDoor->listen(address, m_config.port)) {
+        const QString error = QStringLiteral("cannot listen on %1:%2: %3")
+                                  .arg(m_config.host)
+                                  .arg(m_config.port)
+                                  .arg(m_frontDoor->errorString());
+        qCWarning(lcEngine).noquote() << error;
+        Q_EMIT startFailed(error);
+        return false;
+    }
+    m_router->originPolicy().setPort(port());
+    m_uptime.start();
+    m_stopping = false;
+    m_stopFinished = false;
+    qCInfo(lcEngine).noquote() << "listening on" << httpUrl().toString();
+    Q_EMIT listening(httpUrl());
+    return true;
+}
+
+void Engine::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_frontDoor->close();
+    QList<quint64> open;
+    for (const auto &entry : m_sessions) {
+        if (entry.second->isOpen())
+            open.append(entry.first);
+    }
+    closeClients(open, CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
+    if (m_sessions.empty()) {
+        finishStop();
+        return;
+    }
+    m_shutdownTimer.start(m_config.shutdownGraceMs);
+}
+
+void Engine::finishStop()
+{
+    if (!m_stopping || m_stopFinished)
+        return; // aborting the last clients below ends their sessions, which lands here again
+    m_stopFinished = true;
+    m_shutdownTimer.stop();
+    // Clients that did not answer the close handshake in time are dropped.
+    const auto remaining = m_sessions;
+    for (const auto &entry : remaining)
+        entry.second->abort(QString::fromLatin1(kShutdownReason));
+    flush();
+    qCInfo(lcEngine) << "stopped";
+    Q_EMIT stopped();
+}
+
+bool Engine::isListening() const
+{
+    return m_frontDoor->isListening();
+}
+
+quint16 Engine::port() const
+{
+    return m_frontDoor->serverPort();
+}
+
+QUrl Engine::httpUrl() const
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(m_frontDoor->serverAddress().toString());
+    url.setPort(port());
+    url.setPath(QStringLiteral("/"));
+    return url;
+}
+
+QUrl Engine::webSocketUrl(const QString &path) const
+{
+    QUrl url = httpUrl();
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(path);
+    return url;
+}
+
+int Engine::openClientCount() const
+{
+    int count = 0;
+    for (const auto &entry : m_sessions)
+        count += entry.second->isOpen() ? 1 : 0;
+    return count;
+}
+
+ClientInfoList Engine::clients() const
+{
+    ClientInfoList list;
+    list.reserve(static_cast<int>(m_sessions.size()));
+    for (const auto &entry : m_sessions)
+        list.append(entry.second->info());
+    return list;
+}
+
+EngineStats Engine::stats() const
+{
+    EngineStats stats = m_totals;
+    stats.uptimeMs = m_uptime.isValid() ? m_uptime.elapsed() : 0;
+    stats.clientsOpen = openClientCount();
+    return stats;
+}
+
+QByteArray Engine::healthJson() const
+{
+    QJsonObject health;
+    health.insert(QStringLiteral("status"), m_stopping ? QStringLiteral("stopping") : QStringLiteral("ok"));
+    health.insert(QStringLiteral("uptimeSeconds"), static_cast<double>(m_uptime.elapsed() / 1000));
+    health.insert(QStringLiteral("clients"), openClientCount());
+    health.insert(QStringLiteral("version"), QStringLiteral(SWITCHBOARD_VERSION));
+    return QJsonDocument(health).toJson(QJsonDocument::Compact);
+}
+
+void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head)
+{
+    if (m_stopping) {
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway, QString::fromLatin1(kShutdownReason));
+        socket->deleteLater();
+        return;
+    }
+    socket->setMaxAllowedIncomingMessageSize(static_cast<quint64>(m_config.maxMessageBytes));
+    socket->setMaxAllowedIncomingFrameSize(static_cast<quint64>(m_config.maxMessageBytes));
+
+    const RouteSpec &route = m_config.routes.routes().at(routeIndex);
+    ClientInfo info;
+    info.peerAddress = socket->peerAddress().toString();
+    info.peerPort = socket->peerPort();
+    info.route = route.pattern;
+    info.path = QString::fromUtf8(head.target);
+    info.subprotocol = socket->subprotocol();
+    info.origin = QString::fromUtf8(head.header("origin"));
+    info.userAgent = QString::fromUtf8(head.header("user-agent"));
+    info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
+
+    const quint64 id = m_nextClientId++;
+    auto *session = new ClientSession(id, socket, info, this);
+    m_sessions.emplace(id, session);
+    ++m_totals.connectionsAccepted;
+
+    connect(session, &ClientSession::textReceived, this,
+            [this](ClientSession *from, const QString &text, const QByteArray &utf8) {
+                onIncoming(from, IncomingMessage{false, text, utf8});
+            });
+    connect(session, &ClientSession::binaryReceived, this, [this](ClientSession *from, const QByteArray &data) {
+        onIncoming(from, IncomingMessage{true, QString(), data});
+    });
+    connect(session, &ClientSession::pongReceived, this, [this](ClientSession *from, qint64 rttMs) {
+        LogRecord pong = makeRecord(from, LogRecord::Direction::In, LogRecord::Kind::Pong);
+        pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
+        record(pong);
+    });
+    connect(session, &ClientSession::errorOccurred, this, [this](ClientSession *from, const QString &error) {
+        LogRecord failure = makeRecord(from, LogRecord::Direction::System, LogRecord::Kind::Error);
+        failure.detail = error;
+        record(failure);
+    });
+    connect(session, &ClientSession::changed, this, &Engine::markChanged);
+    connect(session, &ClientSession::ended, this, &Engine::onSessionEnded);
+
+    LogRecord open = makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Open);
+    open.detail = info.subprotocol.isEmpty() ? QStringLiteral("from %1").arg(info.peerAddress)
+                                             : QStringLiteral("from %1, subprotocol %2")
+                                                   .arg(info.peerAddress, info.subprotocol);
+    record(open);
+
+    session->setBehaviour(makeBehaviour(route, head, *session));
+    session->behaviour()->onOpen(*session);
+    markChanged(session);
+}
+
+std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
+                                                      ClientSession &session)
+{
+    switch (route.behaviour) {
+    case RouteBehaviourKind::Echo:
+        return std::make_unique<EchoBehaviour>(*this);
+    case RouteBehaviourKind::Chat: {
+        const RouteMatch match = m_config.routes.match(head.path);
+        const QString room = match.params.value(QStringLiteral("room"), head.path);
+        session.setRoom(room);
+        return std::make_unique<ChatBehaviour>(*this, room);
+    }
+    case RouteBehaviourKind::Clock: {
+        // The front door has already refused intervals out of range.
+        const int interval = head.query.hasQueryItem(QStringLiteral("interval"))
+                                 ? head.query.queryItemValue(QStringLiteral("interval")).toInt()
+                                 : route.clockIntervalMs;
+        return std::make_unique<ClockBehaviour>(*this, interval);
+    }
+    case RouteBehaviourKind::Operator:
+        return std::make_unique<OperatorBehaviour>(*this);
+    }
+    return std::make_unique<OperatorBehaviour>(*this);
+}
+
+void Engine::onIncoming(ClientSession *session, const IncomingMessage &message)
+{
+    m_totals.messagesIn++;
+    m_totals.bytesIn += message.data.size();
+    LogRecord in = makeRecord(session, LogRecord::Direction::In,
+                              message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
+    in.size = message.data.size();
+    in.payload = cappedPayload(message.data);
+    record(in);
+    markChanged(session);
+    if (session->behaviour())
+        session->behaviour()->onMessage(*session, message);
+}
+
+void Engine::onRefused(const QString &peer, const QString &path, int status, const QString &why)
+{
+    ++m_totals.requestsRefused;
+    LogRecord refusal;
+    refusal.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    refusal.route = path;
+    refusal.direction = LogRecord::Direction::System;
+    refusal.kind = LogRecord::Kind::Refused;
+    refusal.closeCode = status;
+    refusal.detail = QStringLiteral("%1 refused: %2").arg(peer, why);
+    record(refusal);
+}
+
+void Engine::onSessionEnded(ClientSession *session)
+{
+    const ClientInfo &info = session->info();
+    const LogRecord::Direction direction = info.closedBy == ClientInfo::ClosedBy::Client   ? LogRecord::Direction::In
+                                           : info.closedBy == ClientInfo::ClosedBy::Server ? LogRecord::Direction::Out
+                                                                                           : LogRecord::Direction::System;
+    LogRecord closed = makeRecord(session, direction, LogRecord::Kind::Close);
+    closed.closeCode = info.closeCode;
+    closed.detail = info.closeReason;
+    record(closed);
+    qCDebug(lcEngine) << "client" << info.id << "closed" << info.closeCode << info.closeReason << "by"
+                      << ClientInfo::closedByName(info.closedBy);
+
+    leaveRoom(session);
+    m_pendingClients.insert(info.id, info);
+    m_statsDirty = true;
+    scheduleFlush();
+    m_sessions.erase(info.id);
+    session->disconnect(this);
+    session->deleteLater();
+    if (m_stopping && m_sessions.empty())
+        finishStop();
+}
+
+ClientSession *Engine::openSession(quint64 clientId) const
+{
+    const auto it = m_sessions.find(clientId);
+    return it != m_sessions.end() && it->second->isOpen() ? it->second : nullptr;
+}
+
+// ---- operator commands ----
+
+CommandResult Engine::sendToClient(quint64 clientId, const QByteArray &payload, bool binary)
+{
+    ClientSession *session = openSession(clientId);
+    if (!session)
+        return CommandResult::failure(QStringLiteral("client %1 is not connected").arg(clientId));
+    IncomingMessage message{binary, binary ? QString() : QString::fromUtf8(payload), payload};
+    sendToClient(session, message);
+    return CommandResult::success(1);
+}
+
+CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
+{
+    QVector<ClientSession *> targets;
+    for (const auto &entry : m_sessions) {
+        ClientSession *session = entry.second;
+        if (!session->isOpen())
+            continue;
+        const bool wanted = target.scope == BroadcastTarget::Scope::Everyone
+                            || (target.scope == BroadcastTarget::Scope::Route && session->info().route == target.name)
+                            || (target.scope == BroadcastTarget::Scope::Room && session->info().room == target.name);
+        if (wanted)
+            targets.append(session);
+    }
+    IncomingMessage message{binary, binary ? QString() : QString::fromUtf8(payload), payload};
+    const int fanout = deliver(targets, message);
+    LogRecord sent;
+    sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    sent.direction = LogRecord::Direction::Broadcast;
+    sent.kind = binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
+    sent.route = target.scope == BroadcastTarget::Scope::Route ? target.name : QString();
+    sent.size = payload.size();
+    sent.payload = cappedPayload(payload);
+    sent.fanout = fanout;
+    sent.detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
+    record(sent);
+    return CommandResult::success(fanout);
+}
+
+CommandResult Engine::ping(quint64 clientId)
+{
+    ClientSession *session = openSession(clientId);
+    if (!session)
+        return CommandResult::failure(QStringLiteral("client %1 is not connected").arg(clientId));
+    session->ping();
+    record(makeRecord(session, LogRecord::Direction::Out, LogRecord::Kind::Ping));
+    return CommandResult::success(1);
+}
+
+CommandResult Engine::closeClients(const QList<quint64> &clientIds, int code, const QString &reason)
+{
+    const QString why = CloseCode::whyNotSendable(code);
+    if (!why.isEmpty())
+        return CommandResult::failure(why);
+    const QString truncated = CloseCode::truncateReason(reason);
+    int closed = 0;
+    QStringList missing;
+    for (quint64 id : clientIds) {
+        if (ClientSession *session = openSession(id)) {
+            session->close(code, truncated);
+            ++closed;
+        } else {
+            missing.append(QString::number(id));
+        }
+    }
+    if (closed == 0 && !missing.isEmpty())
+        return CommandResult::failure(QStringLiteral("no such open client: %1").arg(missing.join(QLatin1String(", "))));
+    return CommandResult::success(closed);
+}
+
+// ---- RouteHost ----
+
+void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
+{
+    if (deliver({session}, message) == 0)
+        return;
+    LogRecord out = makeRecord(session, LogRecord::Direction::Out,
+                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
+    out.size = message.data.size();
+    out.payload = cappedPayload(message.data);
+    record(out);
+}
+
+int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
+{
+    const QSet<ClientSession *> members = m_rooms.value(room);
+    const int fanout = deliver(QVector<ClientSession *>(members.begin(), members.end()), message);
+    LogRecord sent;
+    sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    sent.direction = LogRecord::Direction::Broadcast;
+    sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
+    sent.size = message.data.size();
+    sent.payload = cappedPayload(message.data);
+    sent.fanout = fanout;
+    sent.detail = QStringLiteral("room %1").arg(room);
+    if (!members.isEmpty())
+        sent.route = (*members.begin())->info().route;
+    record(sent);
+    return fanout;
+}
+
+int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)
+{
+    int delivered = 0;
+    for (ClientSession *session : targets) {
+        const qint64 sent = message.binary ? session->sendBinary(message.data)
+                                           : session->sendText(message.text, message.data.size());
+        if (sent < 0)
+            continue;
+        ++delivered;
+        m_totals.messagesOut++;
+        m_totals.bytesOut += sent;
+        markChanged(session);
+    }
+    return delivered;
+}
+
+void Engine::joinRoom(ClientSession *session, const QString &room)
+{
+    m_rooms[room].insert(session);
+}
+
+void Engine::leaveRoom(ClientSession *session)
+{
+    const QString room = session->info().room;
+    if (room.isEmpty())
+        return;
+    auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return;
+    it->remove(session);
+    if (it->isEmpty())
+        m_rooms.erase(it);
+}
+
+// ---- batching ----
+
+LogRecord Engine::makeRecord(const ClientSession *session, LogRecord::Direction direction,
+                             LogRecord::Kind kind) const
+{
+    LogRecord record;
+    record.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    record.clientId = session->id();
+    record.route = session->info().path;
+    record.direction = direction;
+    record.kind = kind;
+    return record;
+}
+
+void Engine::record(LogRecord record)
+{
+    record.sequence = m_nextSequence++;
+    m_pendingRecords.append(std::move(record));
+    m_statsDirty = true;
+    scheduleFlush();
+}
+
+void Engine::markChanged(ClientSession *session)
+{
+    m_pendingClients.insert(session->id(), session->info());
+    scheduleFlush();
+}
+
+void Engine::scheduleFlush()
+{
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void Engine::flush()
+{
+    if (!m_pendingRecords.isEmpty()) {
+        LogRecordBatch batch;
+        batch.swap(m_pendingRecords);
+        Q_EMIT recordsAppended(batch);
+    }
+    if (!m_pendingClients.isEmpty()) {
+        ClientInfoList changed;
+        changed.reserve(m_pendingClients.size());
+        for (auto it = m_pendingClients.cbegin(); it != m_pendingClients.cend(); ++it) {
+            // Counters move on between markChanged() and the flush: send the latest.
+            const auto live = m_sessions.find(it.key());
+            changed.append(live != m_sessions.end() ? live->second->info() : it.value());
+        }
+        m_pendingClients.clear();
+        std::sort(changed.begin(), changed.end(),
+                  [](const ClientInfo &a, const ClientInfo &b) { return a.id < b.id; });
+        Q_EMIT clientsChanged(changed);
+    }
+    if (m_statsDirty) {
+        m_statsDirty = false;
+        Q_EMIT statsChanged(stats());
+    }
+}

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "ClientInfo.h"
+#include "EngineStats.h"
+#include "OperatorCommand.h"
+#include "RouteBehaviour.h"
+#include "ServerConfig.h"
+#include "../log/LogRecord.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+#include <QUrl>
+#include <map>
+#include <memory>
+
+class ClientSession;
+class FrontDoor;
+class RequestRouter;
+class QWebSocket;
+struct HttpRequestHead;
+
+// The server: front door, sessions, routes and operator commands. It lives on one thread (its
+// own in the dashboard) and reports through batched signals; the GUI and tests reach it only
+// through its command API and those signals.
+class Engine : public QObject, public RouteHost
+{
+    Q_OBJECT
+public:
+    explicit Engine(ServerConfig config, QObject *parent = nullptr);
+    ~Engine() override;
+
+    // Starts listening. Emits listening() or, returning false, startFailed().
+    Q_INVOKABLE bool start();
+    // Closes every client with 1001 Going Away, stops listening, and emits stopped() once every
+    // client is gone or the shutdown grace period has passed.
+    Q_INVOKABLE void stop();
+
+    bool isListening() const;
+    bool isStopping() const { return m_stopping; }
+    quint16 port() const;
+    QUrl httpUrl() const;
+    QUrl webSocketUrl(const QString &path) const;
+    const ServerConfig &config() const { return m_config; }
+    int openClientCount() const;
+    ClientInfoList clients() const;
+    EngineStats stats() const;
+    QByteArray healthJson() const;
+
+    // Operator commands. Each validates first: a refused command sends nothing.
+    Q_INVOKABLE CommandResult sendToClient(quint64 clientId, const QByteArray &payload, bool binary);
+    Q_INVOKABLE CommandResult broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
+    Q_INVOKABLE CommandResult ping(quint64 clientId);
+    Q_INVOKABLE CommandResult closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+
+    // RouteHost
+    void sendToClient(ClientSession *session, const IncomingMessage &message) override;
+    int broadcastToRoom(const QString &room, const IncomingMessage &message) override;
+    void joinRoom(ClientSession *session, const QString &room) override;
+    void leaveRoom(ClientSession *session) override;
+
+    static constexpr int kFlushIntervalMs = 50;
+
+Q_SIGNALS:
+    void listening(const QUrl &url);
+    void startFailed(const QString &error);
+    void stopped();
+    // Batched at most every kFlushIntervalMs: new log records, changed clients, fresh totals.
+    void recordsAppended(const LogRecordBatch &records);
+    void clientsChanged(const ClientInfoList &clients);
+    void statsChanged(const EngineStats &stats);
+
+private:
+    void onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head);
+    void onRefused(const QString &peer, const QString &path, int status, const QString &why);
+    void onSessionEnded(ClientSession *session);
+    void onIncoming(ClientSession *session, const IncomingMessage &message);
+    std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
+                                                  ClientSession &session);
+    ClientSession *openSession(quint64 clientId) const;
+    int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
+    LogRecord makeRecord(const ClientSession *session, LogRecord::Direction direction,
+                         LogRecord::Kind kind) const;
+    void record(LogRecord record);
+    void markChanged(ClientSession *session);
+    void scheduleFlush();
+    void flush();
+    void finishStop();
+
+    ServerConfig m_config;
+    std::unique_ptr<RequestRouter> m_router;
+    std::unique_ptr<FrontDoor> m_frontDoor;
+    std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
+    QHash<QString, QSet<ClientSession *>> m_rooms;
+    quint64 m_nextClientId = 1;
+    quint64 m_nextSequence = 1;
+    QElapsedTimer m_uptime;
+    EngineStats m_totals;
+
+    LogRecordBatch m_pendingRecords;
+    QHash<quint64, ClientInfo> m_pendingClients;
+    QTimer m_flushTimer;
+    bool m_statsDirty = false;
+
+    bool m_stopping = false;
+    bool m_stopFinished = false;
+    QTimer m_shutdownTimer;
+};

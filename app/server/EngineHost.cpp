@@ -1,0 +1,101 @@
+#include "EngineHost.h"
+
+#include "Engine.h"
+
+
+EngineHost::EngineHost(QObject *parent) : QObject(parent)
+{
+    m_thread.setObjectName(QStringLiteral("switchboard-engine"));
+    m_thread.start();
+}
+
+EngineHost::~EngineHost()
+{
+    discardEngine();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void EngineHost::discardEngine()
+{
+    if (!m_engine)
+        return;
+    Engine *engine = m_engine;
+    m_engine = nullptr;
+    engine->disconnect(this);
+    // The engine's sockets belong to its thread: delete it there and wait, so nothing outlives us.
+    QMetaObject::invokeMethod(engine, [engine] { delete engine; }, Qt::BlockingQueuedConnection);
+}
+
+void EngineHost::start(const ServerConfig &config)
+{
+    discardEngine();
+    auto *engine = new Engine(config);
+    engine->moveToThread(&m_thread);
+    m_engine = engine;
+    connect(engine, &Engine::listening, this, [this](const QUrl &url) {
+        m_url = url;
+        Q_EMIT listening(url);
+    });
+    connect(engine, &Engine::startFailed, this, [this](const QString &error) {
+        discardEngine();
+        Q_EMIT startFailed(error);
+    });
+    connect(engine, &Engine::stopped, this, [this] {
+        discardEngine();
+        m_url.clear();
+        Q_EMIT stopped();
+    });
+    connect(engine, &Engine::recordsAppended, this, &EngineHost::recordsAppended);
+    connect(engine, &Engine::clientsChanged, this, &EngineHost::clientsChanged);
+    connect(engine, &Engine::statsChanged, this, &EngineHost::statsChanged);
+    QMetaObject::invokeMethod(engine, &Engine::start, Qt::QueuedConnection);
+}
+
+void EngineHost::stop()
+{
+    if (m_engine)
+        QMetaObject::invokeMethod(m_engine, &Engine::stop, Qt::QueuedConnection);
+    else
+        Q_EMIT stopped();
+}
+
+template<typename Command>
+void EngineHost::runOnEngine(Command command)
+{
+    if (!m_engine) {
+        Q_EMIT commandFailed(QStringLiteral("the server is not running"));
+        return;
+    }
+    // The host outlives every queued command: its destructor waits for the engine's deletion,
+    // which the engine thread runs after the commands queued before it.
+    EngineHost *host = this;
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(engine, [engine, host, command] {
+        const CommandResult result = command(*engine);
+        if (!result.ok) {
+            QMetaObject::invokeMethod(host, [host, result] { Q_EMIT host->commandFailed(result.error); },
+                                      Qt::QueuedConnection);
+        }
+    }, Qt::QueuedConnection);
+}
+
+void EngineHost::sendToClient(quint64 clientId, const QByteArray &payload, bool binary)
+{
+    runOnEngine([=](Engine &engine) { return engine.sendToClient(clientId, payload, binary); });
+}
+
+void EngineHost::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
+{
+    runOnEngine([=](Engine &engine) { return engine.broadcast(target, payload, binary); });
+}
+
+void EngineHost::ping(quint64 clientId)
+{
+    runOnEngine([=](Engine &engine) { return engine.ping(clientId); });
+}
+
+void EngineHost::closeClients(const QList<quint64> &clientIds, int code, const QString &reason)
+{
+    runOnEngine([=](Engine &engine) { return engine.closeClients(clientIds, code, reason); });
+}

@@ -1,0 +1,214 @@
+#include "FrontDoor.h"
+
+#include "HttpGate.h"
+
+#include <QLoggingCategory>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+Q_LOGGING_CATEGORY(lcFrontDoor, "switchboard.http")
+
+namespace {
+// A refused or answered client gets this long to read the answer before the socket is dropped.
+constexpr int kLingerMs = 10000;
+} // namespace
+
+FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits, QObject *parent)
+    : QObject(parent), m_gate(gate), m_limits(limits), m_tcpServer(std::make_unique<QTcpServer>())
+{
+    connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
+    m_tcpServer->setMaxPendingConnections(1000);
+    for (int i = 0; i < routes.size(); ++i) {
+        // One QWebSocketServer per route, because Qt negotiates subprotocols per server.
+        auto server = std::make_unique<QWebSocketServer>(QStringLiteral("Switchboard"),
+                                                         QWebSocketServer::NonSecureMode);
+        server->setSupportedSubprotocols(routes.at(i).subprotocols);
+        connect(server.get(), &QWebSocketServer::newConnection, this,
+                [this, i] { onRouteConnection(i); });
+        m_routeServers.push_back(std::move(server));
+    }
+}
+
+FrontDoor::~FrontDoor()
+{
+    close();
+}
+
+bool FrontDoor::listen(const QHostAddress &address, quint16 port)
+{
+    return m_tcpServer->listen(address, port);
+}
+
+void FrontDoor::close()
+{
+    m_tcpServer->close();
+    const auto screening = m_screening.keys();
+    for (QTcpSocket *socket : screening)
+        socket->abort();
+    for (auto &pending : m_pendingUpgrades) {
+        if (pending.socket)
+            pending.socket->abort();
+    }
+}
+
+bool FrontDoor::isListening() const
+{
+    return m_tcpServer->isListening();
+}
+
+QString FrontDoor::errorString() const
+{
+    return m_tcpServer->errorString();
+}
+
+QHostAddress FrontDoor::serverAddress() const
+{
+    return m_tcpServer->serverAddress();
+}
+
+quint16 FrontDoor::serverPort() const
+{
+    return m_tcpServer->serverPort();
+}
+
+QString FrontDoor::peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + QLatin1Char('|') + QString::number(port);
+}
+
+void FrontDoor::onNewConnection()
+{
+    while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
+        socket->setParent(this);
+        // Never buffer more than a head can be: a client that streams garbage cannot grow memory.
+        socket->setReadBufferSize(m_limits.maxHeadBytes);
+        auto *deadline = new QTimer(socket);
+        deadline->setSingleShot(true);
+        connect(deadline, &QTimer::timeout, this, [this, socket] {
+            refuse(socket, QString(), 408,
+                   QStringLiteral("the request head was not complete within %1 ms")
+                       .arg(m_limits.headTimeoutMs));
+        });
+        deadline->start(m_limits.headTimeoutMs);
+        m_screening.insert(socket, deadline);
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { screen(socket); });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            if (m_screening.remove(socket))
+                socket->deleteLater();
+        });
+        if (socket->bytesAvailable() > 0)
+            screen(socket);
+    }
+}
+
+void FrontDoor::screen(QTcpSocket *socket)
+{
+    if (!m_screening.contains(socket))
+        return;
+    const QByteArray bytes = socket->peek(m_limits.maxHeadBytes);
+    HttpRequestHead head = HttpRequestHead::parse(bytes, m_limits.maxHeadBytes);
+    switch (head.status) {
+    case HttpRequestHead::Status::Incomplete:
+        return;
+    case HttpRequestHead::Status::TooLarge:
+        refuse(socket, QString(), 431, head.error);
+        return;
+    case HttpRequestHead::Status::Malformed:
+        refuse(socket, QString(), 400, QStringLiteral("malformed request: ") + head.error);
+        return;
+    case HttpRequestHead::Status::Complete:
+        break;
+    }
+
+    GateDecision decision = m_gate.decide(head, socket->peerAddress());
+    if (decision.action == GateDecision::Action::Upgrade) {
+        handOff(socket, decision.routeIndex, head);
+        return;
+    }
+    if (decision.response.status >= 400) {
+        qCInfo(lcFrontDoor).noquote() << socket->peerAddress().toString() << head.method << head.path
+                                      << "->" << decision.response.status << decision.refusal;
+        Q_EMIT refused(socket->peerAddress(), socket->peerPort(), head.path, decision.response.status,
+                       decision.refusal);
+    } else {
+        Q_EMIT answered(socket->peerAddress(), head, decision.response.status);
+    }
+    respondAndClose(socket, decision.response.serialize(head.method == "HEAD"));
+}
+
+void FrontDoor::refuse(QTcpSocket *socket, const QString &path, int status, const QString &why)
+{
+    qCInfo(lcFrontDoor).noquote() << socket->peerAddress().toString() << "->" << status << why;
+    Q_EMIT refused(socket->peerAddress(), socket->peerPort(), path, status, why);
+    respondAndClose(socket, HttpResponse::text(status, why.toUtf8()).serialize());
+}
+
+void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes)
+{
+    if (QTimer *deadline = m_screening.take(socket))
+        deadline->stop();
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+    // Read what the client sent so closing does not turn into a reset that eats the answer.
+    socket->readAll();
+    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->readAll(); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
+    socket->write(bytes);
+    socket->disconnectFromHost();
+}
+
+void FrontDoor::handOff(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head)
+{
+    QTimer *screeningDeadline = m_screening.take(socket);
+    delete screeningDeadline;
+    disconnect(socket, nullptr, this, nullptr);
+    socket->setReadBufferSize(0);
+
+    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+    PendingUpgrade pending;
+    pending.socket = socket;
+    pending.head = head;
+    pending.deadline = new QTimer(this);
+    pending.deadline->setSingleShot(true);
+    connect(pending.deadline, &QTimer::timeout, this, [this, key] {
+        PendingUpgrade timedOut = m_pendingUpgrades.take(key);
+        timedOut.deadline->deleteLater();
+        if (timedOut.socket) {
+            qCInfo(lcFrontDoor) << "WebSocket handshake did not complete in time; dropping" << key;
+            timedOut.socket->abort();
+            timedOut.socket->deleteLater();
+        }
+    });
+    pending.deadline->start(m_limits.upgradeTimeoutMs);
+    // Qt closes sockets whose handshake it rejects; forget them then.
+    connect(socket, &QTcpSocket::disconnected, this, [this, key] {
+        PendingUpgrade gone = m_pendingUpgrades.take(key);
+        if (gone.deadline)
+            gone.deadline->deleteLater();
+        if (gone.socket)
+            gone.socket->deleteLater();
+    });
+    m_pendingUpgrades.insert(key, pending);
+    m_routeServers.at(static_cast<std::size_t>(routeIndex))->handleConnection(socket);
+}
+
+void FrontDoor::onRouteConnection(int routeIndex)
+{
+    QWebSocketServer *server = m_routeServers.at(static_cast<std::size_t>(routeIndex)).get();
+    while (QWebSocket *socket = server->nextPendingConnection()) {
+        PendingUpgrade pending = m_pendingUpgrades.take(peerKey(socket->peerAddress(), socket->peerPort()));
+        HttpRequestHead head = pending.head;
+        if (pending.deadline)
+            pending.deadline->deleteLater();
+        if (pending.socket) {
+            disconnect(pending.socket, nullptr, this, nullptr);
+            // The TCP socket now belongs to the WebSocket, whatever Qt's own ownership does.
+            pending.socket->setParent(socket);
+        }
+        socket->setParent(nullptr);
+        Q_EMIT upgraded(socket, routeIndex, head);
+    }
+}

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "HttpRequestHead.h"
+#include "RouteTable.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <memory>
+#include <vector>
+
+class HttpGate;
+class QTcpServer;
+class QTcpSocket;
+class QTimer;
+class QWebSocket;
+class QWebSocketServer;
+
+// The one listening port. Reads each request head with peek() only (bounded in size and time),
+// answers plain HTTP itself, and hands WebSocket upgrades untouched to the route's
+// QWebSocketServer, whose handshake it also times out (Qt does not for handleConnection()).
+class FrontDoor : public QObject
+{
+    Q_OBJECT
+public:
+    struct Limits
+    {
+        int maxHeadBytes = 16 * 1024;
+        int headTimeoutMs = 5000;
+        int upgradeTimeoutMs = 5000;
+        qint64 maxMessageBytes = 1024 * 1024;
+    };
+
+    FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits, QObject *parent = nullptr);
+    ~FrontDoor() override;
+
+    bool listen(const QHostAddress &address, quint16 port);
+    void close();
+    bool isListening() const;
+    QString errorString() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    int screeningCount() const { return m_screening.size(); }
+
+Q_SIGNALS:
+    // A client finished the WebSocket handshake on route routeIndex. The receiver takes the socket.
+    void upgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head);
+    // A plain HTTP request was answered (status < 400) or refused (status >= 400).
+    void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
+    void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
+                 const QString &why);
+
+private:
+    void onNewConnection();
+    void screen(QTcpSocket *socket);
+    void respondAndClose(QTcpSocket *socket, const QByteArray &bytes);
+    void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
+    void handOff(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head);
+    void onRouteConnection(int routeIndex);
+    static QString peerKey(const QHostAddress &address, quint16 port);
+
+    HttpGate &m_gate;
+    Limits m_limits;
+    std::unique_ptr<QTcpServer> m_tcpServer;
+    std::vector<std::unique_ptr<QWebSocketServer>> m_routeServers;
+    QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read
+    struct PendingUpgrade
+    {
+        QPointer<QTcpSocket> socket;
+        HttpRequestHead head;
+        QTimer *deadline = nullptr;
+    };
+    QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer address:port
+};

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QUrlQuery>
+
+// The request line and header fields of one HTTP/1.x request, parsed from bytes that were only
+// peeked at, so that a WebSocket upgrade can still be handed to QWebSocketServer untouched.
+struct HttpRequestHead
+{
+    enum class Status {
+        Incomplete, // no blank line yet and still under the size limit: wait for more bytes
+        Complete,   // a well-formed head; headBytes says how many bytes it spans
+        Malformed,  // not HTTP/1.x: answer 400 with error
+        TooLarge,   // the head passed the size limit before it ended: answer 431
+    };
+
+    Status status = Status::Incomplete;
+    QString error; // why the head is Malformed or TooLarge
+    int headBytes = 0;
+
+    QByteArray method;
+    QByteArray target;  // as sent: path plus query
+    QString path;       // percent-decoded path
+    QUrlQuery query;
+    QByteArray version; // "HTTP/1.1" or "HTTP/1.0"
+    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased, values trimmed
+
+    // All values of a header joined by ", " (RFC 9110 §5.3); empty when absent.
+    QByteArray header(const QByteArray &lowerCaseName) const;
+    bool hasHeader(const QByteArray &lowerCaseName) const;
+    // True when a comma-separated header (Connection, Upgrade...) lists the token, case-insensitively.
+    bool headerHasToken(const QByteArray &lowerCaseName, const QByteArray &token) const;
+    bool isWebSocketUpgrade() const;
+
+    static constexpr int kDefaultMaxHeadBytes = 16 * 1024;
+    static constexpr int kMaxHeaderFields = 100;
+
+    // Parses the start of a connection's bytes. Never reads past maxHeadBytes.
+    static HttpRequestHead parse(const QByteArray &bytes, int maxHeadBytes = kDefaultMaxHeadBytes);
+};

@@ -1,0 +1,147 @@
+#include "RequestRouter.h"
+
+#include "HttpRequestHead.h"
+#include "routes/ClockBehaviour.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+
+namespace {
+
+QByteArray contentTypeFor(const QString &fileName)
+{
+    const QString suffix = QFileInfo(fileName).suffix().toLower();
+    if (suffix == QLatin1String("html"))
+        return "text/html; charset=utf-8";
+    if (suffix == QLatin1String("js") || suffix == QLatin1String("mjs"))
+        return "text/javascript; charset=utf-8";
+    if (suffix == QLatin1String("css"))
+        return "text/css; charset=utf-8";
+    if (suffix == QLatin1String("svg"))
+        return "image/svg+xml";
+    if (suffix == QLatin1String("png"))
+        return "image/png";
+    if (suffix == QLatin1String("json"))
+        return "application/json";
+    return "application/octet-stream";
+}
+
+bool isValidWebSocketKey(const QByteArray &key)
+{
+    const QByteArray decoded = QByteArray::fromBase64(key, QByteArray::AbortOnBase64DecodingErrors);
+    return key.size() == 24 && decoded.size() == 16;
+}
+
+} // namespace
+
+RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins,
+                             std::function<QByteArray()> healthJson)
+    : m_routes(routes), m_origins(std::move(origins)), m_healthJson(std::move(healthJson))
+{
+}
+
+GateDecision RequestRouter::decide(const HttpRequestHead &head, const QHostAddress &peer)
+{
+    (void)peer;
+    if (head.isWebSocketUpgrade())
+        return decideUpgrade(head);
+    return decidePlain(head);
+}
+
+QString RequestRouter::routeList() const
+{
+    QStringList patterns;
+    for (const RouteSpec &route : m_routes.routes())
+        patterns.append(route.pattern);
+    return patterns.join(QLatin1String(", "));
+}
+
+GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head)
+{
+    if (head.method != "GET")
+        return GateDecision::refuse(400, QStringLiteral("a WebSocket upgrade must use GET"));
+    if (head.header("sec-websocket-version") != "13") {
+        GateDecision decision = GateDecision::refuse(
+            426, QStringLiteral("only WebSocket version 13 (RFC 6455) is supported"));
+        decision.response.extraHeaders.append(qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
+        return decision;
+    }
+    if (!isValidWebSocketKey(head.header("sec-websocket-key")))
+        return GateDecision::refuse(400, QStringLiteral("missing or invalid Sec-WebSocket-Key"));
+
+    const RouteMatch match = m_routes.match(head.path);
+    if (!match.isValid()) {
+        return GateDecision::refuse(404, QStringLiteral("no WebSocket route at %1 (routes: %2)")
+                                             .arg(head.path, routeList()));
+    }
+    const QString origin = QString::fromUtf8(head.header("origin"));
+    if (!m_origins.allows(origin)) {
+        return GateDecision::refuse(
+            403, QStringLiteral("Origin %1 is not allowed (allow it with --allow-origin)").arg(origin));
+    }
+
+    const RouteSpec &route = m_routes.routes().at(match.index);
+    const QByteArray offeredHeader = head.header("sec-websocket-protocol");
+    if (!offeredHeader.isEmpty()) {
+        QStringList offered;
+        for (const QByteArray &protocol : offeredHeader.split(','))
+            offered.append(QString::fromUtf8(protocol.trimmed()));
+        bool anySupported = false;
+        for (const QString &protocol : offered)
+            anySupported = anySupported || route.subprotocols.contains(protocol);
+        if (!anySupported) {
+            const QString supported = route.subprotocols.isEmpty()
+                                          ? QStringLiteral("none")
+                                          : route.subprotocols.join(QLatin1String(", "));
+            return GateDecision::refuse(
+                400, QStringLiteral("none of the offered subprotocols (%1) is supported by %2; supported: %3")
+                         .arg(offered.join(QLatin1String(", ")), route.pattern, supported));
+        }
+    }
+
+    if (route.behaviour == RouteBehaviourKind::Clock && head.query.hasQueryItem(QStringLiteral("interval"))) {
+        bool ok = false;
+        const int interval = head.query.queryItemValue(QStringLiteral("interval")).toInt(&ok);
+        if (!ok || interval < ClockBehaviour::kMinIntervalMs || interval > ClockBehaviour::kMaxIntervalMs) {
+            return GateDecision::refuse(400, QStringLiteral("interval must be a whole number of milliseconds from %1 to %2")
+                                                 .arg(ClockBehaviour::kMinIntervalMs)
+                                                 .arg(ClockBehaviour::kMaxIntervalMs));
+        }
+    }
+    return GateDecision::upgrade(match.index);
+}
+
+GateDecision RequestRouter::decidePlain(const HttpRequestHead &head)
+{
+    if (head.method != "GET" && head.method != "HEAD") {
+        GateDecision decision = GateDecision::refuse(
+            405, QStringLiteral("method %1 is not allowed; use GET or HEAD")
+                     .arg(QString::fromLatin1(head.method)));
+        decision.response.extraHeaders.append(qMakePair(QByteArray("Allow"), QByteArray("GET, HEAD")));
+        return decision;
+    }
+    if (head.path == QLatin1String("/healthz"))
+        return GateDecision::respond(HttpResponse::json(200, m_healthJson()));
+
+    static const QRegularExpression fileName(QStringLiteral("^/([A-Za-z0-9_-]+\\.[A-Za-z0-9]+)$"));
+    const QString resource = head.path == QLatin1String("/")
+                                 ? QStringLiteral("index.html")
+                                 : fileName.match(head.path).captured(1);
+    if (!resource.isEmpty()) {
+        QFile file(QStringLiteral(":/web/") + resource);
+        if (file.open(QIODevice::ReadOnly)) {
+            HttpResponse response;
+            response.contentType = contentTypeFor(resource);
+            response.body = file.readAll();
+            return GateDecision::respond(response);
+        }
+    }
+    if (m_routes.match(head.path).isValid()) {
+        GateDecision decision = GateDecision::refuse(
+            426, QStringLiteral("%1 is a WebSocket endpoint: connect with ws://").arg(head.path));
+        decision.response.extraHeaders.append(qMakePair(QByteArray("Upgrade"), QByteArray("websocket")));
+        return decision;
+    }
+    return GateDecision::refuse(404, QStringLiteral("nothing at %1").arg(head.path));
+}

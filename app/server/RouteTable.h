@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+// What a route does with its clients.
+enum class RouteBehaviourKind { Echo, Chat, Clock, Operator };
+
+QString behaviourKindName(RouteBehaviourKind kind);
+bool behaviourKindFromName(const QString &name, RouteBehaviourKind *kind);
+
+// One entry of the route table: a path pattern such as "/ws" or "/chat/:room".
+struct RouteSpec
+{
+    QString pattern;
+    RouteBehaviourKind behaviour = RouteBehaviourKind::Echo;
+    QStringList subprotocols; // negotiated in the client's order; empty: the route takes none
+    int clockIntervalMs = 200; // clock routes: default push interval, overridable by ?interval=
+};
+
+struct RouteMatch
+{
+    int index = -1; // into RouteTable::routes(); -1 when no route matches
+    QHash<QString, QString> params; // ":room" segments, by name without the colon
+    bool isValid() const { return index >= 0; }
+};
+
+// Maps request paths to routes. Segments starting with ':' match one non-empty path segment.
+class RouteTable
+{
+public:
+    static RouteTable defaults();
+
+    void add(const RouteSpec &route);
+    const QVector<RouteSpec> &routes() const { return m_routes; }
+    RouteMatch match(const QString &path) const;
+
+    // Empty when the pattern is usable, else why not.
+    static QString validatePattern(const QString &pattern);
+
+private:
+    QVector<RouteSpec> m_routes;
+};

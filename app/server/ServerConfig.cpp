@@ -1,0 +1,214 @@
+#include "ServerConfig.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+namespace {
+
+// Collects the first error with the JSON path where it happened.
+class ConfigReader
+{
+public:
+    explicit ConfigReader(QString sourceName) : m_sourceName(std::move(sourceName)) {}
+
+    bool failed() const { return !m_error.isEmpty(); }
+    QString error() const { return m_error; }
+
+    void fail(const QString &path, const QString &message)
+    {
+        if (m_error.isEmpty())
+            m_error = QStringLiteral("%1: %2: %3").arg(m_sourceName, path, message);
+    }
+
+    void rejectUnknownKeys(const QJsonObject &object, const QString &path,
+                           const QSet<QString> &known)
+    {
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            if (!known.contains(it.key())) {
+                QStringList names(known.begin(), known.end());
+                names.sort();
+                fail(join(path, it.key()),
+                     QStringLiteral("unknown key (known keys: %1)").arg(names.join(QLatin1String(", "))));
+            }
+        }
+    }
+
+    bool readInt(const QJsonObject &object, const QString &path, const QString &key, qint64 min,
+                 qint64 max, qint64 *out)
+    {
+        if (!object.contains(key))
+            return false;
+        const QJsonValue value = object.value(key);
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number != static_cast<double>(static_cast<qint64>(number))
+            || number < min || number > max) {
+            fail(join(path, key), QStringLiteral("must be a whole number from %1 to %2").arg(min).arg(max));
+            return false;
+        }
+        *out = static_cast<qint64>(number);
+        return true;
+    }
+
+    bool readString(const QJsonObject &object, const QString &path, const QString &key, QString *out)
+    {
+        if (!object.contains(key))
+            return false;
+        if (!object.value(key).isString()) {
+            fail(join(path, key), QStringLiteral("must be a string"));
+            return false;
+        }
+        *out = object.value(key).toString();
+        return true;
+    }
+
+    bool readStringList(const QJsonObject &object, const QString &path, const QString &key,
+                        QStringList *out)
+    {
+        if (!object.contains(key))
+            return false;
+        const QJsonValue value = object.value(key);
+        if (!value.isArray()) {
+            fail(join(path, key), QStringLiteral("must be an array of strings"));
+            return false;
+        }
+        QStringList list;
+        const QJsonArray array = value.toArray();
+        for (int i = 0; i < array.size(); ++i) {
+            if (!array.at(i).isString() || array.at(i).toString().isEmpty()) {
+                fail(QStringLiteral("%1[%2]").arg(join(path, key)).arg(i),
+                     QStringLiteral("must be a non-empty string"));
+                return false;
+            }
+            list.append(array.at(i).toString());
+        }
+        *out = list;
+        return true;
+    }
+
+    static QString join(const QString &path, const QString &key)
+    {
+        return path.isEmpty() ? key : path + QLatin1Char('.') + key;
+    }
+
+private:
+    QString m_sourceName;
+    QString m_error;
+};
+
+} // namespace
+
+bool ServerConfig::loadFile(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read the config file: %2").arg(path, file.errorString());
+        return false;
+    }
+    return loadJson(file.readAll(), path, error);
+}
+
+bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("%1: offset %2: %3")
+                     .arg(sourceName)
+                     .arg(parseError.offset)
+                     .arg(parseError.errorString());
+        return false;
+    }
+    if (!document.isObject()) {
+        *error = QStringLiteral("%1: the top level must be a JSON object").arg(sourceName);
+        return false;
+    }
+
+    ConfigReader reader(sourceName);
+    ServerConfig next = *this;
+    const QJsonObject root = document.object();
+    reader.rejectUnknownKeys(root, QString(),
+                             {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("routes"),
+                              QStringLiteral("allowedOrigins"), QStringLiteral("limits")});
+
+    reader.readString(root, QString(), QStringLiteral("host"), &next.host);
+    qint64 number = 0;
+    if (reader.readInt(root, QString(), QStringLiteral("port"), 0, 65535, &number))
+        next.port = static_cast<quint16>(number);
+    reader.readStringList(root, QString(), QStringLiteral("allowedOrigins"), &next.allowedOrigins);
+
+    if (root.contains(QStringLiteral("limits"))) {
+        if (!root.value(QStringLiteral("limits")).isObject()) {
+            reader.fail(QStringLiteral("limits"), QStringLiteral("must be an object"));
+        } else {
+            const QJsonObject limits = root.value(QStringLiteral("limits")).toObject();
+            const QString at = QStringLiteral("limits");
+            reader.rejectUnknownKeys(limits, at,
+                                     {QStringLiteral("maxHeadBytes"), QStringLiteral("headTimeoutMs"),
+                                      QStringLiteral("maxMessageBytes"), QStringLiteral("shutdownGraceMs")});
+            if (reader.readInt(limits, at, QStringLiteral("maxHeadBytes"), 1024, 1024 * 1024, &number))
+                next.maxHeadBytes = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("headTimeoutMs"), 100, 600000, &number))
+                next.headTimeoutMs = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("maxMessageBytes"), 125, 1024LL * 1024 * 1024, &number))
+                next.maxMessageBytes = number;
+            if (reader.readInt(limits, at, QStringLiteral("shutdownGraceMs"), 0, 60000, &number))
+                next.shutdownGraceMs = static_cast<int>(number);
+        }
+    }
+
+    if (root.contains(QStringLiteral("routes"))) {
+        const QJsonValue routesValue = root.value(QStringLiteral("routes"));
+        if (!routesValue.isArray()) {
+            reader.fail(QStringLiteral("routes"), QStringLiteral("must be an array of route objects"));
+        } else {
+            RouteTable table;
+            const QJsonArray routes = routesValue.toArray();
+            QSet<QString> seen;
+            for (int i = 0; i < routes.size() && !reader.failed(); ++i) {
+                const QString at = QStringLiteral("routes[%1]").arg(i);
+                if (!routes.at(i).isObject()) {
+                    reader.fail(at, QStringLiteral("must be an object"));
+                    break;
+                }
+                const QJsonObject object = routes.at(i).toObject();
+                reader.rejectUnknownKeys(object, at,
+                                         {QStringLiteral("path"), QStringLiteral("behaviour"),
+                                          QStringLiteral("subprotocols"), QStringLiteral("intervalMs")});
+                RouteSpec spec;
+                if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
+                    reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
+                    break;
+                }
+                const QString why = RouteTable::validatePattern(spec.pattern);
+                if (!why.isEmpty())
+                    reader.fail(at + QStringLiteral(".path"), why);
+                if (seen.contains(spec.pattern))
+                    reader.fail(at + QStringLiteral(".path"), QStringLiteral("duplicates an earlier route"));
+                seen.insert(spec.pattern);
+                QString behaviour;
+                if (!reader.readString(object, at, QStringLiteral("behaviour"), &behaviour)) {
+                    reader.fail(at + QStringLiteral(".behaviour"), QStringLiteral("is required"));
+                } else if (!behaviourKindFromName(behaviour, &spec.behaviour)) {
+                    reader.fail(at + QStringLiteral(".behaviour"),
+                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock or operator)")
+                                    .arg(behaviour));
+                }
+                reader.readStringList(object, at, QStringLiteral("subprotocols"), &spec.subprotocols);
+                if (reader.readInt(object, at, QStringLiteral("intervalMs"), 10, 60000, &number))
+                    spec.clockIntervalMs = static_cast<int>(number);
+                table.add(spec);
+            }
+            next.routes = table;
+        }
+    }
+
+    if (reader.failed()) {
+        *error = reader.error();
+        return false;
+    }
+    *this = next;
+    return true;
+}

@@ -1,0 +1,73 @@
+#include "TestSupport.h"
+
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <QWebSocket>
+#include <QWebSocketHandshakeOptions>
+
+namespace TestSupport {
+
+std::unique_ptr<Engine> startEngine(ServerConfig config)
+{
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = 0;
+    auto engine = std::make_unique<Engine>(config);
+    if (!engine->start())
+        return nullptr;
+    return engine;
+}
+
+QByteArray rawExchange(quint16 port, const QByteArray &request, int timeoutMs)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(timeoutMs))
+        return {};
+    socket.write(request);
+    QByteArray answer;
+    QObject::connect(&socket, &QTcpSocket::readyRead, [&] { answer += socket.readAll(); });
+    QSignalSpy closed(&socket, &QTcpSocket::disconnected);
+    if (socket.state() == QAbstractSocket::ConnectedState)
+        closed.wait(timeoutMs);
+    answer += socket.readAll();
+    return answer;
+}
+
+int statusOf(const QByteArray &response)
+{
+    if (!response.startsWith("HTTP/1.1 "))
+        return -1;
+    return response.mid(9, 3).toInt();
+}
+
+QByteArray bodyOf(const QByteArray &response)
+{
+    const int split = response.indexOf("\r\n\r\n");
+    return split < 0 ? QByteArray() : response.mid(split + 4);
+}
+
+std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &subprotocols, const QByteArray &origin)
+{
+    auto socket = std::make_unique<QWebSocket>(QString::fromUtf8(origin));
+    QSignalSpy connected(socket.get(), &QWebSocket::connected);
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols(subprotocols);
+    socket->open(QNetworkRequest(url), options);
+    if (!connected.wait(5000))
+        return nullptr;
+    return socket;
+}
+
+QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders)
+{
+    return "GET " + path + " HTTP/1.1\r\n"
+           "Host: 127.0.0.1\r\n"
+           "Upgrade: websocket\r\n"
+           "Connection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Sec-WebSocket-Version: 13\r\n"
+           + extraHeaders + "\r\n";
+}
+
+} // namespace TestSupport

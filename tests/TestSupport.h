@@ -1,0 +1,31 @@
+#pragma once
+
+#include "server/Engine.h"
+
+#include <QByteArray>
+#include <QStringList>
+#include <QUrl>
+#include <memory>
+
+class QWebSocket;
+
+namespace TestSupport {
+
+// A started engine on 127.0.0.1 and a free port.
+std::unique_ptr<Engine> startEngine(ServerConfig config = {});
+
+// Sends raw bytes and returns everything the server answered until it closed the connection.
+QByteArray rawExchange(quint16 port, const QByteArray &request, int timeoutMs = 10000);
+
+// The status code of an HTTP answer ("HTTP/1.1 404 Not Found..." -> 404), or -1.
+int statusOf(const QByteArray &response);
+QByteArray bodyOf(const QByteArray &response);
+
+// A QWebSocket connected to url (with optional subprotocols); null when it did not connect.
+std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &subprotocols = {},
+                                          const QByteArray &origin = {});
+
+// A well-formed upgrade request head for path, with extra header lines appended.
+QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders = {});
+
+} // namespace TestSupport
