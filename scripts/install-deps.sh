@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Switchboard needs that are not installed yet.
+#   scripts/install-deps.sh run    build and launch the dashboard
+#   scripts/install-deps.sh test   build and run every test (adds the third-party test clients)
+set -euo pipefail
+
+purpose=${1:-run}
+packages=(build-essential cmake ninja-build qt6-base-dev qt6-websockets-dev qt6-qpa-plugins libgl-dev
+          fonts-dejavu-core)
+if [ "$purpose" = test ]; then
+    # Third-party clients the tests drive: Python websockets (Debian's python3), headless Chromium.
+    packages+=(python3 python3-websockets chromium curl)
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
