@@ -1,0 +1,240 @@
+#!/usr/bin/python3
+"""Drives a real switchboard process with Debian's python3-websockets (asyncio API, 10.x).
+
+Run with Debian's interpreter (the python3 on PATH may be another build that cannot see it):
+    SWITCHBOARD_BIN=build/web/bin/switchboard /usr/bin/python3 tests/clients/python_websockets_test.py
+Exits 0 only when every check passed.
+"""
+
+import asyncio
+import collections
+import os
+import re
+import secrets
+import signal
+import sys
+import time
+import traceback
+
+try:
+    import websockets
+    from websockets.exceptions import ConnectionClosed, InvalidStatusCode
+except ImportError as error:  # pragma: no cover - environment problem, reported plainly
+    print(f"python_websockets_test: cannot import websockets ({error}).")
+    print("Run it with Debian's /usr/bin/python3 and `apt-get install python3-websockets`.")
+    sys.exit(1)
+
+OVERALL_TIMEOUT = 60.0
+WAIT = 5.0
+LISTEN_LINE = re.compile(r"^Listening on (http://127\.0\.0\.1:(\d+))/?$")
+
+
+class Server:
+    """One `switchboard --headless --port 0` child process."""
+
+    def __init__(self):
+        self.proc = None
+        self.port = None
+        self.ws_url = None
+        self.output = collections.deque(maxlen=400)
+        self._drains = []
+
+    async def start(self):
+        binary = os.environ.get("SWITCHBOARD_BIN")
+        if not binary:
+            raise RuntimeError("SWITCHBOARD_BIN is not set: point it at the built switchboard executable")
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        self.proc = await asyncio.create_subprocess_exec(
+            binary, "--headless", "--host", "127.0.0.1", "--port", "0",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), 15)
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        self._drains = [
+            asyncio.ensure_future(self._drain(self.proc.stdout, "stdout")),
+            asyncio.ensure_future(self._drain(self.proc.stderr, "stderr")),
+        ]
+        match = LISTEN_LINE.match(line)
+        if not match:
+            raise RuntimeError(f"unexpected first stdout line {line!r} "
+                               "(want 'Listening on http://127.0.0.1:PORT')")
+        self.port = int(match.group(2))
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+
+    async def _drain(self, stream, name):
+        while True:
+            line = await stream.readline()
+            if not line:
+                return
+            self.output.append(f"[{name}] {line.decode('utf-8', 'replace').rstrip()}")
+
+    async def stop(self):
+        """SIGTERM, then the exit code."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), WAIT * 2)
+
+    async def kill(self):
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        for task in self._drains:
+            task.cancel()
+
+
+server = Server()
+
+
+def connect(path, **kwargs):
+    return websockets.connect(f"{server.ws_url}{path}", open_timeout=WAIT, close_timeout=WAIT, **kwargs)
+
+
+async def recv(ws, what="a message"):
+    try:
+        return await asyncio.wait_for(ws.recv(), WAIT)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"timed out after {WAIT} s waiting for {what}") from None
+
+
+async def refused_status(path, **kwargs):
+    try:
+        async with connect(path, **kwargs) as ws:
+            raise AssertionError(f"handshake on {path} succeeded (subprotocol {ws.subprotocol!r}), "
+                                 "expected a refusal")
+    except InvalidStatusCode as error:
+        return error.status_code
+
+
+# ---------------------------------------------------------------------------- checks
+
+async def check_echo_text():
+    async with connect("/ws") as ws:
+        for text in ["hello from python", "", "ünïcødé ✓ 🐍"]:
+            await ws.send(text)
+            got = await recv(ws, "the echo")
+            assert isinstance(got, str), f"text came back as {type(got).__name__}"
+            assert got == text, f"echo {got!r} != {text!r}"
+
+
+async def check_echo_binary():
+    async with connect("/ws") as ws:
+        for data in [bytes([0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0xFF]), os.urandom(64 * 1024)]:
+            await ws.send(data)
+            got = await recv(ws, "the binary echo")
+            assert isinstance(got, bytes), f"binary came back as {type(got).__name__}"
+            assert got == data, f"binary echo differs ({len(got)} bytes back, {len(data)} sent)"
+
+
+async def check_subprotocols():
+    async with connect("/ws", subprotocols=["wamp", "soap"]) as ws:
+        assert ws.subprotocol == "wamp", f"negotiated {ws.subprotocol!r}, want 'wamp' (client order)"
+    async with connect("/ws", subprotocols=["mqtt", "chat"]) as ws:
+        assert ws.subprotocol == "chat", f"negotiated {ws.subprotocol!r}, want 'chat'"
+    status = await refused_status("/ws", subprotocols=["mqtt"])
+    assert status == 400, f"only-unsupported offer answered {status}, want 400"
+
+
+async def check_chat_rooms():
+    room = f"py-{secrets.token_hex(4)}"
+    async with connect(f"/chat/{room}") as a, connect(f"/chat/{room}") as b, \
+            connect(f"/chat/{room}-other") as c:
+        hello = f"hello from a {secrets.token_hex(4)}"
+        await a.send(hello)
+        assert await recv(a, "a's own message") == hello, "the sender gets its message too"
+        assert await recv(b, "a's message at b") == hello, "b (same room) gets a's message"
+        # No sleep: the server handled a's message before c's marker, so a leak into c's room
+        # would reach c before its own marker comes back.
+        marker = f"marker from c {secrets.token_hex(4)}"
+        await c.send(marker)
+        first = await recv(c, "c's marker")
+        assert first == marker, f"c heard {first!r} first: rooms are not isolated"
+        await b.send(b"\x01\x02binary")
+        assert await recv(a, "b's binary at a") == b"\x01\x02binary", "binary chat reaches the room"
+        assert await recv(b, "b's binary at b") == b"\x01\x02binary"
+
+
+async def check_unknown_path_and_origin():
+    status = await refused_status("/nope")
+    assert status == 404, f"/nope answered {status}, want 404"
+    status = await refused_status("/ws", origin="http://evil.example")
+    assert status == 403, f"foreign Origin answered {status}, want 403"
+    async with connect("/ws", origin=f"http://127.0.0.1:{server.port}") as ws:
+        await ws.send("same origin")
+        assert await recv(ws) == "same origin"
+
+
+async def check_sigterm_closes_with_1001():
+    clients = [await connect(path) for path in ("/ws", "/chat/lobby", "/operator")]
+    try:
+        exit_code = await server.stop()
+        for ws, path in zip(clients, ("/ws", "/chat/lobby", "/operator")):
+            try:
+                message = await recv(ws, f"the close on {path}")
+                raise AssertionError(f"{path}: got {message!r} instead of a close")
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd is not None else None
+                reason = closed.rcvd.reason if closed.rcvd is not None else None
+                assert code == 1001, f"{path}: close code {code} (reason {reason!r}), want 1001 Going Away"
+        assert exit_code == 0, f"switchboard exited with {exit_code}, want 0"
+    finally:
+        for ws in clients:
+            await ws.close()
+
+
+CHECKS = [
+    ("echo text on /ws", check_echo_text),
+    ("echo binary on /ws", check_echo_binary),
+    ("subprotocol negotiation (client order, 400 for only-unsupported)", check_subprotocols),
+    ("chat rooms deliver to the room and stay isolated", check_chat_rooms),
+    ("404 for an unknown path, 403 for a foreign Origin", check_unknown_path_and_origin),
+    ("SIGTERM closes clients with 1001 and exits 0", check_sigterm_closes_with_1001),
+]
+
+
+async def main():
+    passed, failed = 0, 0
+    try:
+        await server.start()
+        print(f"# switchboard listening on ws://127.0.0.1:{server.port} (pid {server.proc.pid}), "
+              f"websockets {websockets.__version__}")
+        for name, check in CHECKS:
+            started = time.monotonic()
+            try:
+                await asyncio.wait_for(check(), 15)
+            except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+                failed += 1
+                detail = "timed out after 15 s" if isinstance(error, asyncio.TimeoutError) else str(error)
+                print(f"FAIL {name}: {type(error).__name__}: {detail}")
+                if not isinstance(error, AssertionError):
+                    traceback.print_exc()
+            else:
+                passed += 1
+                print(f"ok   {name} ({(time.monotonic() - started) * 1000:.0f} ms)")
+    except Exception as error:  # noqa: BLE001
+        failed += 1
+        print(f"FAIL starting switchboard: {error}")
+    finally:
+        if failed and server.output:
+            print("--- switchboard output (tail) ---")
+            print("\n".join(server.output))
+        await server.kill()
+    return passed, failed
+
+
+def run():
+    try:
+        passed, failed = asyncio.run(asyncio.wait_for(main(), OVERALL_TIMEOUT))
+    except asyncio.TimeoutError:
+        print(f"FAIL overall timeout of {OVERALL_TIMEOUT:.0f} s")
+        if server.proc is not None and server.proc.returncode is None:
+            server.proc.kill()
+        passed, failed = 0, 1
+    print(f"python_websockets_test: {passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed == len(CHECKS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,109 @@
+// Starts a real `switchboard --headless --port 0` for the client tests and stops it again.
+// The binary comes from SWITCHBOARD_BIN (CTest passes $<TARGET_FILE:switchboard>).
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+const LISTEN_LINE = /^Listening on (http:\/\/127\.0\.0\.1:(\d+))\/?$/;
+const KEEP_OUTPUT = 64 * 1024; // the tail of stderr/stdout kept for failure messages
+
+function tailAppend(buffer, chunk) {
+  const next = buffer + chunk;
+  return next.length > KEEP_OUTPUT ? next.slice(next.length - KEEP_OUTPUT) : next;
+}
+
+// Rejects after `ms` with a message naming what was awaited.
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class SwitchboardServer {
+  constructor(child) {
+    this.child = child;
+    this.stdout = '';
+    this.stderr = '';
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    this.exitStatus = null;
+    this.exited.then((status) => { this.exitStatus = status; });
+  }
+
+  get running() { return this.exitStatus === null; }
+
+  // SIGTERM, then wait for the exit; returns { code, signal }.
+  async stop(timeoutMs = 10000) {
+    if (this.running) this.child.kill('SIGTERM');
+    return withTimeout(this.exited, timeoutMs, 'switchboard to exit after SIGTERM');
+  }
+
+  // Last resort (finally blocks): SIGKILL if it is still running.
+  kill() {
+    if (this.running) this.child.kill('SIGKILL');
+  }
+
+  output() {
+    return `--- switchboard stdout (tail) ---\n${this.stdout}\n--- switchboard stderr (tail) ---\n${this.stderr}`;
+  }
+}
+
+export async function startServer({ bin = process.env.SWITCHBOARD_BIN, extraArgs = [], timeoutMs = 15000 } = {}) {
+  if (!bin) throw new Error('SWITCHBOARD_BIN is not set: point it at the built switchboard executable');
+  const args = ['--headless', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
+  const child = spawn(bin, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' },
+  });
+  const server = new SwitchboardServer(child);
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { server.stderr = tailAppend(server.stderr, chunk); });
+  child.stdout.setEncoding('utf8');
+
+  const firstLine = new Promise((resolve, reject) => {
+    let pending = '';
+    let done = false;
+    child.stdout.on('data', (chunk) => {
+      server.stdout = tailAppend(server.stdout, chunk);
+      if (done) return; // keep draining so the pipe never fills up
+      pending += chunk;
+      const newline = pending.indexOf('\n');
+      if (newline >= 0) {
+        done = true;
+        resolve(pending.slice(0, newline).replace(/\r$/, ''));
+      }
+    });
+    child.once('error', (err) => { if (!done) { done = true; reject(err); } });
+    child.once('exit', (code, signal) => {
+      if (!done) {
+        done = true;
+        reject(new Error(`switchboard exited (code ${code}, signal ${signal}) before printing its URL\n${server.output()}`));
+      }
+    });
+  });
+
+  let line;
+  try {
+    line = await withTimeout(firstLine, timeoutMs, 'the "Listening on" line');
+  } catch (err) {
+    server.kill();
+    throw err;
+  }
+  const match = LISTEN_LINE.exec(line);
+  if (!match) {
+    server.kill();
+    throw new Error(`unexpected first stdout line: ${JSON.stringify(line)} (want "Listening on http://127.0.0.1:PORT")`);
+  }
+  server.httpUrl = match[1];
+  server.port = Number(match[2]);
+  server.wsUrl = `ws://127.0.0.1:${server.port}`;
+  return server;
+}
+
+// Resolves when `emitter` emits `event`; rejects on 'error' or after `ms`.
+export function waitEvent(emitter, event, ms, what = event) {
+  return withTimeout(once(emitter, event), ms, what);
+}
