@@ -25,6 +25,7 @@ struct ClientInfo
     qint64 bytesIn = 0;
     qint64 bytesOut = 0;
     qint64 bytesToWrite = 0; // our bufferedAmount
+    qint64 messagesDropped = 0; // not sent because the client was too slow to read
     qint64 lastRttMs = -1;   // -1 until a ping has been answered
     State state = State::Open;
     int closeCode = 0;

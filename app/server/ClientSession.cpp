@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QTimer>
 #include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.session")
@@ -14,19 +15,26 @@ ClientSession::ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QO
 {
     m_info.id = id;
     m_socket->setParent(this);
+    m_lastHeardMs = m_info.connectedAtMs;
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        if (!admitIncoming())
+            return;
         const QByteArray utf8 = text.toUtf8();
         ++m_info.messagesIn;
         m_info.bytesIn += utf8.size();
         Q_EMIT textReceived(this, text, utf8);
     });
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+        if (!admitIncoming())
+            return;
         ++m_info.messagesIn;
         m_info.bytesIn += data.size();
         Q_EMIT binaryReceived(this, data);
     });
     connect(m_socket, &QWebSocket::pong, this, [this](quint64 elapsedMs, const QByteArray &) {
         m_info.lastRttMs = static_cast<qint64>(elapsedMs);
+        m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+        m_pingSentAtMs = 0;
         Q_EMIT pongReceived(this, m_info.lastRttMs);
         Q_EMIT changed(this);
     });
@@ -44,6 +52,39 @@ ClientSession::~ClientSession()
 {
     // The behaviour may still reference the host; drop it before the socket goes.
     m_behaviour.reset();
+}
+
+bool ClientSession::admitIncoming()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_lastHeardMs = now;
+    if (!isOpen())
+        return false;
+    if (m_rateLimit && !m_rateLimit->take(now)) {
+        close(CloseCode::PolicyViolation, QStringLiteral("rate limit"));
+        return false;
+    }
+    return true;
+}
+
+qint64 ClientSession::bytesToWrite() const
+{
+    return m_socket->bytesToWrite();
+}
+
+void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
+{
+    if (!isOpen())
+        return;
+    if (m_pingSentAtMs > 0) {
+        if (nowMs - m_pingSentAtMs >= timeoutMs)
+            abort(QStringLiteral("heartbeat timeout"));
+        return;
+    }
+    if (nowMs - m_lastHeardMs >= intervalMs) {
+        m_pingSentAtMs = nowMs;
+        m_socket->ping();
+    }
 }
 
 void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)
@@ -91,6 +132,11 @@ void ClientSession::close(int code, const QString &reason)
     m_info.closedBy = ClientInfo::ClosedBy::Server;
     m_info.state = ClientInfo::State::Closing;
     m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+    // A client that never answers (or never reads) must not keep its socket and buffers forever.
+    QTimer::singleShot(m_closeGraceMs, this, [this] {
+        if (m_info.state != ClientInfo::State::Closed)
+            m_socket->abort();
+    });
     Q_EMIT changed(this);
 }
 

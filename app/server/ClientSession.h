@@ -5,6 +5,9 @@
 #include <QObject>
 #include <QAbstractSocket>
 #include <memory>
+#include <optional>
+
+#include "TokenBucket.h"
 
 class QWebSocket;
 class RouteBehaviour;
@@ -27,6 +30,15 @@ public:
     RouteBehaviour *behaviour() const { return m_behaviour.get(); }
     void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
     void setRoom(const QString &room) { m_info.room = room; }
+    void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
+    // How long a close we start may wait for the client's answer before the socket is dropped.
+    void setCloseGraceMs(int ms) { m_closeGraceMs = ms; }
+    void countDroppedMessage() { ++m_info.messagesDropped; }
+    qint64 bytesToWrite() const;
+
+    // Called periodically: pings a client silent for intervalMs, and drops one that has not
+    // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
+    void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
     // Returns the bytes queued, or -1 when the session is no longer open.
     qint64 sendText(const QString &text, qint64 utf8Size);
@@ -51,6 +63,7 @@ private:
     void onAboutToClose();
     void onDisconnected();
     void onError(QAbstractSocket::SocketError error);
+    bool admitIncoming(); // the rate limit: false closes the client with 1008
 
     ClientInfo m_info;
     QWebSocket *m_socket = nullptr; // child of this session
@@ -58,4 +71,8 @@ private:
     bool m_closeInitiatedHere = false;
     bool m_closeFrameSeen = false;
     QString m_abortReason;
+    std::optional<TokenBucket> m_rateLimit;
+    int m_closeGraceMs = 2000;
+    qint64 m_lastHeardMs = 0;
+    qint64 m_pingSentAtMs = 0; // 0: no heartbeat ping outstanding
 };

@@ -33,7 +33,9 @@ const char *kShutdownReason = "server shutting down";
 
 } // namespace
 
-Engine::Engine(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
+Engine::Engine(ServerConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config)),
+      m_admission(m_config.maxConnections, m_config.maxConnectionsPerIp)
 {
     qRegisterMetaType<LogRecordBatch>();
     qRegisterMetaType<ClientInfoList>();
@@ -43,7 +45,7 @@ Engine::Engine(ServerConfig config, QObject *parent) : QObject(parent), m_config
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
-                                               [this] { return healthJson(); });
+                                               m_admission, m_config.token, [this] { return healthJson(); });
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
@@ -62,6 +64,12 @@ Engine::Engine(ServerConfig config, QObject *parent) : QObject(parent), m_config
 
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, &Engine::finishStop);
+
+    // One timer for every client's heartbeat, ticking often enough to honour the timeout.
+    if (m_config.heartbeatIntervalMs > 0) {
+        m_heartbeatTimer.setInterval(std::clamp(std::min(m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs) / 4, 10, 1000));
+        connect(&m_heartbeatTimer, &QTimer::timeout, this, &Engine::checkHeartbeats);
+    }
 }
 
 Engine::~Engine()
@@ -96,6 +104,8 @@ bool Engine::start()
     m_uptime.start();
     m_stopping = false;
     m_stopFinished = false;
+    if (m_config.heartbeatIntervalMs > 0)
+        m_heartbeatTimer.start();
     qCInfo(lcEngine).noquote() << "listening on" << httpUrl().toString();
     Q_EMIT listening(httpUrl());
     return true;
@@ -106,6 +116,7 @@ void Engine::stop()
     if (m_stopping)
         return;
     m_stopping = true;
+    m_heartbeatTimer.stop();
     m_frontDoor->close();
     QList<quint64> open;
     for (const auto &entry : m_sessions) {
@@ -213,7 +224,7 @@ void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHea
     info.peerAddress = socket->peerAddress().toString();
     info.peerPort = socket->peerPort();
     info.route = route.pattern;
-    info.path = QString::fromUtf8(head.target);
+    info.path = RequestRouter::redactedTarget(head);
     info.subprotocol = socket->subprotocol();
     info.origin = QString::fromUtf8(head.header("origin"));
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
@@ -221,7 +232,10 @@ void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHea
 
     const quint64 id = m_nextClientId++;
     auto *session = new ClientSession(id, socket, info, this);
+    session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
+    session->setCloseGraceMs(m_config.shutdownGraceMs);
     m_sessions.emplace(id, session);
+    m_admission.opened(socket->peerAddress());
     ++m_totals.connectionsAccepted;
 
     connect(session, &ClientSession::textReceived, this,
@@ -321,6 +335,7 @@ void Engine::onSessionEnded(ClientSession *session)
                       << ClientInfo::closedByName(info.closedBy);
 
     leaveRoom(session);
+    m_admission.closed(session->socket()->peerAddress());
     m_pendingClients.insert(info.id, info);
     m_statsDirty = true;
     scheduleFlush();
@@ -408,6 +423,49 @@ CommandResult Engine::closeClients(const QList<quint64> &clientIds, int code, co
     return CommandResult::success(closed);
 }
 
+CommandResult Engine::banAddress(const QString &address)
+{
+    const QHostAddress peer(address);
+    if (peer.isNull())
+        return CommandResult::failure(QStringLiteral("'%1' is not an IP address").arg(address));
+    m_admission.ban(peer);
+    QList<quint64> clients;
+    for (const auto &entry : m_sessions) {
+        if (entry.second->isOpen() && Admission::sameAddress(entry.second->socket()->peerAddress(), peer))
+            clients.append(entry.first);
+    }
+    for (quint64 id : clients)
+        m_sessions.at(id)->close(CloseCode::PolicyViolation, QStringLiteral("banned by the operator"));
+    LogRecord banned;
+    banned.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    banned.kind = LogRecord::Kind::Refused;
+    banned.detail = QStringLiteral("operator banned %1 (%2 clients closed)").arg(address).arg(clients.size());
+    record(banned);
+    return CommandResult::success(clients.size());
+}
+
+CommandResult Engine::unbanAddress(const QString &address)
+{
+    const QHostAddress peer(address);
+    if (peer.isNull() || !m_admission.isBanned(peer))
+        return CommandResult::failure(QStringLiteral("%1 is not banned").arg(address));
+    m_admission.unban(peer);
+    LogRecord unbanned;
+    unbanned.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    unbanned.kind = LogRecord::Kind::Refused;
+    unbanned.detail = QStringLiteral("operator unbanned %1").arg(address);
+    record(unbanned);
+    return CommandResult::success(0);
+}
+
+QStringList Engine::bannedAddresses() const
+{
+    QStringList list;
+    for (const QHostAddress &address : m_admission.banned())
+        list.append(address.toString());
+    return list;
+}
+
 // ---- RouteHost ----
 
 void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
@@ -439,10 +497,33 @@ int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
     return fanout;
 }
 
+bool Engine::admitOutgoing(ClientSession *session)
+{
+    if (session->bytesToWrite() <= m_config.maxBufferedBytes)
+        return true;
+    // A client that stopped reading: its queue may not grow without bound or slow the others.
+    if (m_config.slowConsumerPolicy == ServerConfig::SlowConsumerPolicy::Drop) {
+        session->countDroppedMessage();
+        markChanged(session);
+    } else {
+        session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
+    }
+    return false;
+}
+
+void Engine::checkHeartbeats()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const auto &entry : m_sessions)
+        entry.second->checkHeartbeat(now, m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs);
+}
+
 int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)
 {
     int delivered = 0;
     for (ClientSession *session : targets) {
+        if (!session->isOpen() || !admitOutgoing(session))
+            continue;
         const qint64 sent = message.binary ? session->sendBinary(message.data)
                                            : session->sendText(message.text, message.data.size());
         if (sent < 0)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Admission.h"
 #include "ClientInfo.h"
 #include "EngineStats.h"
 #include "OperatorCommand.h"
@@ -54,6 +55,10 @@ public:
     Q_INVOKABLE CommandResult broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
     Q_INVOKABLE CommandResult ping(quint64 clientId);
     Q_INVOKABLE CommandResult closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+    // Closes the address's clients with 1008 and refuses its new connections with 403 until unbanned.
+    Q_INVOKABLE CommandResult banAddress(const QString &address);
+    Q_INVOKABLE CommandResult unbanAddress(const QString &address);
+    QStringList bannedAddresses() const;
 
     // RouteHost
     void sendToClient(ClientSession *session, const IncomingMessage &message) override;
@@ -88,8 +93,11 @@ private:
     void scheduleFlush();
     void flush();
     void finishStop();
+    void checkHeartbeats();
+    bool admitOutgoing(ClientSession *session);
 
     ServerConfig m_config;
+    Admission m_admission;
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<FrontDoor> m_frontDoor;
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
@@ -107,4 +115,5 @@ private:
     bool m_stopping = false;
     bool m_stopFinished = false;
     QTimer m_shutdownTimer;
+    QTimer m_heartbeatTimer;
 };

@@ -9,6 +9,16 @@
 
 namespace {
 
+// Takes as long for a wrong first byte as for a wrong last one: no timing hints at the token.
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
+    unsigned char difference = a.size() == b.size() ? 0 : 1;
+    const QByteArray &reference = b.isEmpty() ? a : b;
+    for (int i = 0; i < a.size(); ++i)
+        difference |= static_cast<unsigned char>(a.at(i) ^ reference.at(i % reference.size()));
+    return difference == 0 && !a.isEmpty();
+}
+
 QByteArray contentTypeFor(const QString &fileName)
 {
     const QString suffix = QFileInfo(fileName).suffix().toLower();
@@ -35,17 +45,43 @@ bool isValidWebSocketKey(const QByteArray &key)
 
 } // namespace
 
-RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins,
-                             std::function<QByteArray()> healthJson)
-    : m_routes(routes), m_origins(std::move(origins)), m_healthJson(std::move(healthJson))
+RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins, const Admission &admission,
+                             QString token, std::function<QByteArray()> healthJson)
+    : m_routes(routes), m_origins(std::move(origins)), m_admission(admission), m_token(token.toUtf8()),
+      m_healthJson(std::move(healthJson))
 {
+}
+
+QByteArray RequestRouter::presentedToken(const HttpRequestHead &head)
+{
+    if (head.query.hasQueryItem(QStringLiteral("token")))
+        return head.query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    const QByteArray authorization = head.header("authorization");
+    if (authorization.startsWith("Bearer "))
+        return authorization.mid(7).trimmed();
+    for (const QByteArray &cookie : head.header("cookie").split(';')) {
+        const QByteArray trimmed = cookie.trimmed();
+        if (trimmed.startsWith("switchboard_token="))
+            return QByteArray::fromPercentEncoding(trimmed.mid(int(qstrlen("switchboard_token="))));
+    }
+    return {};
+}
+
+QString RequestRouter::redactedTarget(const HttpRequestHead &head)
+{
+    const QString target = QString::fromUtf8(head.target);
+    if (!head.query.hasQueryItem(QStringLiteral("token")))
+        return target;
+    QUrlQuery query = head.query;
+    query.removeAllQueryItems(QStringLiteral("token"));
+    query.addQueryItem(QStringLiteral("token"), QStringLiteral("REDACTED"));
+    return target.left(target.indexOf(QLatin1Char('?'))) + QLatin1Char('?') + query.toString();
 }
 
 GateDecision RequestRouter::decide(const HttpRequestHead &head, const QHostAddress &peer)
 {
-    (void)peer;
     if (head.isWebSocketUpgrade())
-        return decideUpgrade(head);
+        return decideUpgrade(head, peer);
     return decidePlain(head);
 }
 
@@ -57,7 +93,7 @@ QString RequestRouter::routeList() const
     return patterns.join(QLatin1String(", "));
 }
 
-GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head)
+GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHostAddress &peer)
 {
     if (head.method != "GET")
         return GateDecision::refuse(400, QStringLiteral("a WebSocket upgrade must use GET"));
@@ -80,6 +116,14 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head)
         return GateDecision::refuse(
             403, QStringLiteral("Origin %1 is not allowed (allow it with --allow-origin)").arg(origin));
     }
+
+    if (!m_token.isEmpty() && !constantTimeEquals(presentedToken(head), m_token)) {
+        return GateDecision::refuse(401, QStringLiteral("a valid token is required: ?token=, Authorization: Bearer, "
+                                                        "or the cookie switchboard_token"));
+    }
+    const Admission::Refusal refusal = m_admission.check(peer);
+    if (refusal.status != 0)
+        return GateDecision::refuse(refusal.status, refusal.why);
 
     const RouteSpec &route = m_routes.routes().at(match.index);
     const QByteArray offeredHeader = head.header("sec-websocket-protocol");

@@ -131,7 +131,18 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
     const QJsonObject root = document.object();
     reader.rejectUnknownKeys(root, QString(),
                              {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("routes"),
-                              QStringLiteral("allowedOrigins"), QStringLiteral("limits")});
+                              QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
+                              QStringLiteral("token"), QStringLiteral("slowConsumerPolicy")});
+    reader.readString(root, QString(), QStringLiteral("token"), &next.token);
+    QString policy;
+    if (reader.readString(root, QString(), QStringLiteral("slowConsumerPolicy"), &policy)) {
+        if (policy == QLatin1String("drop"))
+            next.slowConsumerPolicy = SlowConsumerPolicy::Drop;
+        else if (policy == QLatin1String("close"))
+            next.slowConsumerPolicy = SlowConsumerPolicy::Close;
+        else
+            reader.fail(QStringLiteral("slowConsumerPolicy"), QStringLiteral("must be \"drop\" or \"close\""));
+    }
 
     reader.readString(root, QString(), QStringLiteral("host"), &next.host);
     qint64 number = 0;
@@ -147,7 +158,25 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
             const QString at = QStringLiteral("limits");
             reader.rejectUnknownKeys(limits, at,
                                      {QStringLiteral("maxHeadBytes"), QStringLiteral("headTimeoutMs"),
-                                      QStringLiteral("maxMessageBytes"), QStringLiteral("shutdownGraceMs")});
+                                      QStringLiteral("maxMessageBytes"), QStringLiteral("shutdownGraceMs"),
+                                      QStringLiteral("maxConnections"), QStringLiteral("maxConnectionsPerIp"),
+                                      QStringLiteral("messagesPerSecond"), QStringLiteral("messageBurst"),
+                                      QStringLiteral("heartbeatIntervalMs"), QStringLiteral("heartbeatTimeoutMs"),
+                                      QStringLiteral("maxBufferedBytes")});
+            if (reader.readInt(limits, at, QStringLiteral("maxConnections"), 1, 1000000, &number))
+                next.maxConnections = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("maxConnectionsPerIp"), 1, 1000000, &number))
+                next.maxConnectionsPerIp = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("messagesPerSecond"), 1, 100000000, &number))
+                next.messagesPerSecond = static_cast<double>(number);
+            if (reader.readInt(limits, at, QStringLiteral("messageBurst"), 1, 100000000, &number))
+                next.messageBurst = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("heartbeatIntervalMs"), 0, 3600000, &number))
+                next.heartbeatIntervalMs = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("heartbeatTimeoutMs"), 10, 600000, &number))
+                next.heartbeatTimeoutMs = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("maxBufferedBytes"), 1024, 1024LL * 1024 * 1024, &number))
+                next.maxBufferedBytes = number;
             if (reader.readInt(limits, at, QStringLiteral("maxHeadBytes"), 1024, 1024 * 1024, &number))
                 next.maxHeadBytes = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("headTimeoutMs"), 100, 600000, &number))

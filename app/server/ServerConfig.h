@@ -21,9 +21,26 @@ struct ServerConfig
     // Origins allowed besides the server's own (exact match, "*" allows every origin).
     QStringList allowedOrigins;
 
+    // WebSocket clients must present this token (?token=, Authorization: Bearer, or the cookie
+    // switchboard_token) when it is set; otherwise 401.
+    QString token;
+
+    // Admission (before any upgrade)
+    int maxConnections = 20000;     // more get 503
+    int maxConnectionsPerIp = 1000; // more from one address get 429
+
     // Sessions
-    qint64 maxMessageBytes = 1024 * 1024; // larger messages close the client with 1009
-    int shutdownGraceMs = 2000;           // how long stop() waits for close handshakes
+    qint64 maxMessageBytes = 1024 * 1024; // larger messages (or frames) close the client with 1009
+    int shutdownGraceMs = 2000;           // how long stop() and operator closes wait for close handshakes
+    double messagesPerSecond = 1000;      // per-client rate; faster clients are closed with 1008
+    int messageBurst = 2000;              // messages a client may send at once before the rate applies
+    int heartbeatIntervalMs = 30000;      // ping a client silent this long; 0 turns heartbeats off
+    int heartbeatTimeoutMs = 10000;       // no pong within this: drop, recorded as 1006 "heartbeat timeout"
+
+    // Slow consumers: when bytes waiting to be written to a client pass maxBufferedBytes...
+    enum class SlowConsumerPolicy { Drop, Close };
+    qint64 maxBufferedBytes = 8 * 1024 * 1024;
+    SlowConsumerPolicy slowConsumerPolicy = SlowConsumerPolicy::Close; // ...close it with 1013, or drop
 
     // Loads a JSON config file over these values. On error returns false and sets *error to a
     // message naming the file and the JSON path of the offending key; *this is then unchanged.
