@@ -54,7 +54,41 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                         QStringLiteral("Largest message accepted; larger ones close the client with 1009 (default: %1).")
                                             .arg(defaults.maxMessageBytes),
                                         QStringLiteral("bytes"));
-    parser.addOptions({headless, host, port, config, allowOrigin, maxMessage});
+    const QCommandLineOption token(QStringLiteral("token"),
+                                   QStringLiteral("Require this token from WebSocket clients (?token=, Authorization: Bearer, "
+                                                  "or cookie switchboard_token); others get 401. Default: none."),
+                                   QStringLiteral("secret"));
+    const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
+                                            QStringLiteral("Most WebSocket clients at once; more get 503 (default: %1).").arg(defaults.maxConnections),
+                                            QStringLiteral("count"));
+    const QCommandLineOption maxPerIp(QStringLiteral("max-connections-per-ip"),
+                                      QStringLiteral("Most clients from one address; more get 429 (default: %1).").arg(defaults.maxConnectionsPerIp),
+                                      QStringLiteral("count"));
+    const QCommandLineOption rateLimit(QStringLiteral("rate-limit"),
+                                       QStringLiteral("Messages per second one client may send; faster ones are closed with 1008 (default: %1).")
+                                           .arg(defaults.messagesPerSecond),
+                                       QStringLiteral("messages"));
+    const QCommandLineOption rateBurst(QStringLiteral("rate-burst"),
+                                       QStringLiteral("Messages one client may send at once before the rate applies (default: %1).")
+                                           .arg(defaults.messageBurst),
+                                       QStringLiteral("messages"));
+    const QCommandLineOption heartbeat(QStringLiteral("heartbeat-interval"),
+                                       QStringLiteral("Ping a client silent for this many ms; 0 turns heartbeats off (default: %1).")
+                                           .arg(defaults.heartbeatIntervalMs),
+                                       QStringLiteral("ms"));
+    const QCommandLineOption heartbeatTimeout(QStringLiteral("heartbeat-timeout"),
+                                              QStringLiteral("Drop a client that has not answered a ping within this many ms (default: %1).")
+                                                  .arg(defaults.heartbeatTimeoutMs),
+                                              QStringLiteral("ms"));
+    const QCommandLineOption maxBuffered(QStringLiteral("max-buffered-bytes"),
+                                         QStringLiteral("Bytes waiting to be written to one client before the slow-consumer policy applies (default: %1).")
+                                             .arg(defaults.maxBufferedBytes),
+                                         QStringLiteral("bytes"));
+    const QCommandLineOption slowConsumer(QStringLiteral("slow-consumer"),
+                                          QStringLiteral("What happens to a slow client: 'close' (1013) or 'drop' its messages (default: close)."),
+                                          QStringLiteral("policy"));
+    parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
+                       rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -84,26 +118,55 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         result.config.host = parser.value(host);
         result.hostGiven = true;
     }
-    if (parser.isSet(port)) {
+    // Reads a whole-number flag within [min, max]; false (after saying why) when it is not one.
+    const auto readNumber = [&parser](const QCommandLineOption &option, qint64 min, qint64 max, qint64 *out) {
+        if (!parser.isSet(option))
+            return true;
         bool ok = false;
-        const uint value = parser.value(port).toUInt(&ok);
-        if (!ok || value > 65535) {
-            printError(QStringLiteral("--port must be a number from 0 to 65535, not '%1'").arg(parser.value(port)));
-            return Outcome::ExitError;
+        const qint64 value = parser.value(option).toLongLong(&ok);
+        if (!ok || value < min || value > max) {
+            printError(QStringLiteral("--%1 must be a number from %2 to %3, not '%4'")
+                           .arg(option.names().constFirst())
+                           .arg(min)
+                           .arg(max)
+                           .arg(parser.value(option)));
+            return false;
         }
-        result.config.port = static_cast<quint16>(value);
-        result.portGiven = true;
+        *out = value;
+        return true;
+    };
+    ServerConfig &server = result.config;
+    qint64 number = server.port;
+    qint64 rate = static_cast<qint64>(server.messagesPerSecond);
+    qint64 connections = server.maxConnections, perIp = server.maxConnectionsPerIp, burst = server.messageBurst,
+           interval = server.heartbeatIntervalMs, timeout = server.heartbeatTimeoutMs;
+    if (!readNumber(port, 0, 65535, &number) || !readNumber(maxMessage, 125, 1LL << 30, &server.maxMessageBytes)
+        || !readNumber(maxConnections, 1, 1000000, &connections) || !readNumber(maxPerIp, 1, 1000000, &perIp)
+        || !readNumber(rateLimit, 1, 100000000, &rate) || !readNumber(rateBurst, 1, 100000000, &burst)
+        || !readNumber(heartbeat, 0, 3600000, &interval) || !readNumber(heartbeatTimeout, 10, 600000, &timeout)
+        || !readNumber(maxBuffered, 1024, 1LL << 30, &server.maxBufferedBytes)) {
+        return Outcome::ExitError;
     }
+    result.portGiven = parser.isSet(port);
+    server.port = static_cast<quint16>(number);
+    server.maxConnections = static_cast<int>(connections);
+    server.maxConnectionsPerIp = static_cast<int>(perIp);
+    server.messagesPerSecond = static_cast<double>(rate);
+    server.messageBurst = static_cast<int>(burst);
+    server.heartbeatIntervalMs = static_cast<int>(interval);
+    server.heartbeatTimeoutMs = static_cast<int>(timeout);
     if (parser.isSet(allowOrigin))
-        result.config.allowedOrigins.append(parser.values(allowOrigin));
-    if (parser.isSet(maxMessage)) {
-        bool ok = false;
-        const qlonglong value = parser.value(maxMessage).toLongLong(&ok);
-        if (!ok || value < 125) {
-            printError(QStringLiteral("--max-message-bytes must be a number of at least 125"));
+        server.allowedOrigins.append(parser.values(allowOrigin));
+    if (parser.isSet(token))
+        server.token = parser.value(token);
+    if (parser.isSet(slowConsumer)) {
+        const QString policy = parser.value(slowConsumer);
+        if (policy != QLatin1String("close") && policy != QLatin1String("drop")) {
+            printError(QStringLiteral("--slow-consumer must be 'close' or 'drop', not '%1'").arg(policy));
             return Outcome::ExitError;
         }
-        result.config.maxMessageBytes = value;
+        server.slowConsumerPolicy = policy == QLatin1String("drop") ? ServerConfig::SlowConsumerPolicy::Drop
+                                                                    : ServerConfig::SlowConsumerPolicy::Close;
     }
     *options = result;
     return Outcome::Run;
