@@ -152,6 +152,8 @@ void ClientSession::onAboutToClose()
 {
     // Qt emits aboutToClose whenever it sends a close frame: when we close, when it answers the
     // client's close frame, and when it rejects a bad frame itself (1002, 1007, 1009).
+    if (!m_abortReason.isEmpty())
+        return; // QWebSocket::abort() emits aboutToClose too, though no close frame is sent
     m_closeFrameSeen = true;
     if (m_closeInitiatedHere)
         return;

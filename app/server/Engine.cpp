@@ -21,13 +21,9 @@ Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
 
 namespace {
 
-// Keeps the log's memory per record bounded; the true size stays in LogRecord::size.
-constexpr int kLogPayloadCapBytes = 64 * 1024;
-
-QByteArray cappedPayload(const QByteArray &payload)
-{
-    return payload.size() > kLogPayloadCapBytes ? payload.left(kLogPayloadCapBytes) : payload;
-}
+// Log records carry the whole payload, shared with the message (no copy): the recorder writes all
+// of it. Where records live long, in the dashboard's log, LogStore keeps at most
+// ServerConfig::logPayloadCapBytes of each, so memory stays bounded there.
 
 const char *kShutdownReason = "server shutting down";
 
@@ -301,7 +297,7 @@ void Engine::onIncoming(ClientSession *session, const IncomingMessage &message)
     LogRecord in = makeRecord(session, LogRecord::Direction::In,
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
-    in.payload = cappedPayload(message.data);
+    in.payload = message.data;
     record(in);
     markChanged(session);
     if (session->behaviour())
@@ -385,7 +381,7 @@ CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray 
     sent.kind = binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     sent.route = target.scope == BroadcastTarget::Scope::Route ? target.name : QString();
     sent.size = payload.size();
-    sent.payload = cappedPayload(payload);
+    sent.payload = payload;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
     record(sent);
@@ -434,8 +430,10 @@ CommandResult Engine::banAddress(const QString &address)
         if (entry.second->isOpen() && Admission::sameAddress(entry.second->socket()->peerAddress(), peer))
             clients.append(entry.first);
     }
-    for (quint64 id : clients)
-        m_sessions.at(id)->close(CloseCode::PolicyViolation, QStringLiteral("banned by the operator"));
+    for (quint64 id : clients) {
+        if (ClientSession *session = openSession(id))
+            session->close(CloseCode::PolicyViolation, QStringLiteral("banned by the operator"));
+    }
     LogRecord banned;
     banned.timestampMs = QDateTime::currentMSecsSinceEpoch();
     banned.kind = LogRecord::Kind::Refused;
@@ -475,7 +473,7 @@ void Engine::sendToClient(ClientSession *session, const IncomingMessage &message
     LogRecord out = makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
-    out.payload = cappedPayload(message.data);
+    out.payload = message.data;
     record(out);
 }
 
@@ -488,7 +486,7 @@ int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     sent.size = message.data.size();
-    sent.payload = cappedPayload(message.data);
+    sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("room %1").arg(room);
     if (!members.isEmpty())
@@ -514,7 +512,9 @@ bool Engine::admitOutgoing(ClientSession *session)
 void Engine::checkHeartbeats()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (const auto &entry : m_sessions)
+    // A timed-out session ends synchronously and leaves m_sessions: iterate over a copy.
+    const auto sessions = m_sessions;
+    for (const auto &entry : sessions)
         entry.second->checkHeartbeat(now, m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs);
 }
 
