@@ -174,6 +174,15 @@
 
   // ---------------------------------------------------------------- URL building
 
+  // A server started with --token: open the page as /?token=SECRET once. The token goes into the
+  // switchboard_token cookie, which the browser sends on every WebSocket upgrade to this host
+  // (browsers cannot set an Authorization header on a WebSocket), and never into shown URLs.
+  const pageToken = new URLSearchParams(location.search).get('token');
+  if (pageToken) {
+    document.cookie = `switchboard_token=${encodeURIComponent(pageToken)}; path=/; SameSite=Strict`;
+    history.replaceState(null, '', location.pathname);
+  }
+
   function baseUrl() {
     if (location.protocol === 'http:' || location.protocol === 'https:') {
       return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
