@@ -58,6 +58,10 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                    QStringLiteral("Require this token from WebSocket clients (?token=, Authorization: Bearer, "
                                                   "or cookie switchboard_token); others get 401. Default: none."),
                                    QStringLiteral("secret"));
+    const QCommandLineOption adminToken(QStringLiteral("admin-token"),
+                                        QStringLiteral("Turn on the admin HTTP API (/api/...) and require "
+                                                       "'Authorization: Bearer SECRET' on it. Default: none (API off)."),
+                                        QStringLiteral("secret"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
                                             QStringLiteral("Most WebSocket clients at once; more get 503 (default: %1).").arg(defaults.maxConnections),
                                             QStringLiteral("count"));
@@ -89,6 +93,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                           QStringLiteral("policy"));
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
                        rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer});
+    parser.addOption(adminToken);
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -159,6 +164,14 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         server.allowedOrigins.append(parser.values(allowOrigin));
     if (parser.isSet(token))
         server.token = parser.value(token);
+    if (parser.isSet(adminToken)) {
+        const QString why = ServerConfig::whyInvalidAdminToken(parser.value(adminToken));
+        if (!why.isEmpty()) {
+            printError(QStringLiteral("--admin-token %1").arg(why));
+            return Outcome::ExitError;
+        }
+        server.adminToken = parser.value(adminToken);
+    }
     if (parser.isSet(slowConsumer)) {
         const QString policy = parser.value(slowConsumer);
         if (policy != QLatin1String("close") && policy != QLatin1String("drop")) {

@@ -1,5 +1,6 @@
 #include "Engine.h"
 
+#include "AdminApi.h"
 #include "ClientSession.h"
 #include "CloseCode.h"
 #include "FrontDoor.h"
@@ -42,6 +43,9 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
                                                m_admission, m_config.token, [this] { return healthJson(); });
+    m_adminApi = std::make_unique<AdminApi>(*this, m_router->originPolicy(), m_config.adminToken);
+    m_router->setAdminApi(m_adminApi.get());
+    m_router->setMetricsText([this] { return metricsText(); });
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
@@ -233,6 +237,7 @@ void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHea
     m_sessions.emplace(id, session);
     m_admission.opened(socket->peerAddress());
     ++m_totals.connectionsAccepted;
+    m_metrics.noteConnectionAccepted(route.pattern);
 
     connect(session, &ClientSession::textReceived, this,
             [this](ClientSession *from, const QString &text, const QByteArray &utf8) {
@@ -242,6 +247,7 @@ void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHea
         onIncoming(from, IncomingMessage{true, QString(), data});
     });
     connect(session, &ClientSession::pongReceived, this, [this](ClientSession *from, qint64 rttMs) {
+        m_metrics.notePingRtt(rttMs);
         LogRecord pong = makeRecord(from, LogRecord::Direction::In, LogRecord::Kind::Pong);
         pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
         record(pong);
@@ -294,6 +300,7 @@ void Engine::onIncoming(ClientSession *session, const IncomingMessage &message)
 {
     m_totals.messagesIn++;
     m_totals.bytesIn += message.data.size();
+    m_metrics.noteMessageIn(session->info().route, message.binary, message.data.size());
     LogRecord in = makeRecord(session, LogRecord::Direction::In,
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
@@ -307,6 +314,7 @@ void Engine::onIncoming(ClientSession *session, const IncomingMessage &message)
 void Engine::onRefused(const QString &peer, const QString &path, int status, const QString &why)
 {
     ++m_totals.requestsRefused;
+    m_metrics.noteRefused(status);
     LogRecord refusal;
     refusal.timestampMs = QDateTime::currentMSecsSinceEpoch();
     refusal.route = path;
@@ -327,6 +335,7 @@ void Engine::onSessionEnded(ClientSession *session)
     closed.closeCode = info.closeCode;
     closed.detail = info.closeReason;
     record(closed);
+    m_metrics.noteClose(info.closeCode, ClientInfo::closedByName(info.closedBy));
     qCDebug(lcEngine) << "client" << info.id << "closed" << info.closeCode << info.closeReason << "by"
                       << ClientInfo::closedByName(info.closedBy);
 
@@ -464,6 +473,33 @@ QStringList Engine::bannedAddresses() const
     return list;
 }
 
+void Engine::recordOperatorAction(quint64 clientId, LogRecord::Kind kind, const QString &detail)
+{
+    const auto it = m_sessions.find(clientId);
+    LogRecord action = it != m_sessions.end() ? makeRecord(it->second, LogRecord::Direction::System, kind)
+                                              : LogRecord();
+    action.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    action.direction = LogRecord::Direction::System;
+    action.kind = kind;
+    action.clientId = clientId;
+    action.detail = detail;
+    record(action);
+}
+
+QByteArray Engine::metricsText() const
+{
+    Metrics::Gauges gauges;
+    gauges.uptimeSeconds = m_uptime.isValid() ? static_cast<double>(m_uptime.elapsed()) / 1000.0 : 0;
+    for (const RouteSpec &route : m_config.routes.routes())
+        gauges.clientsByRoute.insert(route.pattern, 0);
+    for (const auto &entry : m_sessions) {
+        if (entry.second->isOpen())
+            ++gauges.clientsByRoute[entry.second->info().route];
+        gauges.bytesToWrite += entry.second->bytesToWrite();
+    }
+    return m_metrics.render(gauges);
+}
+
 // ---- RouteHost ----
 
 void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
@@ -531,6 +567,7 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
         ++delivered;
         m_totals.messagesOut++;
         m_totals.bytesOut += sent;
+        m_metrics.noteMessageOut(session->info().route, message.binary, sent);
         markChanged(session);
     }
     return delivered;

@@ -3,6 +3,7 @@
 #include "Admission.h"
 #include "ClientInfo.h"
 #include "EngineStats.h"
+#include "Metrics.h"
 #include "OperatorCommand.h"
 #include "RouteBehaviour.h"
 #include "ServerConfig.h"
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 
+class AdminApi;
 class ClientSession;
 class FrontDoor;
 class RequestRouter;
@@ -60,6 +62,14 @@ public:
     Q_INVOKABLE CommandResult unbanAddress(const QString &address);
     QStringList bannedAddresses() const;
 
+    // Records an operator action taken outside the dashboard (the admin API) in the message log,
+    // as a System record whose detail says what was done ("api: close client 3 ...").
+    void recordOperatorAction(quint64 clientId, LogRecord::Kind kind, const QString &detail);
+
+    // Counters for GET /metrics. noteLogRecordsDropped() may be called from any thread.
+    Metrics &metrics() { return m_metrics; }
+    QByteArray metricsText() const;
+
     // RouteHost
     void sendToClient(ClientSession *session, const IncomingMessage &message) override;
     int broadcastToRoom(const QString &room, const IncomingMessage &message) override;
@@ -98,6 +108,8 @@ private:
 
     ServerConfig m_config;
     Admission m_admission;
+    Metrics m_metrics;
+    std::unique_ptr<AdminApi> m_adminApi; // used by m_router
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<FrontDoor> m_frontDoor;
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing

@@ -8,6 +8,11 @@
 #include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
+#include <algorithm>
+
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#endif
 
 Q_LOGGING_CATEGORY(lcFrontDoor, "switchboard.http")
 
@@ -87,11 +92,7 @@ void FrontDoor::onNewConnection()
         socket->setReadBufferSize(m_limits.maxHeadBytes);
         auto *deadline = new QTimer(socket);
         deadline->setSingleShot(true);
-        connect(deadline, &QTimer::timeout, this, [this, socket] {
-            refuse(socket, QString(), 408,
-                   QStringLiteral("the request head was not complete within %1 ms")
-                       .arg(m_limits.headTimeoutMs));
-        });
+        connect(deadline, &QTimer::timeout, this, [this, socket] { screen(socket, true); });
         deadline->start(m_limits.headTimeoutMs);
         m_screening.insert(socket, deadline);
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { screen(socket); });
@@ -104,7 +105,7 @@ void FrontDoor::onNewConnection()
     }
 }
 
-void FrontDoor::screen(QTcpSocket *socket)
+void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
 {
     if (!m_screening.contains(socket))
         return;
@@ -112,6 +113,10 @@ void FrontDoor::screen(QTcpSocket *socket)
     HttpRequestHead head = HttpRequestHead::parse(bytes, m_limits.maxHeadBytes);
     switch (head.status) {
     case HttpRequestHead::Status::Incomplete:
+        if (deadlinePassed) {
+            refuse(socket, QString(), 408,
+                   QStringLiteral("the request head was not complete within %1 ms").arg(m_limits.headTimeoutMs));
+        }
         return;
     case HttpRequestHead::Status::TooLarge:
         refuse(socket, QString(), 431, head.error);
@@ -123,11 +128,76 @@ void FrontDoor::screen(QTcpSocket *socket)
         break;
     }
 
+    const int maxBodyBytes = m_gate.maxBodyBytes(head);
+    if (maxBodyBytes > 0) {
+        RequestBody body;
+        if (readBody(socket, head, maxBodyBytes, deadlinePassed, &body))
+            answer(socket, head, m_gate.decideWithBody(head, body, socket->peerAddress()));
+        return;
+    }
+
     GateDecision decision = m_gate.decide(head, socket->peerAddress());
     if (decision.action == GateDecision::Action::Upgrade) {
         handOff(socket, decision.routeIndex, head);
         return;
     }
+    answer(socket, head, decision);
+}
+
+bool FrontDoor::readBody(QTcpSocket *socket, const HttpRequestHead &head, int maxBodyBytes, bool deadlinePassed,
+                         RequestBody *body)
+{
+    const auto fail = [body](int status, const QString &why) {
+        body->errorStatus = status;
+        body->error = why;
+        return true;
+    };
+    // Only Content-Length framing: a chunked decoder is more parser than a few JSON commands need,
+    // and a request with both headers is the classic smuggling shape.
+    if (head.hasHeader("transfer-encoding")) {
+        return fail(411, QStringLiteral("chunked (Transfer-Encoding) request bodies are not accepted: "
+                                        "send the body with a Content-Length (at most %1 bytes)")
+                             .arg(maxBodyBytes));
+    }
+    if (!head.hasHeader("content-length")) {
+        return fail(411, QStringLiteral("a Content-Length header is required (0 for an empty body, at most %1)")
+                             .arg(maxBodyBytes));
+    }
+    const QByteArray value = head.header("content-length");
+    const bool digitsOnly = !value.isEmpty() && value.size() <= 18
+                            && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digitsOnly)
+        return fail(400, QStringLiteral("invalid Content-Length '%1'").arg(QString::fromLatin1(value.left(40))));
+    const qint64 length = value.toLongLong();
+    if (length > maxBodyBytes) {
+        return fail(413, QStringLiteral("the request body is %1 bytes; at most %2 are accepted")
+                             .arg(length)
+                             .arg(maxBodyBytes));
+    }
+    const qint64 total = head.headBytes + length;
+    if (socket->bytesAvailable() < total) {
+        if (deadlinePassed) {
+            return fail(408, QStringLiteral("the request body was not complete within %1 ms")
+                                 .arg(m_limits.headTimeoutMs));
+        }
+        // Room for exactly this request: still bounded, by the head limit plus the body limit.
+        if (socket->readBufferSize() < total)
+            socket->setReadBufferSize(total);
+        // curl and others wait for this before sending a larger body; say it once per connection.
+        static const char *const kContinueSent = "switchboard_continueSent";
+        if (head.version == "HTTP/1.1" && head.headerHasToken("expect", "100-continue")
+            && !socket->property(kContinueSent).toBool()) {
+            socket->setProperty(kContinueSent, true);
+            socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        return false;
+    }
+    body->bytes = socket->peek(total).mid(head.headBytes);
+    return true;
+}
+
+void FrontDoor::answer(QTcpSocket *socket, const HttpRequestHead &head, const GateDecision &decision)
+{
     if (decision.response.status >= 400) {
         qCInfo(lcFrontDoor).noquote() << socket->peerAddress().toString() << head.method << head.path
                                       << "->" << decision.response.status << decision.refusal;
@@ -136,7 +206,10 @@ void FrontDoor::screen(QTcpSocket *socket)
     } else {
         Q_EMIT answered(socket->peerAddress(), head, decision.response.status);
     }
-    respondAndClose(socket, decision.response.serialize(head.method == "HEAD"));
+    // A body was announced: unless all of it was read, it may still be arriving.
+    const bool announcedBody = head.hasHeader("transfer-encoding")
+                               || head.header("content-length").toLongLong() > 0;
+    respondAndClose(socket, decision.response.serialize(head.method == "HEAD"), announcedBody);
 }
 
 void FrontDoor::refuse(QTcpSocket *socket, const QString &path, int status, const QString &why)
@@ -146,7 +219,7 @@ void FrontDoor::refuse(QTcpSocket *socket, const QString &path, int status, cons
     respondAndClose(socket, HttpResponse::text(status, why.toUtf8()).serialize());
 }
 
-void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes)
+void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose)
 {
     if (QTimer *deadline = m_screening.take(socket))
         deadline->stop();
@@ -157,6 +230,21 @@ void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes)
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
     socket->write(bytes);
+#ifdef Q_OS_UNIX
+    if (halfClose) {
+        // Lingering close: end our side once the answer is out, keep draining until the client
+        // closes (or kLingerMs passes), so unread body bytes never turn into a reset.
+        const auto shutdownWhenWritten = [socket] {
+            if (socket->bytesToWrite() == 0 && socket->socketDescriptor() != -1)
+                ::shutdown(static_cast<int>(socket->socketDescriptor()), SHUT_WR);
+        };
+        connect(socket, &QTcpSocket::bytesWritten, socket, shutdownWhenWritten);
+        shutdownWhenWritten();
+        return;
+    }
+#else
+    (void)halfClose;
+#endif
     socket->disconnectFromHost();
 }
 

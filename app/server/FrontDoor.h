@@ -11,6 +11,8 @@
 #include <vector>
 
 class HttpGate;
+struct GateDecision;
+struct RequestBody;
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
@@ -53,8 +55,14 @@ Q_SIGNALS:
 
 private:
     void onNewConnection();
-    void screen(QTcpSocket *socket);
-    void respondAndClose(QTcpSocket *socket, const QByteArray &bytes);
+    void screen(QTcpSocket *socket, bool deadlinePassed = false);
+    // Content-Length framing for a body the gate asked for; false while more bytes are to come.
+    bool readBody(QTcpSocket *socket, const HttpRequestHead &head, int maxBodyBytes, bool deadlinePassed,
+                  RequestBody *body);
+    void answer(QTcpSocket *socket, const HttpRequestHead &head, const GateDecision &decision);
+    // halfClose: the client may still be sending a body we did not read; closing outright would
+    // reset the connection and could destroy the answer before the client reads it.
+    void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
     void handOff(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head);
     void onRouteConnection(int routeIndex);

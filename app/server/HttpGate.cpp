@@ -8,3 +8,10 @@ GateDecision GateDecision::refuse(int status, const QString &why)
     decision.refusal = why;
     return decision;
 }
+
+GateDecision HttpGate::decideWithBody(const HttpRequestHead &head, const RequestBody &body, const QHostAddress &peer)
+{
+    if (body.errorStatus != 0)
+        return GateDecision::refuse(body.errorStatus, body.error);
+    return decide(head, peer);
+}

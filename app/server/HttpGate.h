@@ -3,6 +3,7 @@
 #include "HttpResponse.h"
 
 #include <QHostAddress>
+#include <QString>
 
 struct HttpRequestHead;
 
@@ -20,10 +21,28 @@ struct GateDecision
     static GateDecision upgrade(int routeIndex) { return {Action::Upgrade, {}, routeIndex, {}}; }
 };
 
+// The body of a request whose head the gate asked a body for, as the front door read it.
+struct RequestBody
+{
+    QByteArray bytes;     // exactly Content-Length bytes when errorStatus is 0
+    int errorStatus = 0;  // else why no body: 400 bad Content-Length, 408 too slow, 411 none/chunked, 413 too large
+    QString error;
+};
+
 // Decides, for a well-formed request head, between an HTTP answer and a WebSocket upgrade.
 class HttpGate
 {
 public:
     virtual ~HttpGate() = default;
     virtual GateDecision decide(const HttpRequestHead &head, const QHostAddress &peer) = 0;
+
+    // Requests that carry a body the gate needs (the admin API's POSTs): the largest body it takes,
+    // or 0 to decide on the head alone. When > 0 the front door reads the body (bounded in size and
+    // by the head timeout) and calls decideWithBody() instead of decide().
+    virtual int maxBodyBytes(const HttpRequestHead &head) const
+    {
+        (void)head;
+        return 0;
+    }
+    virtual GateDecision decideWithBody(const HttpRequestHead &head, const RequestBody &body, const QHostAddress &peer);
 };

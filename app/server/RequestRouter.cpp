@@ -1,5 +1,6 @@
 #include "RequestRouter.h"
 
+#include "AdminApi.h"
 #include "HttpRequestHead.h"
 #include "routes/ClockBehaviour.h"
 
@@ -156,8 +157,23 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
     return GateDecision::upgrade(match.index);
 }
 
+int RequestRouter::maxBodyBytes(const HttpRequestHead &head) const
+{
+    return m_adminApi && !head.isWebSocketUpgrade() ? m_adminApi->maxBodyBytes(head) : 0;
+}
+
+GateDecision RequestRouter::decideWithBody(const HttpRequestHead &head, const RequestBody &body,
+                                           const QHostAddress &peer)
+{
+    if (m_adminApi && !head.isWebSocketUpgrade() && AdminApi::isApiPath(head.path))
+        return m_adminApi->handle(head, body);
+    return HttpGate::decideWithBody(head, body, peer);
+}
+
 GateDecision RequestRouter::decidePlain(const HttpRequestHead &head)
 {
+    if (m_adminApi && AdminApi::isApiPath(head.path))
+        return m_adminApi->handle(head, {});
     if (head.method != "GET" && head.method != "HEAD") {
         GateDecision decision = GateDecision::refuse(
             405, QStringLiteral("method %1 is not allowed; use GET or HEAD")
@@ -167,6 +183,12 @@ GateDecision RequestRouter::decidePlain(const HttpRequestHead &head)
     }
     if (head.path == QLatin1String("/healthz"))
         return GateDecision::respond(HttpResponse::json(200, m_healthJson()));
+    if (head.path == QLatin1String("/metrics") && m_metricsText) {
+        HttpResponse metrics;
+        metrics.contentType = "text/plain; version=0.0.4; charset=utf-8";
+        metrics.body = m_metricsText();
+        return GateDecision::respond(metrics);
+    }
 
     static const QRegularExpression fileName(QStringLiteral("^/([A-Za-z0-9_-]+\\.[A-Za-z0-9]+)$"));
     const QString resource = head.path == QLatin1String("/")

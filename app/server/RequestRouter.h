@@ -7,8 +7,11 @@
 
 #include <functional>
 
+class AdminApi;
+
 // Switchboard's answers to complete request heads: the browser client page and static files,
-// /healthz, and the checks every WebSocket upgrade must pass before Qt sees it.
+// /healthz, /metrics, the admin API (delegated), and the checks every WebSocket upgrade must pass
+// before Qt sees it.
 class RequestRouter : public HttpGate
 {
 public:
@@ -22,7 +25,14 @@ public:
     static QString redactedTarget(const HttpRequestHead &head);
 
     GateDecision decide(const HttpRequestHead &head, const QHostAddress &peer) override;
+    int maxBodyBytes(const HttpRequestHead &head) const override;
+    GateDecision decideWithBody(const HttpRequestHead &head, const RequestBody &body,
+                                const QHostAddress &peer) override;
     OriginPolicy &originPolicy() { return m_origins; }
+    // /api/* goes to the admin API when one is set (it lives as long as this router).
+    void setAdminApi(AdminApi *api) { m_adminApi = api; }
+    // GET /metrics answers this text (Prometheus exposition format) when set.
+    void setMetricsText(std::function<QByteArray()> metricsText) { m_metricsText = std::move(metricsText); }
 
 private:
     GateDecision decideUpgrade(const HttpRequestHead &head, const QHostAddress &peer);
@@ -34,4 +44,6 @@ private:
     const Admission &m_admission;
     QByteArray m_token;
     std::function<QByteArray()> m_healthJson;
+    AdminApi *m_adminApi = nullptr;
+    std::function<QByteArray()> m_metricsText;
 };

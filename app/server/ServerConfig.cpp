@@ -100,6 +100,20 @@ private:
 
 } // namespace
 
+QString ServerConfig::whyInvalidAdminToken(const QString &token)
+{
+    if (token.isEmpty())
+        return QStringLiteral("must not be empty (leave it out to keep the admin API off)");
+    if (token.size() > 256)
+        return QStringLiteral("must be at most 256 characters");
+    for (const QChar c : token) {
+        // It travels in an HTTP header: spaces, controls and non-ASCII would not arrive intact.
+        if (c.unicode() < 0x21 || c.unicode() > 0x7e)
+            return QStringLiteral("may only hold visible ASCII characters (no spaces)");
+    }
+    return {};
+}
+
 bool ServerConfig::loadFile(const QString &path, QString *error)
 {
     QFile file(path);
@@ -132,8 +146,14 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
     reader.rejectUnknownKeys(root, QString(),
                              {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("routes"),
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
-                              QStringLiteral("token"), QStringLiteral("slowConsumerPolicy")});
+                              QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
+                              QStringLiteral("adminToken")});
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
+    if (reader.readString(root, QString(), QStringLiteral("adminToken"), &next.adminToken)) {
+        const QString why = whyInvalidAdminToken(next.adminToken);
+        if (!why.isEmpty())
+            reader.fail(QStringLiteral("adminToken"), why);
+    }
     QString policy;
     if (reader.readString(root, QString(), QStringLiteral("slowConsumerPolicy"), &policy)) {
         if (policy == QLatin1String("drop"))

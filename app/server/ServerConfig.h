@@ -25,6 +25,12 @@ struct ServerConfig
     // switchboard_token) when it is set; otherwise 401.
     QString token;
 
+    // The admin HTTP API (/api/*) is on only when this is set, and then needs
+    // "Authorization: Bearer <adminToken>". Visible ASCII, at most 256 bytes.
+    QString adminToken;
+    // Empty when token is usable as an admin token, else why not.
+    static QString whyInvalidAdminToken(const QString &token);
+
     // Admission (before any upgrade)
     int maxConnections = 20000;     // more get 503
     int maxConnectionsPerIp = 1000; // more from one address get 429

@@ -1,0 +1,629 @@
+#include "AdminApi.h"
+
+#include "ClientInfo.h"
+#include "CloseCode.h"
+#include "Engine.h"
+#include "HttpRequestHead.h"
+#include "OriginPolicy.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSet>
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
+
+namespace {
+
+const QString kEndpointList = QStringLiteral(
+    "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, "
+    "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
+    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban");
+
+QByteArray sha256(const QByteArray &bytes)
+{
+    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
+}
+
+// Digests have a fixed length, so the loop always runs the same 32 steps: no timing hint at
+// how much of a guessed token was right, nor at its length.
+bool constantTimeEqual(const QByteArray &a, const QByteArray &b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char difference = 0;
+    for (int i = 0; i < a.size(); ++i)
+        difference |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
+    return difference == 0;
+}
+
+QJsonValue nullable(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+}
+
+QString isoTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+// Rejects keys the endpoint does not know, so a typo ("reson") is an error and not ignored.
+QString unknownKey(const QJsonObject &object, const QStringList &known)
+{
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!known.contains(it.key()))
+            return QStringLiteral("unknown key '%1' (known keys: %2)").arg(it.key(), known.join(QLatin1String(", ")));
+    }
+    return {};
+}
+
+// The payload of send and broadcast: exactly one of "text" or "binary" (base64).
+bool readPayload(const QJsonObject &body, QByteArray *payload, bool *binary, QString *error)
+{
+    const bool hasText = body.contains(QStringLiteral("text"));
+    const bool hasBinary = body.contains(QStringLiteral("binary"));
+    if (hasText == hasBinary) {
+        *error = QStringLiteral("give exactly one of \"text\" (a string) or \"binary\" (base64)");
+        return false;
+    }
+    const QJsonValue value = body.value(hasText ? QStringLiteral("text") : QStringLiteral("binary"));
+    if (!value.isString()) {
+        *error = QStringLiteral("\"%1\" must be a string").arg(hasText ? QStringLiteral("text") : QStringLiteral("binary"));
+        return false;
+    }
+    *binary = hasBinary;
+    if (hasText) {
+        *payload = value.toString().toUtf8();
+        return true;
+    }
+    const auto decoded = QByteArray::fromBase64Encoding(value.toString().toLatin1(),
+                                                        QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded) {
+        *error = QStringLiteral("\"binary\" is not valid base64");
+        return false;
+    }
+    *payload = *decoded;
+    return true;
+}
+
+struct CloseArguments
+{
+    int code = CloseCode::NormalClosure;
+    QString reason;
+};
+
+// The same rules as the dashboard's close, except that an over-long reason is refused here
+// rather than cut: a script should learn that its reason would not arrive whole.
+bool readClose(const QJsonObject &body, CloseArguments *out, QString *rule, QString *error)
+{
+    if (body.contains(QStringLiteral("code"))) {
+        const QJsonValue code = body.value(QStringLiteral("code"));
+        const double number = code.toDouble(-1);
+        if (!code.isDouble() || number != static_cast<double>(static_cast<int>(number))) {
+            *rule = QStringLiteral("close-code");
+            *error = QStringLiteral("\"code\" must be a whole number (1000-1003, 1007-1014 or 3000-4999)");
+            return false;
+        }
+        out->code = static_cast<int>(number);
+    }
+    const QString why = CloseCode::whyNotSendable(out->code);
+    if (!why.isEmpty()) {
+        *rule = QStringLiteral("close-code");
+        *error = why;
+        return false;
+    }
+    if (body.contains(QStringLiteral("reason"))) {
+        if (!body.value(QStringLiteral("reason")).isString()) {
+            *rule = QStringLiteral("close-reason");
+            *error = QStringLiteral("\"reason\" must be a string");
+            return false;
+        }
+        out->reason = body.value(QStringLiteral("reason")).toString();
+    }
+    const int reasonBytes = static_cast<int>(out->reason.toUtf8().size());
+    if (reasonBytes > CloseCode::kMaxReasonBytes) {
+        *rule = QStringLiteral("close-reason-length");
+        *error = QStringLiteral("the reason is %1 UTF-8 bytes; a close frame holds at most %2")
+                     .arg(reasonBytes)
+                     .arg(CloseCode::kMaxReasonBytes);
+        return false;
+    }
+    return true;
+}
+
+QString quoted(const QString &text)
+{
+    return QLatin1Char('"') + text + QLatin1Char('"');
+}
+
+} // namespace
+
+AdminApi::AdminApi(Engine &engine, const OriginPolicy &origins, const QString &token)
+    : m_engine(engine), m_origins(origins), m_tokenDigest(token.isEmpty() ? QByteArray() : sha256(token.toUtf8()))
+{
+}
+
+bool AdminApi::isApiPath(const QString &path)
+{
+    return path == QLatin1String("/api") || path.startsWith(QLatin1String("/api/"));
+}
+
+GateDecision AdminApi::ok(const QJsonObject &object)
+{
+    return GateDecision::respond(HttpResponse::json(200, QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n'));
+}
+
+GateDecision AdminApi::error(int status, const QString &rule, const QString &message)
+{
+    GateDecision decision;
+    decision.action = GateDecision::Action::Respond;
+    const QJsonObject body{{QStringLiteral("error"), message}, {QStringLiteral("rule"), rule}};
+    decision.response = HttpResponse::json(status, QJsonDocument(body).toJson(QJsonDocument::Compact) + '\n');
+    // The front door logs and records this as the refusal's reason.
+    decision.refusal = QStringLiteral("api: ") + message;
+    return decision;
+}
+
+bool AdminApi::tokenMatches(const QByteArray &presented) const
+{
+    return constantTimeEqual(sha256(presented), m_tokenDigest);
+}
+
+std::optional<GateDecision> AdminApi::checkAccess(const HttpRequestHead &head) const
+{
+    // Only the server's own pages, never an allow-listed dev origin: --allow-origin is about
+    // WebSockets, and a page that can drive the API can close every client.
+    const QString origin = QString::fromUtf8(head.header("origin"));
+    if (!origin.isEmpty() && !m_origins.ownOrigins().contains(origin.toLower())) {
+        return error(403, QStringLiteral("same-origin"),
+                     QStringLiteral("requests from the web origin %1 may not use the admin API").arg(origin));
+    }
+    if (m_tokenDigest.isEmpty()) {
+        return error(403, QStringLiteral("admin-token-required"),
+                     QStringLiteral("the admin API is off: start switchboard with --admin-token SECRET (or set "
+                                    "\"adminToken\" in the config file) and send 'Authorization: Bearer SECRET'"));
+    }
+    const QByteArray authorization = head.header("authorization");
+    const int space = authorization.indexOf(' ');
+    const QByteArray scheme = space < 0 ? authorization : authorization.left(space);
+    if (authorization.isEmpty() || scheme.compare("Bearer", Qt::CaseInsensitive) != 0) {
+        GateDecision refusal = error(401, QStringLiteral("bearer-token"),
+                                     QStringLiteral("send the admin token as 'Authorization: Bearer SECRET'"));
+        refusal.response.extraHeaders.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"switchboard\"")));
+        return refusal;
+    }
+    if (!tokenMatches(authorization.mid(space + 1).trimmed())) {
+        GateDecision refusal = error(401, QStringLiteral("bearer-token"), QStringLiteral("the admin token is wrong"));
+        refusal.response.extraHeaders.append(qMakePair(QByteArray("WWW-Authenticate"),
+                                                       QByteArray("Bearer realm=\"switchboard\", error=\"invalid_token\"")));
+        return refusal;
+    }
+    return std::nullopt;
+}
+
+AdminApi::Target AdminApi::match(const QString &path)
+{
+    Target target;
+    if (!path.startsWith(QLatin1String("/api/")))
+        return target;
+    const QStringList parts = path.mid(5).split(QLatin1Char('/')); // after "/api/"
+    const auto set = [&target](Endpoint endpoint, bool post) {
+        target.endpoint = endpoint;
+        target.post = post;
+    };
+    if (parts.size() == 1) {
+        const QString &name = parts.first();
+        if (name == QLatin1String("clients"))
+            set(Endpoint::Clients, false);
+        else if (name == QLatin1String("routes"))
+            set(Endpoint::Routes, false);
+        else if (name == QLatin1String("stats"))
+            set(Endpoint::Stats, false);
+        else if (name == QLatin1String("bans"))
+            set(Endpoint::Bans, false);
+        else if (name == QLatin1String("broadcast"))
+            set(Endpoint::Broadcast, true);
+        else if (name == QLatin1String("close"))
+            set(Endpoint::CloseMany, true);
+        else if (name == QLatin1String("ban"))
+            set(Endpoint::Ban, true);
+        else if (name == QLatin1String("unban"))
+            set(Endpoint::Unban, true);
+        return target;
+    }
+    if (parts.first() != QLatin1String("clients") || parts.at(1).isEmpty() || parts.size() > 3)
+        return target;
+    target.clientId = parts.at(1);
+    if (parts.size() == 2)
+        set(Endpoint::Client, false);
+    else if (parts.at(2) == QLatin1String("send"))
+        set(Endpoint::ClientSend, true);
+    else if (parts.at(2) == QLatin1String("ping"))
+        set(Endpoint::ClientPing, true);
+    else if (parts.at(2) == QLatin1String("close"))
+        set(Endpoint::ClientClose, true);
+    return target;
+}
+
+int AdminApi::maxBodyBytes(const HttpRequestHead &head) const
+{
+    if (head.method != "POST" || !isApiPath(head.path))
+        return 0;
+    const Target target = match(head.path);
+    if (target.endpoint == Endpoint::None || !target.post)
+        return 0;
+    return checkAccess(head) ? 0 : kMaxBodyBytes;
+}
+
+GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &body)
+{
+    if (const std::optional<GateDecision> refusal = checkAccess(head))
+        return *refusal;
+
+    const Target target = match(head.path);
+    if (target.endpoint == Endpoint::None) {
+        return error(404, QStringLiteral("not-found"),
+                     QStringLiteral("no API endpoint at %1 (endpoints: %2)").arg(head.path, kEndpointList));
+    }
+    const bool isGet = head.method == "GET" || head.method == "HEAD";
+    if (target.post ? head.method != "POST" : !isGet) {
+        GateDecision wrongMethod =
+            error(405, QStringLiteral("method-not-allowed"),
+                  QStringLiteral("%1 takes %2, not %3")
+                      .arg(head.path, target.post ? QStringLiteral("POST") : QStringLiteral("GET"),
+                           QString::fromLatin1(head.method)));
+        wrongMethod.response.extraHeaders.append(
+            qMakePair(QByteArray("Allow"), QByteArray(target.post ? "POST" : "GET, HEAD")));
+        return wrongMethod;
+    }
+
+    switch (target.endpoint) {
+    case Endpoint::Clients: return getClients();
+    case Endpoint::Client: return getClient(target.clientId);
+    case Endpoint::Routes: return getRoutes();
+    case Endpoint::Stats: return getStats();
+    case Endpoint::Bans: return getBans();
+    default: break;
+    }
+
+    // POST: the front door has read a Content-Length body (or says why it could not).
+    if (body.errorStatus != 0) {
+        const QString rule = body.errorStatus == 413   ? QStringLiteral("body-size")
+                             : body.errorStatus == 408 ? QStringLiteral("body-timeout")
+                                                       : QStringLiteral("content-length");
+        return error(body.errorStatus, rule, body.error);
+    }
+    QJsonObject json;
+    if (!body.bytes.trimmed().isEmpty()) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(body.bytes, &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+            return error(400, QStringLiteral("json-body"),
+                         parseError.error != QJsonParseError::NoError
+                             ? QStringLiteral("the body is not JSON: %1 at offset %2")
+                                   .arg(parseError.errorString())
+                                   .arg(parseError.offset)
+                             : QStringLiteral("the body must be a JSON object"));
+        }
+        json = document.object();
+    }
+
+    switch (target.endpoint) {
+    case Endpoint::ClientSend: return send(target.clientId, json);
+    case Endpoint::ClientPing: return ping(target.clientId);
+    case Endpoint::ClientClose: return closeOne(target.clientId, json);
+    case Endpoint::Broadcast: return broadcast(json);
+    case Endpoint::CloseMany: return closeMany(json);
+    case Endpoint::Ban: return ban(json, true);
+    case Endpoint::Unban: return ban(json, false);
+    default: break;
+    }
+    return error(404, QStringLiteral("not-found"), QStringLiteral("no API endpoint at %1").arg(head.path));
+}
+
+QJsonObject AdminApi::clientJson(const ClientInfo &info)
+{
+    QJsonObject client;
+    client.insert(QStringLiteral("id"), static_cast<double>(info.id));
+    client.insert(QStringLiteral("peer"), QStringLiteral("%1:%2").arg(info.peerAddress).arg(info.peerPort));
+    client.insert(QStringLiteral("route"), info.route);
+    client.insert(QStringLiteral("path"), info.path);
+    client.insert(QStringLiteral("room"), nullable(info.room));
+    client.insert(QStringLiteral("subprotocol"), nullable(info.subprotocol));
+    client.insert(QStringLiteral("origin"), nullable(info.origin));
+    client.insert(QStringLiteral("userAgent"), nullable(info.userAgent));
+    client.insert(QStringLiteral("connectedAt"), isoTime(info.connectedAtMs));
+    client.insert(QStringLiteral("messagesIn"), static_cast<double>(info.messagesIn));
+    client.insert(QStringLiteral("messagesOut"), static_cast<double>(info.messagesOut));
+    client.insert(QStringLiteral("bytesIn"), static_cast<double>(info.bytesIn));
+    client.insert(QStringLiteral("bytesOut"), static_cast<double>(info.bytesOut));
+    client.insert(QStringLiteral("bytesToWrite"), static_cast<double>(info.bytesToWrite));
+    client.insert(QStringLiteral("messagesDropped"), static_cast<double>(info.messagesDropped));
+    client.insert(QStringLiteral("lastRttMs"),
+                  info.lastRttMs < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(static_cast<double>(info.lastRttMs)));
+    client.insert(QStringLiteral("state"), ClientInfo::stateName(info.state));
+    const bool closing = info.state != ClientInfo::State::Open;
+    client.insert(QStringLiteral("closeCode"), closing ? QJsonValue(info.closeCode) : QJsonValue(QJsonValue::Null));
+    client.insert(QStringLiteral("closeReason"), closing ? QJsonValue(info.closeReason) : QJsonValue(QJsonValue::Null));
+    client.insert(QStringLiteral("closedBy"), nullable(ClientInfo::closedByName(info.closedBy)));
+    return client;
+}
+
+// ---- reads ----
+
+GateDecision AdminApi::getClients() const
+{
+    QJsonArray clients;
+    for (const ClientInfo &info : m_engine.clients())
+        clients.append(clientJson(info));
+    return ok({{QStringLiteral("clients"), clients}});
+}
+
+GateDecision AdminApi::getClient(const QString &id) const
+{
+    bool numeric = false;
+    const quint64 clientId = id.toULongLong(&numeric);
+    if (numeric) {
+        for (const ClientInfo &info : m_engine.clients()) {
+            if (info.id == clientId)
+                return ok(clientJson(info));
+        }
+    }
+    return error(404, QStringLiteral("unknown-client"), QStringLiteral("no client %1").arg(id));
+}
+
+GateDecision AdminApi::getRoutes() const
+{
+    QHash<QString, int> open;
+    for (const ClientInfo &info : m_engine.clients()) {
+        if (info.state == ClientInfo::State::Open)
+            ++open[info.route];
+    }
+    QJsonArray routes;
+    for (const RouteSpec &spec : m_engine.config().routes.routes()) {
+        QJsonObject route{{QStringLiteral("path"), spec.pattern},
+                          {QStringLiteral("behaviour"), behaviourKindName(spec.behaviour)},
+                          {QStringLiteral("subprotocols"), QJsonArray::fromStringList(spec.subprotocols)},
+                          {QStringLiteral("clients"), open.value(spec.pattern)}};
+        if (spec.behaviour == RouteBehaviourKind::Clock)
+            route.insert(QStringLiteral("intervalMs"), spec.clockIntervalMs);
+        routes.append(route);
+    }
+    return ok({{QStringLiteral("routes"), routes}});
+}
+
+GateDecision AdminApi::getStats() const
+{
+    const EngineStats stats = m_engine.stats();
+    return ok({{QStringLiteral("uptimeMs"), static_cast<double>(stats.uptimeMs)},
+               {QStringLiteral("clientsOpen"), stats.clientsOpen},
+               {QStringLiteral("connectionsAccepted"), static_cast<double>(stats.connectionsAccepted)},
+               {QStringLiteral("requestsRefused"), static_cast<double>(stats.requestsRefused)},
+               {QStringLiteral("messagesIn"), static_cast<double>(stats.messagesIn)},
+               {QStringLiteral("messagesOut"), static_cast<double>(stats.messagesOut)},
+               {QStringLiteral("bytesIn"), static_cast<double>(stats.bytesIn)},
+               {QStringLiteral("bytesOut"), static_cast<double>(stats.bytesOut)}});
+}
+
+GateDecision AdminApi::getBans() const
+{
+    return ok({{QStringLiteral("banned"), QJsonArray::fromStringList(m_engine.bannedAddresses())}});
+}
+
+// ---- actions ----
+
+bool AdminApi::openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const
+{
+    bool numeric = false;
+    *clientId = id.toULongLong(&numeric);
+    if (numeric) {
+        for (const ClientInfo &info : m_engine.clients()) {
+            if (info.id == *clientId && info.state == ClientInfo::State::Open)
+                return true;
+        }
+    }
+    *refusal = error(404, QStringLiteral("unknown-client"), QStringLiteral("no open client %1").arg(id));
+    return false;
+}
+
+GateDecision AdminApi::send(const QString &id, const QJsonObject &body)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    QString why = unknownKey(body, {QStringLiteral("text"), QStringLiteral("binary")});
+    QByteArray payload;
+    bool binary = false;
+    if (!why.isEmpty() || !readPayload(body, &payload, &binary, &why))
+        return error(400, QStringLiteral("message-payload"), why);
+    const CommandResult result = m_engine.sendToClient(clientId, payload, binary);
+    if (!result.ok)
+        return error(404, QStringLiteral("unknown-client"), result.error);
+    const QString detail = QStringLiteral("api: send %1 bytes of %2 to client %3")
+                               .arg(payload.size())
+                               .arg(binary ? QStringLiteral("binary") : QStringLiteral("text"))
+                               .arg(clientId);
+    m_engine.recordOperatorAction(clientId, binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("sent"), result.affected}, {QStringLiteral("bytes"), payload.size()}});
+}
+
+GateDecision AdminApi::ping(const QString &id)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    const CommandResult result = m_engine.ping(clientId);
+    if (!result.ok)
+        return error(404, QStringLiteral("unknown-client"), result.error);
+    const QString detail = QStringLiteral("api: ping client %1").arg(clientId);
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Ping, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("pinged"), result.affected}});
+}
+
+GateDecision AdminApi::closeOne(const QString &id, const QJsonObject &body)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    const QString why = unknownKey(body, {QStringLiteral("code"), QStringLiteral("reason")});
+    if (!why.isEmpty())
+        return error(400, QStringLiteral("json-body"), why);
+    CloseArguments close;
+    QString rule;
+    QString message;
+    if (!readClose(body, &close, &rule, &message))
+        return error(400, rule, message);
+    const CommandResult result = m_engine.closeClients({clientId}, close.code, close.reason);
+    if (!result.ok)
+        return error(404, QStringLiteral("unknown-client"), result.error);
+    const QString detail =
+        QStringLiteral("api: close client %1 with %2 %3").arg(clientId).arg(close.code).arg(quoted(close.reason));
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Close, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("closed"), result.affected}});
+}
+
+GateDecision AdminApi::closeMany(const QJsonObject &body)
+{
+    const QString why = unknownKey(body, {QStringLiteral("ids"), QStringLiteral("all"), QStringLiteral("code"),
+                                          QStringLiteral("reason")});
+    if (!why.isEmpty())
+        return error(400, QStringLiteral("json-body"), why);
+    const QJsonValue allValue = body.value(QStringLiteral("all"));
+    if (!allValue.isUndefined() && !allValue.isBool())
+        return error(400, QStringLiteral("close-targets"), QStringLiteral("\"all\" must be true or false"));
+    const bool all = allValue.toBool(false);
+    QList<quint64> requested;
+    if (body.contains(QStringLiteral("ids"))) {
+        const QJsonValue ids = body.value(QStringLiteral("ids"));
+        bool valid = ids.isArray() && ids.toArray().size() <= 100000;
+        for (const QJsonValue &id : ids.toArray()) {
+            const double number = id.toDouble(-1);
+            valid = valid && id.isDouble() && number >= 1 && number <= 9007199254740991.0
+                    && number == static_cast<double>(static_cast<quint64>(number));
+            if (valid)
+                requested.append(static_cast<quint64>(number));
+        }
+        if (!valid)
+            return error(400, QStringLiteral("close-targets"), QStringLiteral("\"ids\" must be an array of client ids"));
+    }
+    if (requested.isEmpty() && !all) {
+        return error(400, QStringLiteral("close-targets"),
+                     QStringLiteral("say which clients: \"ids\": [1, 2] and/or \"all\": true"));
+    }
+    CloseArguments close;
+    QString rule;
+    QString message;
+    if (!readClose(body, &close, &rule, &message))
+        return error(400, rule, message);
+
+    QSet<quint64> open;
+    for (const ClientInfo &info : m_engine.clients()) {
+        if (info.state == ClientInfo::State::Open)
+            open.insert(info.id);
+    }
+    QList<quint64> targets = all ? QList<quint64>(open.begin(), open.end()) : QList<quint64>();
+    QJsonArray missing;
+    for (quint64 id : requested) {
+        if (!open.contains(id))
+            missing.append(static_cast<double>(id));
+        else if (!all && !targets.contains(id))
+            targets.append(id);
+    }
+    std::sort(targets.begin(), targets.end());
+    if (targets.isEmpty() && !missing.isEmpty()) {
+        return error(404, QStringLiteral("unknown-client"),
+                     QStringLiteral("none of the clients is open: %1")
+                         .arg(QString::fromUtf8(QJsonDocument(missing).toJson(QJsonDocument::Compact))));
+    }
+    const CommandResult result = m_engine.closeClients(targets, close.code, close.reason);
+    if (!result.ok)
+        return error(404, QStringLiteral("unknown-client"), result.error);
+    QJsonArray closedIds;
+    QStringList idText;
+    for (quint64 id : targets) {
+        closedIds.append(static_cast<double>(id));
+        idText.append(QString::number(id));
+    }
+    const QString detail = QStringLiteral("api: close %1 with %2 %3")
+                               .arg(targets.isEmpty() ? QStringLiteral("no clients")
+                                                      : QStringLiteral("clients ") + idText.join(QLatin1String(", ")),
+                                    QString::number(close.code), quoted(close.reason));
+    m_engine.recordOperatorAction(0, LogRecord::Kind::Close, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("closed"), result.affected},
+               {QStringLiteral("ids"), closedIds},
+               {QStringLiteral("missing"), missing}});
+}
+
+GateDecision AdminApi::broadcast(const QJsonObject &body)
+{
+    QString why = unknownKey(body, {QStringLiteral("text"), QStringLiteral("binary"), QStringLiteral("route"),
+                                    QStringLiteral("room")});
+    QByteArray payload;
+    bool binary = false;
+    if (!why.isEmpty() || !readPayload(body, &payload, &binary, &why))
+        return error(400, QStringLiteral("message-payload"), why);
+
+    BroadcastTarget target = BroadcastTarget::everyone();
+    const bool hasRoute = body.contains(QStringLiteral("route"));
+    const bool hasRoom = body.contains(QStringLiteral("room"));
+    if (hasRoute && hasRoom) {
+        return error(400, QStringLiteral("broadcast-target"),
+                     QStringLiteral("give \"route\" or \"room\", not both (neither: everyone)"));
+    }
+    if (hasRoute) {
+        const QString route = body.value(QStringLiteral("route")).toString();
+        QStringList patterns;
+        for (const RouteSpec &spec : m_engine.config().routes.routes())
+            patterns.append(spec.pattern);
+        if (!body.value(QStringLiteral("route")).isString() || !patterns.contains(route)) {
+            return error(400, QStringLiteral("broadcast-target"),
+                         QStringLiteral("\"route\" must be one of the route patterns: %1")
+                             .arg(patterns.join(QLatin1String(", "))));
+        }
+        target = BroadcastTarget::route(route);
+    } else if (hasRoom) {
+        const QString room = body.value(QStringLiteral("room")).toString();
+        if (!body.value(QStringLiteral("room")).isString() || room.isEmpty())
+            return error(400, QStringLiteral("broadcast-target"), QStringLiteral("\"room\" must be a room name"));
+        target = BroadcastTarget::room(room);
+    }
+    const CommandResult result = m_engine.broadcast(target, payload, binary);
+    if (!result.ok)
+        return error(400, QStringLiteral("broadcast-target"), result.error);
+    const QString detail = QStringLiteral("api: broadcast %1 bytes of %2 to %3, delivered to %4")
+                               .arg(payload.size())
+                               .arg(binary ? QStringLiteral("binary") : QStringLiteral("text"), target.describe())
+                               .arg(result.affected);
+    m_engine.recordOperatorAction(0, binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("delivered"), result.affected}, {QStringLiteral("bytes"), payload.size()}});
+}
+
+GateDecision AdminApi::ban(const QJsonObject &body, bool banning)
+{
+    const QString why = unknownKey(body, {QStringLiteral("address")});
+    if (!why.isEmpty())
+        return error(400, QStringLiteral("json-body"), why);
+    if (!body.value(QStringLiteral("address")).isString())
+        return error(400, QStringLiteral("ban-address"), QStringLiteral("\"address\" must be an IP address string"));
+    const QString address = body.value(QStringLiteral("address")).toString();
+    const CommandResult result = banning ? m_engine.banAddress(address) : m_engine.unbanAddress(address);
+    if (!result.ok)
+        return error(banning ? 400 : 404, QStringLiteral("ban-address"), result.error);
+    const QString detail = banning ? QStringLiteral("api: ban %1 (%2 clients closed)").arg(address).arg(result.affected)
+                                   : QStringLiteral("api: unban %1").arg(address);
+    m_engine.recordOperatorAction(0, LogRecord::Kind::Refused, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return banning ? ok({{QStringLiteral("banned"), address}, {QStringLiteral("closed"), result.affected}})
+                   : ok({{QStringLiteral("unbanned"), address}});
+}

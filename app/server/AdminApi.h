@@ -1,0 +1,83 @@
+#pragma once
+
+#include "HttpGate.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+#include <optional>
+
+class Engine;
+class OriginPolicy;
+struct ClientInfo;
+struct HttpRequestHead;
+
+// The admin HTTP API under /api/: the dashboard's operator actions as JSON over HTTP on the same
+// port. It runs on the engine's thread and calls the same Engine command methods the dashboard
+// does, so validation and logging are shared. Off unless an admin token is configured; then every
+// request needs "Authorization: Bearer TOKEN", and browsers on foreign Origins are always refused.
+class AdminApi
+{
+public:
+    static constexpr int kMaxBodyBytes = 64 * 1024;
+
+    AdminApi(Engine &engine, const OriginPolicy &origins, const QString &token);
+
+    static bool isApiPath(const QString &path);
+
+    // How large a body this request may carry: > 0 only for an authorised POST to an endpoint
+    // that takes one, so a refused request never makes the front door wait for its body.
+    int maxBodyBytes(const HttpRequestHead &head) const;
+    GateDecision handle(const HttpRequestHead &head, const RequestBody &body);
+
+    static QJsonObject clientJson(const ClientInfo &info);
+
+private:
+    enum class Endpoint {
+        None,
+        Clients,      // GET  /api/clients
+        Client,       // GET  /api/clients/{id}
+        ClientSend,   // POST /api/clients/{id}/send
+        ClientPing,   // POST /api/clients/{id}/ping
+        ClientClose,  // POST /api/clients/{id}/close
+        Routes,       // GET  /api/routes
+        Stats,        // GET  /api/stats
+        Broadcast,    // POST /api/broadcast
+        CloseMany,    // POST /api/close
+        Bans,         // GET  /api/bans
+        Ban,          // POST /api/ban
+        Unban,        // POST /api/unban
+    };
+    struct Target
+    {
+        Endpoint endpoint = Endpoint::None;
+        QString clientId; // as written in the path
+        bool post = false;
+    };
+    static Target match(const QString &path);
+    // The refusal for a request that may not use the API at all (origin, token), if any.
+    std::optional<GateDecision> checkAccess(const HttpRequestHead &head) const;
+    bool tokenMatches(const QByteArray &presented) const;
+
+    GateDecision getClients() const;
+    GateDecision getClient(const QString &id) const;
+    GateDecision getRoutes() const;
+    GateDecision getStats() const;
+    GateDecision getBans() const;
+    GateDecision send(const QString &id, const QJsonObject &body);
+    GateDecision ping(const QString &id);
+    GateDecision closeOne(const QString &id, const QJsonObject &body);
+    GateDecision closeMany(const QJsonObject &body);
+    GateDecision broadcast(const QJsonObject &body);
+    GateDecision ban(const QJsonObject &body, bool banning);
+
+    // Finds an open client by the id in the path; on failure *refusal holds the 404.
+    bool openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const;
+
+    static GateDecision ok(const QJsonObject &object);
+    static GateDecision error(int status, const QString &rule, const QString &message);
+
+    Engine &m_engine;
+    const OriginPolicy &m_origins;
+    QByteArray m_tokenDigest; // SHA-256 of the token; empty when the API is off
+};

@@ -1,0 +1,200 @@
+#include "Metrics.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace {
+
+const char *kindName(bool binary)
+{
+    return binary ? "binary" : "text";
+}
+
+// HELP text escaping (0.0.4): backslash and newline only.
+QByteArray escapeHelp(const QByteArray &help)
+{
+    QByteArray out = help;
+    out.replace('\\', "\\\\");
+    out.replace('\n', "\\n");
+    return out;
+}
+
+} // namespace
+
+Metrics::Metrics()
+{
+    m_counters.resize(CounterCount);
+    m_counters[Accepted] = {"switchboard_connections_accepted_total",
+                            "WebSocket connections accepted, by route.", {QStringLiteral("route")}, {}};
+    m_counters[Refused] = {"switchboard_requests_refused_total",
+                           "Requests refused with an HTTP error before or instead of an upgrade, by status.",
+                           {QStringLiteral("status")}, {}};
+    m_counters[MessagesIn] = {"switchboard_messages_received_total",
+                              "WebSocket messages received from clients, by route and kind.",
+                              {QStringLiteral("route"), QStringLiteral("kind")}, {}};
+    m_counters[MessagesOut] = {"switchboard_messages_sent_total",
+                               "WebSocket messages sent to clients (one per recipient), by route and kind.",
+                               {QStringLiteral("route"), QStringLiteral("kind")}, {}};
+    m_counters[BytesIn] = {"switchboard_received_bytes_total",
+                           "Payload bytes of messages received from clients, by route and kind.",
+                           {QStringLiteral("route"), QStringLiteral("kind")}, {}};
+    m_counters[BytesOut] = {"switchboard_sent_bytes_total",
+                            "Payload bytes of messages sent to clients, by route and kind.",
+                            {QStringLiteral("route"), QStringLiteral("kind")}, {}};
+    m_counters[Closes] = {"switchboard_closes_total",
+                          "WebSocket connections ended, by close code and by the side that closed "
+                          "(client, server, or network for a drop without a close frame).",
+                          {QStringLiteral("code"), QStringLiteral("side")}, {}};
+    m_rttSeconds.reserve(kRttWindow);
+}
+
+void Metrics::add(CounterId id, const QStringList &labels, double amount)
+{
+    Counter &counter = m_counters[id];
+    auto it = counter.values.find(labels);
+    if (it == counter.values.end()) {
+        QStringList key = labels;
+        if (counter.values.size() >= kMaxSeriesPerMetric)
+            std::fill(key.begin(), key.end(), QStringLiteral("other"));
+        it = counter.values.insert(key, counter.values.value(key, 0));
+    }
+    *it += amount;
+}
+
+void Metrics::noteConnectionAccepted(const QString &route)
+{
+    add(Accepted, {route}, 1);
+}
+
+void Metrics::noteRefused(int httpStatus)
+{
+    add(Refused, {QString::number(httpStatus)}, 1);
+}
+
+void Metrics::noteMessageIn(const QString &route, bool binary, qint64 bytes)
+{
+    const QStringList labels{route, QLatin1String(kindName(binary))};
+    add(MessagesIn, labels, 1);
+    add(BytesIn, labels, static_cast<double>(bytes));
+}
+
+void Metrics::noteMessageOut(const QString &route, bool binary, qint64 bytes)
+{
+    const QStringList labels{route, QLatin1String(kindName(binary))};
+    add(MessagesOut, labels, 1);
+    add(BytesOut, labels, static_cast<double>(bytes));
+}
+
+void Metrics::noteClose(int code, const QString &side)
+{
+    add(Closes, {QString::number(code), side.isEmpty() ? QStringLiteral("unknown") : side}, 1);
+}
+
+void Metrics::notePingRtt(qint64 rttMs)
+{
+    const double seconds = static_cast<double>(rttMs) / 1000.0;
+    if (m_rttSeconds.size() < kRttWindow)
+        m_rttSeconds.append(seconds);
+    else
+        m_rttSeconds[m_rttNext] = seconds;
+    m_rttNext = (m_rttNext + 1) % kRttWindow;
+    m_rttSum += seconds;
+    ++m_rttCount;
+}
+
+void Metrics::noteLogRecordsDropped(quint64 count)
+{
+    m_logRecordsDropped.fetch_add(count, std::memory_order_relaxed);
+}
+
+QByteArray Metrics::escapeLabelValue(const QString &value)
+{
+    QByteArray out = value.toUtf8();
+    out.replace('\\', "\\\\");
+    out.replace('"', "\\\"");
+    out.replace('\n', "\\n");
+    return out;
+}
+
+QByteArray Metrics::formatValue(double value)
+{
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value > 0 ? "+Inf" : "-Inf";
+    // Counters are whole numbers: print them exactly rather than in exponent form.
+    if (value == std::floor(value) && std::fabs(value) < 1e15)
+        return QByteArray::number(static_cast<qint64>(value));
+    return QByteArray::number(value, 'g', 15);
+}
+
+void Metrics::appendHeader(QByteArray &out, const QByteArray &name, const QByteArray &help, const char *type)
+{
+    out += "# HELP " + name + ' ' + escapeHelp(help) + '\n';
+    out += "# TYPE " + name + ' ' + type + '\n';
+}
+
+void Metrics::appendSample(QByteArray &out, const QByteArray &name, const QStringList &labelNames,
+                           const QStringList &labelValues, double value)
+{
+    out += name;
+    if (!labelNames.isEmpty()) {
+        out += '{';
+        for (int i = 0; i < labelNames.size(); ++i) {
+            if (i > 0)
+                out += ',';
+            out += labelNames.at(i).toLatin1() + "=\"" + escapeLabelValue(labelValues.value(i)) + '"';
+        }
+        out += '}';
+    }
+    out += ' ' + formatValue(value) + '\n';
+}
+
+QByteArray Metrics::render(const Gauges &gauges) const
+{
+    QByteArray out;
+    out.reserve(4096);
+
+    appendHeader(out, "switchboard_build_info", "Switchboard version; the value is always 1.", "gauge");
+    appendSample(out, "switchboard_build_info", {QStringLiteral("version")},
+                 {QStringLiteral(SWITCHBOARD_VERSION)}, 1);
+
+    appendHeader(out, "switchboard_uptime_seconds", "Seconds since the server started listening.", "gauge");
+    appendSample(out, "switchboard_uptime_seconds", {}, {}, gauges.uptimeSeconds);
+
+    appendHeader(out, "switchboard_clients_connected", "WebSocket clients currently open, by route.", "gauge");
+    for (auto it = gauges.clientsByRoute.cbegin(); it != gauges.clientsByRoute.cend(); ++it)
+        appendSample(out, "switchboard_clients_connected", {QStringLiteral("route")}, {it.key()}, it.value());
+
+    for (const Counter &counter : m_counters) {
+        appendHeader(out, counter.name, counter.help, "counter");
+        for (auto it = counter.values.cbegin(); it != counter.values.cend(); ++it)
+            appendSample(out, counter.name, counter.labelNames, it.key(), it.value());
+    }
+
+    appendHeader(out, "switchboard_ping_rtt_seconds",
+                 "Round trip of answered pings; quantiles over the newest 1024 answers.", "summary");
+    QVector<double> sorted = m_rttSeconds;
+    std::sort(sorted.begin(), sorted.end());
+    for (const double q : {0.5, 0.9, 0.99}) {
+        double value = std::nan("");
+        if (!sorted.isEmpty()) {
+            const auto index = static_cast<int>(std::ceil(q * sorted.size())) - 1;
+            value = sorted.at(std::clamp(index, 0, static_cast<int>(sorted.size()) - 1));
+        }
+        appendSample(out, "switchboard_ping_rtt_seconds", {QStringLiteral("quantile")},
+                     {QString::number(q)}, value);
+    }
+    appendSample(out, "switchboard_ping_rtt_seconds_sum", {}, {}, m_rttSum);
+    appendSample(out, "switchboard_ping_rtt_seconds_count", {}, {}, static_cast<double>(m_rttCount));
+
+    appendHeader(out, "switchboard_write_queue_bytes",
+                 "Bytes queued to WebSocket clients and not yet written to the network.", "gauge");
+    appendSample(out, "switchboard_write_queue_bytes", {}, {}, static_cast<double>(gauges.bytesToWrite));
+
+    appendHeader(out, "switchboard_log_records_dropped_total",
+                 "Message log records evicted from memory because the log was full.", "counter");
+    appendSample(out, "switchboard_log_records_dropped_total", {}, {},
+                 static_cast<double>(m_logRecordsDropped.load(std::memory_order_relaxed)));
+    return out;
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QByteArray>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+#include <atomic>
+
+// The server's counters for GET /metrics, rendered in the Prometheus text exposition format 0.0.4.
+// The engine calls the note*() methods on its own thread and renders on that thread too; only
+// noteLogRecordsDropped() may be called from any thread (the log lives with the dashboard).
+class Metrics
+{
+public:
+    // Values that are read at scrape time rather than counted.
+    struct Gauges
+    {
+        double uptimeSeconds = 0;
+        QMap<QString, int> clientsByRoute; // every route pattern, 0 included
+        qint64 bytesToWrite = 0;           // queued to clients and not yet written to the network
+    };
+
+    // Distinct label sets kept per metric. Close codes come from clients (3000-4999): past this
+    // many, new ones are counted under the label value "other" so a client cannot grow memory.
+    static constexpr int kMaxSeriesPerMetric = 200;
+    // Ping round trips kept for the summary's quantiles (sum and count cover every sample).
+    static constexpr int kRttWindow = 1024;
+
+    Metrics();
+
+    void noteConnectionAccepted(const QString &route);
+    void noteRefused(int httpStatus);
+    void noteMessageIn(const QString &route, bool binary, qint64 bytes);
+    void noteMessageOut(const QString &route, bool binary, qint64 bytes);
+    void noteClose(int code, const QString &side);
+    void notePingRtt(qint64 rttMs);
+    void noteLogRecordsDropped(quint64 count);
+
+    QByteArray render(const Gauges &gauges) const;
+
+    // Prometheus label value escaping: backslash, double quote and newline.
+    static QByteArray escapeLabelValue(const QString &value);
+
+private:
+    struct Counter
+    {
+        QByteArray name; // with the switchboard_ prefix and _total suffix
+        QByteArray help;
+        QStringList labelNames;
+        QMap<QStringList, double> values; // by label values, in labelNames order
+    };
+    enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, CounterCount };
+
+    void add(CounterId id, const QStringList &labels, double amount);
+    static void appendHeader(QByteArray &out, const QByteArray &name, const QByteArray &help, const char *type);
+    static void appendSample(QByteArray &out, const QByteArray &name, const QStringList &labelNames,
+                             const QStringList &labelValues, double value);
+    static QByteArray formatValue(double value);
+
+    QVector<Counter> m_counters;
+    QVector<double> m_rttSeconds; // ring of the newest kRttWindow samples
+    int m_rttNext = 0;
+    double m_rttSum = 0;
+    quint64 m_rttCount = 0;
+    std::atomic<quint64> m_logRecordsDropped{0};
+};
