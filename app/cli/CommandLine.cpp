@@ -1,5 +1,7 @@
 #include "CommandLine.h"
 
+#include "../log/LogExporter.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QTextStream>
@@ -13,15 +15,51 @@ void printError(const QString &message)
                         << "Try '" << QCoreApplication::applicationName() << " --help' for more information.\n";
 }
 
+// --export: converts recordings and says how it went; bad lines are reported, not fatal.
+CommandLine::Outcome exportRecordings(const QStringList &inputs, const QString &output, const QString &formatName)
+{
+    if (inputs.isEmpty()) {
+        printError(QStringLiteral("--export needs the recording files to convert as arguments"));
+        return CommandLine::Outcome::ExitError;
+    }
+    LogExporter::Format format = LogExporter::formatForPath(output);
+    if (!formatName.isEmpty() && !LogExporter::formatFromName(formatName, &format)) {
+        printError(QStringLiteral("--export-format must be 'csv' or 'jsonl', not '%1'").arg(formatName));
+        return CommandLine::Outcome::ExitError;
+    }
+    qint64 records = 0, badLines = 0;
+    QStringList lineErrors;
+    QString error;
+    const bool ok = LogExporter::convert(inputs, output, format, &records, &badLines, &lineErrors, &error);
+    QTextStream err(stderr);
+    for (const QString &lineError : std::as_const(lineErrors))
+        err << QCoreApplication::applicationName() << ": skipped " << lineError << '\n';
+    if (badLines > lineErrors.size())
+        err << QCoreApplication::applicationName() << ": ... and " << badLines - lineErrors.size() << " more bad lines\n";
+    if (!ok) {
+        err << QCoreApplication::applicationName() << ": " << error << '\n';
+        return CommandLine::Outcome::ExitError;
+    }
+    if (output != QLatin1String("-")) {
+        err << "Exported " << records << " records to " << output << " (" << LogExporter::formatName(format) << ")";
+        if (badLines > 0)
+            err << ", " << badLines << " bad lines skipped";
+        err << '\n';
+    }
+    return CommandLine::Outcome::ExitOk;
+}
+
 } // namespace
 
 bool CommandLine::wantsConsoleOnly(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i) {
-        for (const char *flag : {"--headless", "-h", "--help", "--help-all", "-v", "--version"}) {
+        for (const char *flag : {"--headless", "-h", "--help", "--help-all", "-v", "--version", "--export"}) {
             if (std::strcmp(argv[i], flag) == 0)
                 return true;
         }
+        if (std::strncmp(argv[i], "--export=", 9) == 0)
+            return true;
     }
     return false;
 }
@@ -91,8 +129,37 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption slowConsumer(QStringLiteral("slow-consumer"),
                                           QStringLiteral("What happens to a slow client: 'close' (1013) or 'drop' its messages (default: close)."),
                                           QStringLiteral("policy"));
+    const QCommandLineOption record(QStringLiteral("record"),
+                                    QStringLiteral("Append every log record, full payload, to this JSON Lines file "
+                                                   "(flushed within a second; rotates, see --record-max-bytes)."),
+                                    QStringLiteral("file"));
+    const QCommandLineOption recordMaxBytes(QStringLiteral("record-max-bytes"),
+                                            QStringLiteral("Rotate the recording (FILE -> FILE.1 ...) past this size (default: %1).")
+                                                .arg(defaults.recordMaxBytes),
+                                            QStringLiteral("bytes"));
+    const QCommandLineOption recordKeep(QStringLiteral("record-keep"),
+                                        QStringLiteral("Rotated recording parts kept (default: %1).").arg(defaults.recordKeepFiles),
+                                        QStringLiteral("count"));
+    const QCommandLineOption logCapacity(QStringLiteral("log-capacity"),
+                                         QStringLiteral("Log records the dashboard keeps in memory (default: %1).")
+                                             .arg(defaults.logCapacity),
+                                         QStringLiteral("records"));
+    const QCommandLineOption logPayloadCap(QStringLiteral("log-payload-cap"),
+                                           QStringLiteral("Payload bytes kept per in-memory log record; the recording keeps "
+                                                          "all (default: %1).")
+                                               .arg(defaults.logPayloadCapBytes),
+                                           QStringLiteral("bytes"));
+    const QCommandLineOption exportTo(QStringLiteral("export"),
+                                      QStringLiteral("Convert the recordings given as arguments to this file ('-' for "
+                                                     "stdout) and exit: 'switchboard --export out.csv rec.1.jsonl rec.jsonl'."),
+                                      QStringLiteral("file"));
+    const QCommandLineOption exportFormat(QStringLiteral("export-format"),
+                                          QStringLiteral("Format for --export: 'csv' or 'jsonl' (default: from the file "
+                                                         "name, .csv is CSV, else JSON Lines)."),
+                                          QStringLiteral("format"));
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
-                       rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer});
+                       rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
+                       record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
     parser.addOption(adminToken);
 
     if (!parser.parse(arguments)) {
@@ -105,6 +172,9 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     if (parser.isSet(QStringLiteral("version"))) {
         parser.showVersion(); // exits
     }
+    if (parser.isSet(exportTo))
+        return exportRecordings(parser.positionalArguments(), parser.value(exportTo),
+                                parser.isSet(exportFormat) ? parser.value(exportFormat) : QString());
     if (!parser.positionalArguments().isEmpty()) {
         printError(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().constFirst()));
         return Outcome::ExitError;
@@ -152,6 +222,34 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         || !readNumber(maxBuffered, 1024, 1LL << 30, &server.maxBufferedBytes)) {
         return Outcome::ExitError;
     }
+    qint64 capacity = server.logCapacity, payloadCap = server.logPayloadCapBytes, keep = server.recordKeepFiles;
+    if (!readNumber(logCapacity, 1, 10000000, &capacity) || !readNumber(logPayloadCap, 0, 1LL << 30, &payloadCap)
+        || !readNumber(recordMaxBytes, 1024, 1LL << 40, &server.recordMaxBytes)
+        || !readNumber(recordKeep, 0, 1000, &keep)) {
+        return Outcome::ExitError;
+    }
+    server.logCapacity = static_cast<int>(capacity);
+    server.logPayloadCapBytes = static_cast<int>(payloadCap);
+    server.recordKeepFiles = static_cast<int>(keep);
+    if (parser.isSet(record)) {
+        server.recordPath = parser.value(record);
+        if (server.recordPath.isEmpty()) {
+            printError(QStringLiteral("--record needs a file name"));
+            return Outcome::ExitError;
+        }
+    }
+    result.portGiven = parser.isSet(port);
+    server.port = static_cast<quint16>(number);
+    server.maxConnections = static_cast<int>(connections);
+    server.maxConnectionsPerIp = static_cast<int>(perIp);
+    server.messagesPerSecond = static_cast<double>(rate);
+    server.messageBurst = static_cast<int>(burst);
+    server.heartbeatIntervalMs = static_cast<int>(interval);
+    server.heartbeatTimeoutMs = static_cast<int>(timeout);
+    if (parser.isSet(allowOrigin))
+        server.allowedOrigins.append(parser.values(allowOrigin));
+    if (parser.isSet(token))
+        server.token = parser.value(token);
     result.portGiven = parser.isSet(port);
     server.port = static_cast<quint16>(number);
     server.maxConnections = static_cast<int>(connections);

@@ -20,8 +20,10 @@ public:
 
     // Parses arguments (argv as a list, program name first). --help and --version print and
     // return ExitOk; bad input prints a message naming the flag and returns ExitError.
+    // --export is a command too: it converts the recordings given as arguments and returns
+    // ExitOk, or ExitError when a file cannot be read or written.
     static Outcome parse(const QStringList &arguments, CommandLineOptions *options);
 
-    // True when argv asks for something that needs no GUI: --headless, --help, --version.
+    // True when argv asks for something that needs no GUI: --headless, --help, --version, --export.
     static bool wantsConsoleOnly(int argc, char **argv);
 };

@@ -1,5 +1,6 @@
 #include "HeadlessRunner.h"
 
+#include "../log/LogRecorder.h"
 #include "../server/Engine.h"
 #include "UnixSignalWatcher.h"
 
@@ -8,7 +9,24 @@
 
 int HeadlessRunner::run(const ServerConfig &config)
 {
+    // Declared first so it outlives the engine: its destructor writes what is still queued.
+    LogRecorder recorder;
+    if (!config.recordPath.isEmpty()) {
+        LogRecorder::Options options;
+        options.path = config.recordPath;
+        options.maxBytes = config.recordMaxBytes;
+        options.keepFiles = config.recordKeepFiles;
+        QString error;
+        if (!recorder.start(options, &error)) { // before listening: no record may go unrecorded
+            QTextStream(stderr) << "switchboard: " << error << '\n';
+            return 1;
+        }
+        QObject::connect(&recorder, &LogRecorder::failed, qApp, [](const QString &error) {
+            QTextStream(stderr) << "switchboard: recording stopped: " << error << Qt::endl;
+        });
+    }
     Engine engine(config);
+    QObject::connect(&engine, &Engine::recordsAppended, &recorder, &LogRecorder::append);
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &engine, [&engine](int) {
         engine.stop();
@@ -31,5 +49,7 @@ int HeadlessRunner::run(const ServerConfig &config)
     for (const RouteSpec &route : config.routes.routes())
         patterns.append(route.pattern);
     out << patterns.join(QLatin1String(", ")) << Qt::endl;
+    if (recorder.isRecording())
+        out << "Recording to " << config.recordPath << Qt::endl;
     return QCoreApplication::exec();
 }

@@ -24,6 +24,10 @@ struct LogRecord
     int closeCode = 0;      // closes: the close code; refusals: the HTTP status
     QString detail;         // close reason, error text, why a request was refused
 
+    // True when payload holds only the first bytes of the message (the in-memory cap): re-sending
+    // it would not send the original.
+    bool payloadTruncated() const { return payload.size() < size; }
+
     static QString directionName(Direction direction);
     static QString kindName(Kind kind);
     static bool directionFromName(const QString &name, Direction *direction);

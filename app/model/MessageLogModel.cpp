@@ -3,6 +3,7 @@
 #include "../server/CloseCode.h"
 
 #include <QDateTime>
+#include <algorithm>
 
 MessageLogModel::MessageLogModel(int capacity, QObject *parent)
     : QAbstractTableModel(parent), m_store(capacity)
@@ -94,29 +95,116 @@ QVariant MessageLogModel::headerData(int section, Qt::Orientation orientation, i
     return {};
 }
 
-void MessageLogModel::appendBatch(const LogRecordBatch &records)
+LogRecordBatch MessageLogModel::records() const
 {
-    if (records.isEmpty())
+    return m_store.records();
+}
+
+LogRecordBatch MessageLogModel::records(const QList<int> &rows) const
+{
+    LogRecordBatch out;
+    out.reserve(rows.size());
+    for (int row : rows) {
+        if (row >= 0 && row < m_store.size())
+            out.append(m_store.at(row));
+    }
+    return out;
+}
+
+void MessageLogModel::insertRecords(int count, const std::function<void()> &appendAll)
+{
+    if (count <= 0)
         return;
-    const quint64 evictedBefore = m_store.evictedTotal();
-    if (records.size() >= m_store.capacity()) {
+    const quint64 evictedBefore = evictedTotal();
+    if (count >= m_store.capacity()) {
+        // Everything visible goes: one reset is cheaper for views than removing and inserting all.
         beginResetModel();
-        m_store.append(records);
+        appendAll();
         endResetModel();
     } else {
-        const int evictions = m_store.evictionsFor(records.size());
+        const int evictions = m_store.evictionsFor(count);
         if (evictions > 0) {
             // Remove first, then insert: views and proxies never see rows that are not there.
             beginRemoveRows({}, 0, evictions - 1);
             m_store.removeOldest(evictions);
             endRemoveRows();
         }
-        beginInsertRows({}, m_store.size(), m_store.size() + records.size() - 1);
-        m_store.append(records);
+        beginInsertRows({}, m_store.size(), m_store.size() + count - 1);
+        appendAll();
         endInsertRows();
     }
-    if (m_store.evictedTotal() != evictedBefore)
-        Q_EMIT evictedTotalChanged(m_store.evictedTotal());
+    if (evictedTotal() != evictedBefore)
+        Q_EMIT evictedTotalChanged(evictedTotal());
+}
+
+void MessageLogModel::appendBatch(const LogRecordBatch &records)
+{
+    if (records.isEmpty())
+        return;
+    if (m_paused) {
+        holdBack(records);
+        return;
+    }
+    insertRecords(static_cast<int>(records.size()), [&] { m_store.append(records); });
+}
+
+void MessageLogModel::holdBack(const LogRecordBatch &records)
+{
+    // Cap payloads now, not at resume: the hold-back queue must be as bounded as the log itself.
+    const int cap = m_store.payloadCap();
+    const bool anyLarge = std::any_of(records.cbegin(), records.cend(),
+                                      [cap](const LogRecord &r) { return r.payload.size() > cap; });
+    if (anyLarge) {
+        LogRecordBatch capped;
+        capped.reserve(records.size());
+        for (const LogRecord &record : records)
+            capped.append(m_store.capped(record));
+        m_held.push_back(std::move(capped));
+    } else {
+        m_held.push_back(records); // shared, no copy
+    }
+    m_heldCount += static_cast<int>(records.size());
+    const quint64 droppedBefore = m_heldDropped;
+    trimHeld();
+    Q_EMIT heldBackCountChanged(m_heldCount);
+    if (m_heldDropped != droppedBefore)
+        Q_EMIT evictedTotalChanged(evictedTotal());
+}
+
+void MessageLogModel::trimHeld()
+{
+    // More than capacity() held back would evict every one of them at resume anyway.
+    const int capacity = m_store.capacity();
+    while (m_heldCount > capacity && m_heldCount - m_held.front().size() >= capacity) {
+        m_heldCount -= static_cast<int>(m_held.front().size());
+        m_heldDropped += static_cast<quint64>(m_held.front().size());
+        m_held.pop_front();
+    }
+    if (m_heldCount > capacity) {
+        const int excess = m_heldCount - capacity;
+        m_held.front() = m_held.front().mid(excess);
+        m_heldCount -= excess;
+        m_heldDropped += static_cast<quint64>(excess);
+    }
+}
+
+void MessageLogModel::setPaused(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    if (!paused && m_heldCount > 0) {
+        std::deque<LogRecordBatch> held;
+        held.swap(m_held);
+        const int count = m_heldCount;
+        m_heldCount = 0;
+        insertRecords(count, [&] {
+            for (const LogRecordBatch &batch : held)
+                m_store.append(batch);
+        });
+        Q_EMIT heldBackCountChanged(0);
+    }
+    Q_EMIT pausedChanged(paused);
 }
 
 void MessageLogModel::clear()
@@ -124,11 +212,46 @@ void MessageLogModel::clear()
     beginResetModel();
     m_store.clear();
     endResetModel();
+    if (m_heldCount > 0) {
+        m_held.clear();
+        m_heldCount = 0;
+        Q_EMIT heldBackCountChanged(0);
+    }
+}
+
+void MessageLogModel::replaceAll(const LogRecordBatch &records)
+{
+    const quint64 evictedBefore = evictedTotal();
+    beginResetModel();
+    m_store.clear();
+    m_store.append(records);
+    endResetModel();
+    if (m_heldCount > 0) {
+        m_held.clear();
+        m_heldCount = 0;
+        Q_EMIT heldBackCountChanged(0);
+    }
+    if (evictedTotal() != evictedBefore)
+        Q_EMIT evictedTotalChanged(evictedTotal());
 }
 
 void MessageLogModel::setCapacity(int capacity)
 {
+    const quint64 evictedBefore = evictedTotal();
     beginResetModel();
     m_store.setCapacity(capacity);
     endResetModel();
+    if (m_heldCount > 0) {
+        const int heldBefore = m_heldCount;
+        trimHeld();
+        if (m_heldCount != heldBefore)
+            Q_EMIT heldBackCountChanged(m_heldCount);
+    }
+    if (evictedTotal() != evictedBefore)
+        Q_EMIT evictedTotalChanged(evictedTotal());
+}
+
+void MessageLogModel::setPayloadCap(int bytes)
+{
+    m_store.setPayloadCap(bytes);
 }

@@ -48,6 +48,13 @@ struct ServerConfig
     qint64 maxBufferedBytes = 8 * 1024 * 1024;
     SlowConsumerPolicy slowConsumerPolicy = SlowConsumerPolicy::Close; // ...close it with 1013, or drop
 
+    // Message log (the dashboard's in-memory log and the recording)
+    int logCapacity = 100000;            // records kept in memory; older ones are evicted (and counted)
+    int logPayloadCapBytes = 64 * 1024;  // payload bytes kept per in-memory record; the true size is kept
+    QString recordPath;                  // non-empty: append every record, full payload, to this JSON Lines file
+    qint64 recordMaxBytes = 100LL * 1024 * 1024; // the recording rotates (FILE -> FILE.1 ...) past this size
+    int recordKeepFiles = 5;             // rotated parts kept besides the live file
+
     // Loads a JSON config file over these values. On error returns false and sets *error to a
     // message naming the file and the JSON path of the offending key; *this is then unchanged.
     bool loadFile(const QString &path, QString *error);
