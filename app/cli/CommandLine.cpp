@@ -71,11 +71,12 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     parser.setApplicationDescription(QStringLiteral(
         "Switchboard: a local WebSocket server with a live operator dashboard.\n"
         "Routes: /ws (echo), /chat/<room> (room broadcast), /clock (server push), /operator.\n"
-        "The same port serves the browser client page at / and /healthz."));
+        "The same port serves the browser client page at /, /healthz, /metrics (Prometheus)\n"
+        "and the admin API under /api/ (off unless --admin-token is given)."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headless(QStringLiteral("headless"),
-                                      QStringLiteral("Run the server without a window (for machines with no display)."));
+                                      QStringLiteral("Run the server without a window (for machines with no display; default: off)."));
     const QCommandLineOption host(QStringLiteral("host"),
                                   QStringLiteral("Address to listen on (default: %1).").arg(defaults.host),
                                   QStringLiteral("address"));
@@ -83,10 +84,12 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                   QStringLiteral("Port to listen on, 0 for any free port (default: %1).").arg(defaults.port),
                                   QStringLiteral("port"));
     const QCommandLineOption config(QStringLiteral("config"),
-                                    QStringLiteral("JSON config file with routes, origins and limits; flags override it."),
+                                    QStringLiteral("JSON config file with routes, origins, limits and tokens; flags override it "
+                                                   "(default: none)."),
                                     QStringLiteral("file"));
     const QCommandLineOption allowOrigin(QStringLiteral("allow-origin"),
-                                         QStringLiteral("Also accept WebSockets from this browser Origin (repeatable; '*' allows any)."),
+                                         QStringLiteral("Also accept WebSockets from this browser Origin (repeatable; '*' allows any; "
+                                                        "default: none, only the server's own)."),
                                          QStringLiteral("origin"));
     const QCommandLineOption maxMessage(QStringLiteral("max-message-bytes"),
                                         QStringLiteral("Largest message accepted; larger ones close the client with 1009 (default: %1).")

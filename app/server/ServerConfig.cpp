@@ -1,10 +1,12 @@
 #include "ServerConfig.h"
 
 #include <QFile>
+#include <QSaveFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
+#include <cmath>
 
 namespace {
 
@@ -182,7 +184,9 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                                       QStringLiteral("maxConnections"), QStringLiteral("maxConnectionsPerIp"),
                                       QStringLiteral("messagesPerSecond"), QStringLiteral("messageBurst"),
                                       QStringLiteral("heartbeatIntervalMs"), QStringLiteral("heartbeatTimeoutMs"),
-                                      QStringLiteral("maxBufferedBytes")});
+                                      QStringLiteral("maxBufferedBytes"), QStringLiteral("upgradeTimeoutMs")});
+            if (reader.readInt(limits, at, QStringLiteral("upgradeTimeoutMs"), 100, 600000, &number))
+                next.upgradeTimeoutMs = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("maxConnections"), 1, 1000000, &number))
                 next.maxConnections = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("maxConnectionsPerIp"), 1, 1000000, &number))
@@ -259,5 +263,64 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
         return false;
     }
     *this = next;
+    return true;
+}
+
+QByteArray ServerConfig::toJson() const
+{
+    QJsonObject root;
+    root.insert(QStringLiteral("host"), host);
+    root.insert(QStringLiteral("port"), port);
+    root.insert(QStringLiteral("allowedOrigins"), QJsonArray::fromStringList(allowedOrigins));
+    // An empty token means "none": loadJson() refuses an empty adminToken, so leave the keys out.
+    if (!token.isEmpty())
+        root.insert(QStringLiteral("token"), token);
+    if (!adminToken.isEmpty())
+        root.insert(QStringLiteral("adminToken"), adminToken);
+    root.insert(QStringLiteral("slowConsumerPolicy"), slowConsumerPolicy == SlowConsumerPolicy::Drop
+                                                          ? QStringLiteral("drop")
+                                                          : QStringLiteral("close"));
+    QJsonObject limits;
+    limits.insert(QStringLiteral("maxHeadBytes"), maxHeadBytes);
+    limits.insert(QStringLiteral("headTimeoutMs"), headTimeoutMs);
+    limits.insert(QStringLiteral("upgradeTimeoutMs"), upgradeTimeoutMs);
+    limits.insert(QStringLiteral("maxMessageBytes"), static_cast<double>(maxMessageBytes));
+    limits.insert(QStringLiteral("shutdownGraceMs"), shutdownGraceMs);
+    limits.insert(QStringLiteral("maxConnections"), maxConnections);
+    limits.insert(QStringLiteral("maxConnectionsPerIp"), maxConnectionsPerIp);
+    limits.insert(QStringLiteral("messagesPerSecond"), std::round(messagesPerSecond)); // read back as a whole number
+    limits.insert(QStringLiteral("messageBurst"), messageBurst);
+    limits.insert(QStringLiteral("heartbeatIntervalMs"), heartbeatIntervalMs);
+    limits.insert(QStringLiteral("heartbeatTimeoutMs"), heartbeatTimeoutMs);
+    limits.insert(QStringLiteral("maxBufferedBytes"), static_cast<double>(maxBufferedBytes));
+    root.insert(QStringLiteral("limits"), limits);
+    QJsonArray routeList;
+    for (const RouteSpec &spec : routes.routes()) {
+        QJsonObject route{{QStringLiteral("path"), spec.pattern},
+                          {QStringLiteral("behaviour"), behaviourKindName(spec.behaviour)},
+                          {QStringLiteral("subprotocols"), QJsonArray::fromStringList(spec.subprotocols)}};
+        if (spec.behaviour == RouteBehaviourKind::Clock)
+            route.insert(QStringLiteral("intervalMs"), spec.clockIntervalMs);
+        routeList.append(route);
+    }
+    root.insert(QStringLiteral("routes"), routeList);
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+bool ServerConfig::saveFile(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *error = QStringLiteral("%1: cannot write the config file: %2").arg(path, file.errorString());
+        return false;
+    }
+    // Tokens are secrets: other users of the machine must not read them.
+    if (!token.isEmpty() || !adminToken.isEmpty())
+        file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    file.write(toJson());
+    if (!file.commit()) {
+        *error = QStringLiteral("%1: cannot write the config file: %2").arg(path, file.errorString());
+        return false;
+    }
     return true;
 }

@@ -59,4 +59,10 @@ struct ServerConfig
     // message naming the file and the JSON path of the offending key; *this is then unchanged.
     bool loadFile(const QString &path, QString *error);
     bool loadJson(const QByteArray &json, const QString &sourceName, QString *error);
+
+    // The JSON that loadJson() reads back to these values, every key it knows included, so a saved
+    // file also documents them (the dashboard saves its settings with this).
+    QByteArray toJson() const;
+    // Writes toJson() atomically; owner-only permissions when the file holds a token.
+    bool saveFile(const QString &path, QString *error) const;
 };

@@ -1,0 +1,244 @@
+// The config file as users meet it: saved and loaded back whole, overridden by flags, errors named by
+// their path with the server not started, and --help showing every flag's default.
+#include "cli/CommandLine.h"
+#include "server/ServerConfig.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+// A config where every value differs from the default.
+ServerConfig everythingChanged()
+{
+    ServerConfig config;
+    config.host = QStringLiteral("0.0.0.0");
+    config.port = 9123;
+    config.allowedOrigins = {QStringLiteral("http://localhost:5173"), QStringLiteral("https://app.example")};
+    config.token = QStringLiteral("client-token");
+    config.adminToken = QStringLiteral("admin-token");
+    config.slowConsumerPolicy = ServerConfig::SlowConsumerPolicy::Drop;
+    config.maxHeadBytes = 8192;
+    config.headTimeoutMs = 1234;
+    config.upgradeTimeoutMs = 2345;
+    config.maxMessageBytes = 4096;
+    config.shutdownGraceMs = 345;
+    config.maxConnections = 77;
+    config.maxConnectionsPerIp = 7;
+    config.messagesPerSecond = 55;
+    config.messageBurst = 66;
+    config.heartbeatIntervalMs = 0;
+    config.heartbeatTimeoutMs = 999;
+    config.maxBufferedBytes = 65536;
+    RouteTable routes;
+    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200});
+    routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200});
+    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500});
+    routes.add({QStringLiteral("/op"), RouteBehaviourKind::Operator, {}, 200});
+    config.routes = routes;
+    return config;
+}
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runSwitchboard(const QStringList &arguments)
+{
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(SWITCHBOARD_BIN), arguments);
+    Run run;
+    if (!process.waitForFinished(20000)) {
+        process.kill();
+        process.waitForFinished();
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+} // namespace
+
+class TestConfigFile : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void savedFileLoadsBackWhole();
+    void savedFileWithTokensIsPrivate();
+    void flagsOverrideTheFile();
+    void badFileIsNamedAndNothingStarts_data();
+    void badFileIsNamedAndNothingStarts();
+    void helpListsEveryFlagWithItsDefault();
+};
+
+void TestConfigFile::savedFileLoadsBackWhole()
+{
+    const ServerConfig saved = everythingChanged();
+    ServerConfig loaded;
+    QString error;
+    QVERIFY2(loaded.loadJson(saved.toJson(), QStringLiteral("saved.json"), &error), qPrintable(error));
+    QCOMPARE(loaded.host, saved.host);
+    QCOMPARE(loaded.port, saved.port);
+    QCOMPARE(loaded.allowedOrigins, saved.allowedOrigins);
+    QCOMPARE(loaded.token, saved.token);
+    QCOMPARE(loaded.adminToken, saved.adminToken);
+    QCOMPARE(loaded.slowConsumerPolicy, saved.slowConsumerPolicy);
+    QCOMPARE(loaded.maxHeadBytes, saved.maxHeadBytes);
+    QCOMPARE(loaded.headTimeoutMs, saved.headTimeoutMs);
+    QCOMPARE(loaded.upgradeTimeoutMs, saved.upgradeTimeoutMs);
+    QCOMPARE(loaded.maxMessageBytes, saved.maxMessageBytes);
+    QCOMPARE(loaded.shutdownGraceMs, saved.shutdownGraceMs);
+    QCOMPARE(loaded.maxConnections, saved.maxConnections);
+    QCOMPARE(loaded.maxConnectionsPerIp, saved.maxConnectionsPerIp);
+    QCOMPARE(loaded.messagesPerSecond, saved.messagesPerSecond);
+    QCOMPARE(loaded.messageBurst, saved.messageBurst);
+    QCOMPARE(loaded.heartbeatIntervalMs, saved.heartbeatIntervalMs);
+    QCOMPARE(loaded.heartbeatTimeoutMs, saved.heartbeatTimeoutMs);
+    QCOMPARE(loaded.maxBufferedBytes, saved.maxBufferedBytes);
+    QCOMPARE(loaded.routes.routes().size(), 4);
+    for (int i = 0; i < 4; ++i) {
+        const RouteSpec &a = loaded.routes.routes().at(i);
+        const RouteSpec &b = saved.routes.routes().at(i);
+        QCOMPARE(a.pattern, b.pattern);
+        QCOMPARE(a.behaviour, b.behaviour);
+        QCOMPARE(a.subprotocols, b.subprotocols);
+        if (b.behaviour == RouteBehaviourKind::Clock)
+            QCOMPARE(a.clockIntervalMs, b.clockIntervalMs);
+    }
+    // A fixed point: saving what was loaded gives the same file.
+    QCOMPARE(loaded.toJson(), saved.toJson());
+    // Defaults round-trip too (no tokens: the keys are left out rather than written empty).
+    ServerConfig defaults;
+    QVERIFY2(defaults.loadJson(ServerConfig().toJson(), QStringLiteral("defaults.json"), &error), qPrintable(error));
+    QVERIFY(!ServerConfig().toJson().contains("adminToken"));
+}
+
+void TestConfigFile::savedFileWithTokensIsPrivate()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("switchboard.json"));
+    QString error;
+    QVERIFY2(everythingChanged().saveFile(path, &error), qPrintable(error));
+    QCOMPARE(QFile(path).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+    ServerConfig loaded;
+    QVERIFY2(loaded.loadFile(path, &error), qPrintable(error));
+    QCOMPARE(loaded.adminToken, QStringLiteral("admin-token"));
+    QVERIFY(!ServerConfig().saveFile(dir.filePath(QStringLiteral("no/such/dir/x.json")), &error));
+    QVERIFY2(error.contains(QLatin1String("x.json: cannot write")), qPrintable(error));
+}
+
+void TestConfigFile::flagsOverrideTheFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("cfg.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"port": 9001, "adminToken": "from-file", "allowedOrigins": ["http://a.example"],
+                  "limits": {"maxMessageBytes": 2048}})");
+    file.close();
+
+    CommandLineOptions fromFile;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path}, &fromFile),
+             CommandLine::Outcome::Run);
+    QCOMPARE(fromFile.config.port, quint16(9001));
+    QCOMPARE(fromFile.config.adminToken, QStringLiteral("from-file"));
+    QCOMPARE(fromFile.config.maxMessageBytes, qint64(2048));
+
+    CommandLineOptions overridden;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path, QStringLiteral("--port"),
+                                 QStringLiteral("9002"), QStringLiteral("--admin-token"), QStringLiteral("from-flag"),
+                                 QStringLiteral("--allow-origin"), QStringLiteral("http://b.example")},
+                                &overridden),
+             CommandLine::Outcome::Run);
+    QCOMPARE(overridden.config.port, quint16(9002));
+    QCOMPARE(overridden.config.adminToken, QStringLiteral("from-flag"));
+    QCOMPARE(overridden.config.maxMessageBytes, qint64(2048)); // not given as a flag: the file's
+    QCOMPARE(overridden.config.allowedOrigins, (QStringList{QStringLiteral("http://a.example"), QStringLiteral("http://b.example")}));
+}
+
+void TestConfigFile::badFileIsNamedAndNothingStarts_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("limit") << QByteArray(R"({"limits": {"maxHeadBytes": "big"}})") << QStringLiteral("limits.maxHeadBytes: must be a whole number");
+    QTest::newRow("route") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo"}, {"path": "/b", "behaviour": "mirror"}]})")
+                           << QStringLiteral("routes[1].behaviour: unknown behaviour 'mirror'");
+    QTest::newRow("admin token") << QByteArray(R"({"port": 0, "adminToken": "has space"})") << QStringLiteral("adminToken: may only hold visible ASCII");
+    QTest::newRow("upgrade timeout") << QByteArray(R"({"limits": {"upgradeTimeoutMs": 5}})") << QStringLiteral("limits.upgradeTimeoutMs: must be a whole number from 100");
+    QTest::newRow("typo") << QByteArray(R"({"admin_token": "x"})") << QStringLiteral("admin_token: unknown key");
+}
+
+void TestConfigFile::badFileIsNamedAndNothingStarts()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, error);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("bad.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(json);
+    file.close();
+    const Run run = runSwitchboard({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"),
+                                    QStringLiteral("--config"), path});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(run.err).contains(path + QStringLiteral(": ") + error), run.err.constData());
+    QVERIFY2(!run.out.contains("Listening"), run.out.constData()); // never started, not even half-configured
+}
+
+void TestConfigFile::helpListsEveryFlagWithItsDefault()
+{
+    const Run run = runSwitchboard({QStringLiteral("--help")});
+    QCOMPARE(run.exitCode, 0);
+    // Each option starts a line with "  -"; its description runs until the next one.
+    static const QRegularExpression optionLine(QStringLiteral("^  (-\\w, )?--([\\w-]+)"));
+    QString option;
+    QString description;
+    QStringList withoutDefault;
+    int options = 0;
+    const auto finish = [&] {
+        const bool builtIn = QStringList{"help", "help-all", "version"}.contains(option);
+        if (!option.isEmpty() && !builtIn && !description.contains(QLatin1String("default"), Qt::CaseInsensitive))
+            withoutDefault.append(QStringLiteral("--") + option);
+    };
+    for (const QByteArray &raw : run.out.split('\n')) {
+        const QString line = QString::fromUtf8(raw);
+        const QRegularExpressionMatch match = optionLine.match(line);
+        if (match.hasMatch()) {
+            finish();
+            option = match.captured(2);
+            description = line;
+            ++options;
+        } else if (!option.isEmpty()) {
+            description += QLatin1Char(' ') + line.trimmed();
+        }
+    }
+    finish();
+    QVERIFY(options > 10);
+    QVERIFY2(run.out.contains("--admin-token <secret>"), run.out.constData());
+    // The recording flags are another work item's (the message log); until their help names a
+    // default they are reported here rather than failed. Remove them from this list then.
+    const QStringList pending{QStringLiteral("--record"), QStringLiteral("--export")};
+    for (const QString &flag : pending) {
+        if (withoutDefault.removeAll(flag) > 0)
+            qWarning().noquote() << flag << "--help shows no default yet";
+    }
+    QVERIFY2(withoutDefault.isEmpty(), qPrintable(QStringLiteral("no default shown for ") + withoutDefault.join(QLatin1String(", "))));
+}
+
+QTEST_GUILESS_MAIN(TestConfigFile)
+#include "tst_configfile.moc"
