@@ -47,7 +47,8 @@ public:
     // Writes everything queued, closes the file. Blocks until done; safe to call twice.
     void stop();
 
-    bool isRecording() const { return m_recording; }
+    // False once stopped, or once the file has failed (failed() said why).
+    bool isRecording() const { return m_recording && !m_failed; }
     Options options() const { return m_options; }
 
     // Counters, safe to read from any thread.
