@@ -336,6 +336,11 @@ void TestRecorder::refusesBadOptions()
     tooSmall.maxBytes = 100;
     QVERIFY(!recorder.start(tooSmall, &error));
     QVERIFY(error.contains(QStringLiteral("1024")));
+    if (QFileInfo::exists(QStringLiteral("/dev/full"))) { // a disk that is always full
+        QVERIFY(!recorder.start({QStringLiteral("/dev/full")}, &error));
+        QVERIFY2(error.contains(QStringLiteral("cannot write /dev/full")), qPrintable(error));
+        QVERIFY(!recorder.isRecording());
+    }
     QCOMPARE(LogRecorder::partPath(QStringLiteral("/a/rec.jsonl"), 3), QStringLiteral("/a/rec.3.jsonl"));
     QCOMPARE(LogRecorder::partPath(QStringLiteral("/a/rec"), 2), QStringLiteral("/a/rec.2"));
     QCOMPARE(LogRecorder::partPath(QStringLiteral("/a/.hidden"), 1), QStringLiteral("/a/.hidden.1"));
