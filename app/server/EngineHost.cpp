@@ -7,11 +7,15 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
 {
     m_thread.setObjectName(QStringLiteral("switchboard-engine"));
     m_thread.start();
+    m_threadAnchor = new QObject;
+    m_threadAnchor->moveToThread(&m_thread);
 }
 
 EngineHost::~EngineHost()
 {
     discardEngine();
+    QObject *anchor = m_threadAnchor;
+    QMetaObject::invokeMethod(anchor, [anchor] { delete anchor; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -30,8 +34,11 @@ void EngineHost::discardEngine()
 void EngineHost::start(const ServerConfig &config)
 {
     discardEngine();
-    auto *engine = new Engine(config);
-    engine->moveToThread(&m_thread);
+    // Build the engine on its own thread: its timers and servers are members, not children, so
+    // moveToThread() would leave them behind on this one.
+    Engine *engine = nullptr;
+    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config] { engine = new Engine(config); },
+                              Qt::BlockingQueuedConnection);
     m_engine = engine;
     connect(engine, &Engine::listening, this, [this](const QUrl &url) {
         m_url = url;
@@ -93,6 +100,13 @@ void EngineHost::broadcast(const BroadcastTarget &target, const QByteArray &payl
 void EngineHost::ping(quint64 clientId)
 {
     runOnEngine([=](Engine &engine) { return engine.ping(clientId); });
+}
+
+void EngineHost::noteLogRecordsDropped(quint64 count)
+{
+    // The counter is atomic, and the engine is only deleted from this thread: no queueing needed.
+    if (m_engine)
+        m_engine->metrics().noteLogRecordsDropped(count);
 }
 
 void EngineHost::closeClients(const QList<quint64> &clientIds, int code, const QString &reason)

@@ -31,6 +31,9 @@ public:
     void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
     void ping(quint64 clientId);
     void closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+    // The dashboard's in-memory log evicted records: counted in /metrics
+    // (switchboard_log_records_dropped_total). Call from the host's thread.
+    void noteLogRecordsDropped(quint64 count);
 
 Q_SIGNALS:
     void listening(const QUrl &url);
@@ -48,5 +51,6 @@ private:
 
     QThread m_thread;
     Engine *m_engine = nullptr; // lives on m_thread
+    QObject *m_threadAnchor = nullptr; // lives on m_thread: what we run code there through
     QUrl m_url;
 };
