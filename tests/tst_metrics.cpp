@@ -1,6 +1,7 @@
 // GET /metrics: valid Prometheus text exposition (0.0.4), and counters that move by exactly what happened.
 #include "TestSupport.h"
 
+#include "server/EngineHost.h"
 #include "server/Metrics.h"
 
 #include <QHash>
@@ -158,6 +159,7 @@ private Q_SLOTS:
     void labelValuesAreEscaped();
     void clientChosenCloseCodesCannotGrowMemory();
     void logRecordsDroppedFromAnyThread();
+    void dashboardReportsEvictionsThroughTheHost();
 
 private:
     Samples scrape();
@@ -371,6 +373,23 @@ void TestMetrics::logRecordsDroppedFromAnyThread()
     });
     gui.join();
     QCOMPARE(scrape().value(QStringLiteral("switchboard_log_records_dropped_total")), 3000.0);
+}
+
+void TestMetrics::dashboardReportsEvictionsThroughTheHost()
+{
+    // As the dashboard runs it: the engine on its own thread behind an EngineHost.
+    EngineHost host;
+    QSignalSpy listening(&host, &EngineHost::listening);
+    ServerConfig config;
+    config.port = 0;
+    host.start(config);
+    QVERIFY(listening.wait(5000));
+    host.noteLogRecordsDropped(42);
+    const QByteArray answer = rawExchange(static_cast<quint16>(host.url().port()), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    Samples samples;
+    const QString problem = validateExposition(bodyOf(answer), &samples);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QCOMPARE(samples.value(QStringLiteral("switchboard_log_records_dropped_total")), 42.0);
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)
