@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QSet>
+#include <algorithm>
 
 ClientTableModel::ClientTableModel(QObject *parent) : QAbstractTableModel(parent) {}
 
@@ -32,6 +33,37 @@ QString ClientTableModel::formatDuration(qint64 ms)
     if (seconds < 3600)
         return QStringLiteral("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
     return QStringLiteral("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60);
+}
+
+QString ClientTableModel::details(const ClientInfo &client)
+{
+    const auto time = [](qint64 ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    };
+    QStringList lines;
+    lines << QStringLiteral("Client %1").arg(client.id)
+          << QStringLiteral("Peer: %1:%2").arg(client.peerAddress).arg(client.peerPort)
+          << QStringLiteral("Route: %1").arg(client.route) << QStringLiteral("Path: %1").arg(client.path);
+    if (!client.room.isEmpty())
+        lines << QStringLiteral("Room: %1").arg(client.room);
+    lines << QStringLiteral("Subprotocol: %1").arg(client.subprotocol.isEmpty() ? QStringLiteral("(none)") : client.subprotocol)
+          << QStringLiteral("Origin: %1").arg(client.origin.isEmpty() ? QStringLiteral("(none)") : client.origin);
+    if (!client.userAgent.isEmpty())
+        lines << QStringLiteral("User-Agent: %1").arg(client.userAgent);
+    lines << QStringLiteral("Connected at: %1").arg(time(client.connectedAtMs))
+          << QStringLiteral("Messages in/out: %1 / %2").arg(client.messagesIn).arg(client.messagesOut)
+          << QStringLiteral("Bytes in/out: %1 / %2").arg(client.bytesIn).arg(client.bytesOut)
+          << QStringLiteral("Bytes waiting: %1").arg(client.bytesToWrite)
+          << QStringLiteral("Last RTT: %1").arg(client.lastRttMs < 0 ? QStringLiteral("(no ping answered)")
+                                                                    : QStringLiteral("%1 ms").arg(client.lastRttMs))
+          << QStringLiteral("State: %1").arg(ClientInfo::stateName(client.state));
+    if (client.state == ClientInfo::State::Closed) {
+        lines << QStringLiteral("Closed at: %1").arg(time(client.closedAtMs))
+              << QStringLiteral("Close code: %1").arg(client.closeCode)
+              << QStringLiteral("Close reason: %1").arg(client.closeReason)
+              << QStringLiteral("Closed by: %1").arg(ClientInfo::closedByName(client.closedBy));
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 QVariant ClientTableModel::data(const QModelIndex &index, int role) const
@@ -78,8 +110,14 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
     } else if (role == Qt::TextAlignmentRole) {
         if (index.column() == Id || (index.column() >= MessagesIn && index.column() <= LastRtt))
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    } else if (role == Qt::ToolTipRole && index.column() == State && closed) {
-        return client.closeReason;
+    } else if (role == Qt::ToolTipRole) {
+        // The full text of the columns that are often cut short.
+        switch (index.column()) {
+        case Path: return client.path;
+        case Origin: return client.origin;
+        case State: return data(index, Qt::DisplayRole);
+        default: break;
+        }
     } else if (role == ClientIdRole) {
         return client.id;
     } else if (role == IsClosedRole) {
@@ -90,22 +128,24 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
 
 QVariant ClientTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
         return QAbstractTableModel::headerData(section, orientation, role);
+    const bool tip = role == Qt::ToolTipRole;
     switch (section) {
-    case Id: return tr("ID");
-    case Peer: return tr("Peer");
-    case Path: return tr("Route / path");
-    case Subprotocol: return tr("Subprotocol");
-    case Origin: return tr("Origin");
-    case ConnectedFor: return tr("Connected for");
-    case MessagesIn: return tr("Msgs in");
-    case MessagesOut: return tr("Msgs out");
-    case BytesIn: return tr("Bytes in");
-    case BytesOut: return tr("Bytes out");
-    case BytesToWrite: return tr("Waiting");
-    case LastRtt: return tr("RTT");
-    case State: return tr("State");
+    case Id: return tip ? tr("Client id, in order of connection") : tr("ID");
+    case Peer: return tip ? tr("The client's address and port") : tr("Peer");
+    case Path: return tip ? tr("The request path (route and query) the client connected to") : tr("Route / path");
+    case Subprotocol: return tip ? tr("The negotiated WebSocket subprotocol") : tr("Subprotocol");
+    case Origin: return tip ? tr("The Origin header browsers send") : tr("Origin");
+    case ConnectedFor: return tip ? tr("How long the client has been (or was) connected") : tr("Connected");
+    case MessagesIn: return tip ? tr("Messages received from the client") : tr("In");
+    case MessagesOut: return tip ? tr("Messages sent to the client") : tr("Out");
+    case BytesIn: return tip ? tr("Bytes received from the client") : tr("Bytes in");
+    case BytesOut: return tip ? tr("Bytes sent to the client") : tr("Bytes out");
+    case BytesToWrite: return tip ? tr("Bytes queued for the client but not yet written (a slow reader's backlog)")
+                                  : tr("Waiting");
+    case LastRtt: return tip ? tr("Round trip of the last answered ping") : tr("RTT");
+    case State: return tip ? tr("Open, closing, or closed with the code, who closed, and the reason") : tr("State");
     }
     return {};
 }
@@ -145,6 +185,8 @@ QStringList ClientTableModel::routes() const
 void ClientTableModel::applyChanges(const ClientInfoList &changed)
 {
     QVector<ClientInfo> added;
+    QVector<int> updatedRows;
+    updatedRows.reserve(changed.size());
     for (const ClientInfo &client : changed) {
         const int row = m_rowById.value(client.id, -1);
         if (row < 0) {
@@ -152,7 +194,17 @@ void ClientTableModel::applyChanges(const ClientInfoList &changed)
             continue;
         }
         m_rows[row] = client;
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        updatedRows.append(row);
+    }
+    // One dataChanged per run of adjacent rows, not one per client: with thousands of busy
+    // clients a batch is then a handful of signals for the views and proxies.
+    std::sort(updatedRows.begin(), updatedRows.end());
+    for (int i = 0; i < updatedRows.size();) {
+        int last = i;
+        while (last + 1 < updatedRows.size() && updatedRows.at(last + 1) <= updatedRows.at(last) + 1)
+            ++last;
+        Q_EMIT dataChanged(index(updatedRows.at(i), 0), index(updatedRows.at(last), ColumnCount - 1));
+        i = last + 1;
     }
     if (!added.isEmpty()) {
         beginInsertRows({}, m_rows.size(), m_rows.size() + added.size() - 1);

@@ -7,7 +7,8 @@
 #include <functional>
 
 // Connected (and recently closed) clients as a table, updated from the engine's batches:
-// changed rows get one dataChanged each, new clients one beginInsertRows per batch.
+// changed rows get one dataChanged per run of adjacent rows, new clients one beginInsertRows
+// per batch.
 // Closed clients stay until clearClosed(), at most kMaxClosedRows of them (oldest go first).
 class ClientTableModel : public QAbstractTableModel
 {
@@ -39,6 +40,8 @@ public:
     // "Connected for" moves with the clock; the view calls this once a second.
     void refreshDurations();
 
+    // Everything known about a client, one "Name: value" per line (for "Copy details").
+    static QString details(const ClientInfo &client);
     static QString formatBytes(qint64 bytes);
     static QString formatDuration(qint64 ms);
 

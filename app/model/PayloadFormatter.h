@@ -1,0 +1,43 @@
+#pragma once
+
+#include "../log/LogRecord.h"
+
+#include <QByteArray>
+#include <QString>
+
+// Text formatting for payloads, shared by the detail pane and the compose panel. Pure Qt Core
+// (no QtGui), so it is tested without a display.
+namespace PayloadFormatter {
+
+enum class Format { Json, Text, Hex, Close, Info };
+
+struct Formatted
+{
+    Format format = Format::Info;
+    QString heading; // one line: sequence, time, direction, kind, client, route, size
+    QString body;    // the whole payload as text
+    QString note;    // e.g. "showing the first 65,536 of 1,048,576 bytes"; empty when complete
+};
+
+// The record as the detail pane shows it: JSON pretty-printed when the text parses as a JSON
+// object or array, hex + ASCII for binary, code + name + reason for closes.
+Formatted format(const LogRecord &record);
+
+// Indented JSON when utf8 is a JSON object or array, else an empty string.
+QString prettyJson(const QByteArray &utf8);
+
+// Classic hex dump, 16 bytes a line: "00000010  48 65 6c 6c 6f ...  |Hello...|".
+QString hexDump(const QByteArray &data);
+
+// "Normal Closure", "application-defined" (4000-4999), "registered for libraries" (3000-3999)...
+QString describeCloseCode(int code);
+
+// Bytes from hex text. Whitespace, ':', '-', ',' and "0x" prefixes are ignored, so
+// "de ad be ef", "DE:AD:BE:EF" and "0xde, 0xad" all parse. On error returns false and
+// sets *error to a message naming the offending character.
+bool parseHex(const QString &input, QByteArray *out, QString *error);
+
+// Bytes from base64 (standard or URL alphabet; whitespace ignored). On error returns false.
+bool parseBase64(const QString &input, QByteArray *out, QString *error);
+
+} // namespace PayloadFormatter
