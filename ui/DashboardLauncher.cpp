@@ -18,7 +18,10 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     }
     EngineHost host;
     MainWindow window(host);
+    ServerConfig config = options.config;
+    MainWindow::applySavedAddress(&config, options.hostGiven, options.portGiven);
+    window.setServerConfig(config);
     window.show();
-    host.start(options.config);
+    window.startServer();
     return QApplication::exec();
 }

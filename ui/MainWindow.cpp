@@ -1,57 +1,607 @@
 #include "MainWindow.h"
 
+#include "ClientsPanel.h"
+#include "CloseDialog.h"
+#include "ComposePanel.h"
+#include "DetailPane.h"
+#include "LogPanel.h"
+#include "RatesChart.h"
+#include "ServerBar.h"
+#include "UiLogging.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
 #include "server/EngineHost.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
-#include <QHeaderView>
+#include <QDesktopServices>
+#include <QFrame>
 #include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
 #include <QSplitter>
-#include <QTableView>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTimer>
 #include <QVBoxLayout>
+
+namespace {
+
+constexpr int kStatusMessageMs = 5000;
+// If the engine never reports that it stopped, the window still closes after this long.
+constexpr int kCloseFallbackMs = 8000;
+
+const QString kHostKey = QStringLiteral("server/host");
+const QString kPortKey = QStringLiteral("server/port");
+
+QString plural(int count, const QString &one, const QString &many)
+{
+    return QStringLiteral("%1 %2").arg(count).arg(count == 1 ? one : many);
+}
+
+} // namespace
 
 MainWindow::MainWindow(EngineHost &host, QWidget *parent)
     : QMainWindow(parent), m_host(host), m_clients(new ClientTableModel(this)),
-      m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)), m_status(new QLabel(this))
+      m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)),       m_rateTimer(new QTimer(this))
 {
+    setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Switchboard"));
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    layout->addWidget(m_status);
-    auto *splitter = new QSplitter(Qt::Vertical, central);
-    auto *clientsView = new QTableView(splitter);
-    clientsView->setModel(m_clients);
-    auto *logView = new QTableView(splitter);
-    logView->setModel(m_log);
-    logView->horizontalHeader()->setStretchLastSection(true);
-    layout->addWidget(splitter);
-    setCentralWidget(central);
-    resize(1100, 700);
+    m_clock.start();
 
-    m_status->setText(tr("Starting server…"));
-    connect(&m_host, &EngineHost::listening, this, [this](const QUrl &url) {
-        m_status->setText(tr("Listening on %1").arg(url.toString()));
+    createActions();
+    createLayout();
+    createMenus();
+    connectEngine();
+
+    m_rateTimer->setInterval(1000);
+    connect(m_rateTimer, &QTimer::timeout, this, &MainWindow::sampleRates);
+    m_rateTimer->start();
+
+    setServerConfig(m_config);
+    restoreSettings();
+    setServerState(ServerState::Stopped);
+}
+
+MainWindow::~MainWindow() = default;
+
+// ---- construction ----
+
+void MainWindow::createActions()
+{
+    const auto make = [this](const QString &text, const QString &objectName) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(objectName);
+        return action;
+    };
+    m_exportAction = make(tr("&Export Log…"), QStringLiteral("actionExportLog"));
+    m_exportAction->setEnabled(false);
+    m_exportAction->setToolTip(tr("Arrives with the log export feature"));
+    m_quitAction = make(tr("&Quit"), QStringLiteral("actionQuit"));
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setShortcutContext(Qt::ApplicationShortcut);
+    if (m_quitAction->shortcut().isEmpty())
+        m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+
+    m_startStopAction = make(tr("&Start Server"), QStringLiteral("actionStartStop"));
+    m_restartAction = make(tr("&Restart Server"), QStringLiteral("actionRestart"));
+    m_restartAction->setIconText(tr("Restart"));
+    m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_restartAction->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+    m_restartAction->setToolTip(tr("Stop (1001 to every client) and start again with the host and port shown"));
+    m_copyUrlAction = make(tr("&Copy URL"), QStringLiteral("actionCopyUrl"));
+    m_copyUrlAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    m_openInBrowserAction = make(tr("Open in &Browser"), QStringLiteral("actionOpenInBrowser"));
+    m_openInBrowserAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
+    m_openInBrowserAction->setIcon(style()->standardIcon(QStyle::SP_DirLinkIcon));
+    m_openInBrowserAction->setToolTip(tr("Open the served browser client page"));
+
+    m_sendAction = make(tr("&Send…"), QStringLiteral("actionSend"));
+    m_sendAction->setToolTip(tr("Compose a message to the selected clients"));
+    m_pingAction = make(tr("&Ping"), QStringLiteral("actionPing"));
+    m_pingAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_pingAction->setToolTip(tr("Ping the selected clients; the pong's round trip shows in the RTT column"));
+    m_closeAction = make(tr("&Close with Code…"), QStringLiteral("actionCloseClients"));
+    m_closeAllAction = make(tr("Close &All…"), QStringLiteral("actionCloseAll"));
+    m_focusFilterAction = make(tr("&Filter Log"), QStringLiteral("actionFocusFilter"));
+    m_focusFilterAction->setShortcut(QKeySequence::Find);
+    m_aboutAction = make(tr("&About Switchboard"), QStringLiteral("actionAbout"));
+
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+    connect(m_startStopAction, &QAction::triggered, this, [this] {
+        if (m_state == ServerState::Listening || m_state == ServerState::Starting)
+            stopServer();
+        else if (m_state != ServerState::Stopping)
+            startFromUser();
     });
-    connect(&m_host, &EngineHost::startFailed, this, [this](const QString &error) {
-        m_status->setText(tr("Server not running: %1").arg(error));
+    connect(m_restartAction, &QAction::triggered, this, [this] {
+        m_saveAddressOnListen = true;
+        restartServer();
     });
-    connect(&m_host, &EngineHost::clientsChanged, m_clients, &ClientTableModel::applyChanges);
-    connect(&m_host, &EngineHost::recordsAppended, m_log, &MessageLogModel::appendBatch);
-    connect(&m_host, &EngineHost::stopped, this, [this] {
-        if (m_closing)
-            close();
+    connect(m_copyUrlAction, &QAction::triggered, this, &MainWindow::copyUrl);
+    connect(m_openInBrowserAction, &QAction::triggered, this, &MainWindow::openInBrowser);
+    connect(m_sendAction, &QAction::triggered, this, &MainWindow::composeToSelected);
+    connect(m_pingAction, &QAction::triggered, this, &MainWindow::pingSelected);
+    connect(m_closeAction, &QAction::triggered, this, &MainWindow::closeSelected);
+    connect(m_closeAllAction, &QAction::triggered, this, &MainWindow::closeAll);
+    connect(m_aboutAction, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About Switchboard"),
+                           tr("<b>Switchboard %1</b><p>A local WebSocket server with a live operator dashboard.</p>"
+                              "<p>Built with Qt %2.</p>")
+                               .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
     });
 }
 
-void MainWindow::closeEvent(QCloseEvent *event)
+void MainWindow::createLayout()
 {
-    // Close every client with 1001 Going Away before the window goes.
-    if (!m_closing && m_host.isRunning()) {
-        m_closing = true;
-        event->ignore();
-        m_host.stop();
+    m_serverBar = new ServerBar(this);
+    m_serverBar->setActions(m_startStopAction, m_restartAction, m_copyUrlAction, m_openInBrowserAction);
+    m_clientsPanel = new ClientsPanel(*m_clients, this);
+    m_clientsPanel->setContextActions({m_sendAction, m_pingAction, m_closeAction});
+    m_ratesChart = new RatesChart(m_rates, this);
+    m_logPanel = new LogPanel(*m_log, this);
+    m_detailPane = new DetailPane(this);
+    m_composePanel = new ComposePanel(this);
+
+    m_topSplitter = new QSplitter(Qt::Horizontal, this);
+    m_topSplitter->setObjectName(QStringLiteral("topSplitter"));
+    m_topSplitter->addWidget(m_clientsPanel);
+    m_topSplitter->addWidget(m_ratesChart);
+    m_topSplitter->setStretchFactor(0, 1);
+    m_topSplitter->setStretchFactor(1, 0);
+
+    m_sideSplitter = new QSplitter(Qt::Vertical, this);
+    m_sideSplitter->setObjectName(QStringLiteral("sideSplitter"));
+    m_sideSplitter->addWidget(m_detailPane);
+    m_sideSplitter->addWidget(m_composePanel);
+
+    m_bottomSplitter = new QSplitter(Qt::Horizontal, this);
+    m_bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
+    m_bottomSplitter->addWidget(m_logPanel);
+    m_bottomSplitter->addWidget(m_sideSplitter);
+    m_bottomSplitter->setStretchFactor(0, 3);
+    m_bottomSplitter->setStretchFactor(1, 2);
+
+    m_mainSplitter = new QSplitter(Qt::Vertical, this);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(m_topSplitter);
+    m_mainSplitter->addWidget(m_bottomSplitter);
+    m_mainSplitter->setStretchFactor(0, 1);
+    m_mainSplitter->setStretchFactor(1, 2);
+    for (QSplitter *splitter : {m_topSplitter, m_sideSplitter, m_bottomSplitter, m_mainSplitter}) {
+        splitter->setChildrenCollapsible(false);
+        splitter->setHandleWidth(8);
+    }
+    // Sizes for a first run; restoreSettings() replaces them with the operator's.
+    m_topSplitter->setSizes({1120, 230});
+    m_sideSplitter->setSizes({330, 220});
+    m_bottomSplitter->setSizes({800, 520});
+    m_mainSplitter->setSizes({280, 560});
+
+    auto *line = new QFrame(this);
+    line->setFrameShape(QFrame::HLine);
+    line->setFrameShadow(QFrame::Sunken);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(6, 0, 6, 4);
+    layout->setSpacing(4);
+    layout->addWidget(m_serverBar);
+    layout->addWidget(line);
+    layout->addWidget(m_mainSplitter, 1);
+    setCentralWidget(central);
+
+    m_logStatus = new QLabel(this);
+    m_logStatus->setObjectName(QStringLiteral("logStatus"));
+    statusBar()->addPermanentWidget(m_logStatus);
+    resize(1360, 860);
+
+    connect(m_clientsPanel, &ClientsPanel::selectionChanged, this, [this](const QList<quint64> &ids) {
+        m_logPanel->setSelectedClientIds(ids);
+        m_composePanel->setSelectedClientIds(m_clientsPanel->selectedClientIds(true));
+        updateActions();
+    });
+    connect(m_clientsPanel, &ClientsPanel::clientActivated, this, &MainWindow::composeToSelected);
+    connect(m_logPanel, &LogPanel::recordSelected, m_detailPane, &DetailPane::showRecord);
+    connect(m_logPanel, &LogPanel::cleared, m_detailPane, &DetailPane::clear);
+    connect(m_detailPane, &DetailPane::resendRequested, this, [this](const QByteArray &payload, bool binary) {
+        m_composePanel->setMessage(payload, binary);
+        m_composePanel->focusEditor();
+    });
+    connect(m_composePanel, &ComposePanel::sendToClients, this, &MainWindow::sendToClients);
+    connect(m_composePanel, &ComposePanel::broadcast, this,
+            [this](const BroadcastTarget &target, const QByteArray &payload, bool binary) {
+                m_host.broadcast(target, payload, binary);
+                statusBar()->showMessage(tr("Broadcast %1 to %2")
+                                             .arg(ClientTableModel::formatBytes(payload.size()), target.describe()),
+                                         kStatusMessageMs);
+            });
+    connect(m_focusFilterAction, &QAction::triggered, this, [this] {
+        if (auto *edit = m_logPanel->findChild<QLineEdit *>(QStringLiteral("logFilterText"))) {
+            edit->setFocus(Qt::ShortcutFocusReason);
+            edit->selectAll();
+        }
+    });
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+        connect(m_log, signal, this, &MainWindow::updateLogStatus);
+    }
+    connect(m_log, &QAbstractItemModel::modelReset, this, &MainWindow::updateLogStatus);
+    connect(m_log, &MessageLogModel::heldBackCountChanged, this, &MainWindow::updateLogStatus);
+    connect(m_log, &MessageLogModel::pausedChanged, this, &MainWindow::updateLogStatus);
+}
+
+void MainWindow::createMenus()
+{
+    m_fileMenu = menuBar()->addMenu(tr("&File"));
+    m_fileMenu->addAction(m_exportAction);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_quitAction);
+
+    QMenu *server = menuBar()->addMenu(tr("&Server"));
+    server->addAction(m_startStopAction);
+    server->addAction(m_restartAction);
+    server->addSeparator();
+    server->addAction(m_copyUrlAction);
+    server->addAction(m_openInBrowserAction);
+
+    QMenu *clients = menuBar()->addMenu(tr("&Clients"));
+    clients->addAction(m_sendAction);
+    clients->addAction(m_pingAction);
+    clients->addAction(m_closeAction);
+    clients->addAction(m_closeAllAction);
+    clients->addSeparator();
+    clients->addAction(m_clientsPanel->copyDetailsAction());
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_clientsPanel->showClosedAction());
+    view->addAction(m_clientsPanel->clearClosedAction());
+    view->addSeparator();
+    view->addAction(m_logPanel->pauseAction());
+    view->addAction(m_logPanel->autoScrollAction());
+    view->addAction(m_logPanel->clearAction());
+    view->addAction(m_focusFilterAction);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+
+    // Window-wide shortcuts even though the actions live in panels.
+    addActions({m_logPanel->pauseAction(), m_logPanel->clearAction(), m_focusFilterAction});
+}
+
+void MainWindow::connectEngine()
+{
+    connect(&m_host, &EngineHost::listening, this, &MainWindow::onListening);
+    connect(&m_host, &EngineHost::startFailed, this, &MainWindow::onStartFailed);
+    connect(&m_host, &EngineHost::stopped, this, &MainWindow::onStopped);
+    connect(&m_host, &EngineHost::statsChanged, this, &MainWindow::onStats);
+    // The engine flushes every ~50 ms: each signal is one batch for the models.
+    connect(&m_host, &EngineHost::recordsAppended, m_log, &MessageLogModel::appendBatch);
+    connect(&m_host, &EngineHost::clientsChanged, this, [this](const ClientInfoList &changed) {
+        m_clients->applyChanges(changed);
+        m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
+        m_composePanel->setSelectedClientIds(m_clientsPanel->selectedClientIds(true));
+        updateActions();
+    });
+    // Records the in-memory log lets go of count in /metrics (switchboard_log_records_dropped_total).
+    connect(m_log, &MessageLogModel::evictedTotalChanged, this, [this](quint64 evictedTotal) {
+        if (evictedTotal > m_evictedReported)
+            m_host.noteLogRecordsDropped(evictedTotal - m_evictedReported);
+        m_evictedReported = evictedTotal;
+    });
+    connect(&m_host, &EngineHost::commandFailed, this, [this](const QString &error) {
+        qCWarning(lcUi).noquote() << "command refused:" << error;
+        statusBar()->showMessage(tr("Not done: %1").arg(error), 2 * kStatusMessageMs);
+    });
+}
+
+// ---- server lifecycle ----
+
+void MainWindow::setServerConfig(const ServerConfig &config)
+{
+    m_config = config;
+    m_serverBar->setAddress(config.host, config.port);
+    m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
+}
+
+void MainWindow::applySavedAddress(ServerConfig *config, bool hostGiven, bool portGiven)
+{
+    const QSettings settings;
+    if (!hostGiven && settings.contains(kHostKey))
+        config->host = settings.value(kHostKey).toString();
+    if (!portGiven && settings.contains(kPortKey))
+        config->port = static_cast<quint16>(settings.value(kPortKey).toUInt());
+}
+
+QStringList MainWindow::routePatterns() const
+{
+    QStringList patterns;
+    for (const RouteSpec &route : m_config.routes.routes())
+        patterns.append(route.pattern);
+    return patterns;
+}
+
+void MainWindow::startServer()
+{
+    ServerConfig config = m_config;
+    config.host = m_serverBar->host();
+    config.port = m_serverBar->port();
+    // Client ids start again at 1 with a new engine: rows of the old one would collide.
+    m_clients->clear();
+    m_rates.reset(m_clock.elapsed());
+    m_latestStats = EngineStats();
+    setServerState(ServerState::Starting);
+    qCInfo(lcUi).noquote() << "starting the server on" << config.host << config.port;
+    m_host.start(config);
+}
+
+void MainWindow::startFromUser()
+{
+    m_saveAddressOnListen = true;
+    startServer();
+}
+
+void MainWindow::stopServer()
+{
+    if (m_state == ServerState::Stopped || m_state == ServerState::Failed) {
+        onStopped();
         return;
     }
-    event->accept();
+    setServerState(ServerState::Stopping);
+    m_host.stop();
+}
+
+void MainWindow::restartServer()
+{
+    if (m_state == ServerState::Stopped || m_state == ServerState::Failed) {
+        startServer();
+        return;
+    }
+    m_restartPending = true;
+    if (m_state != ServerState::Stopping)
+        stopServer();
+}
+
+void MainWindow::onListening(const QUrl &url)
+{
+    setServerState(ServerState::Listening, url);
+    statusBar()->showMessage(tr("Listening on %1").arg(url.toString()), kStatusMessageMs);
+    if (m_saveAddressOnListen) {
+        m_saveAddressOnListen = false;
+        QSettings settings;
+        settings.setValue(kHostKey, m_serverBar->host());
+        settings.setValue(kPortKey, m_serverBar->port());
+    }
+    if (m_closing) // closed while starting: stop right away
+        stopServer();
+}
+
+void MainWindow::onStartFailed(const QString &error)
+{
+    m_saveAddressOnListen = false;
+    qCWarning(lcUi).noquote() << "server did not start:" << error;
+    setServerState(ServerState::Failed, {}, error);
+    statusBar()->showMessage(tr("Server not running: %1").arg(error));
+    if (m_closing)
+        close();
+}
+
+void MainWindow::onStopped()
+{
+    setServerState(ServerState::Stopped);
+    m_latestStats.clientsOpen = 0;
+    onStats(m_latestStats);
+    if (m_closing) {
+        close();
+        return;
+    }
+    if (m_restartPending) {
+        m_restartPending = false;
+        startServer();
+    }
+}
+
+void MainWindow::setServerState(ServerState state, const QUrl &url, const QString &detail)
+{
+    m_state = state;
+    m_serverBar->setState(state, url, detail);
+    updateActions();
+}
+
+void MainWindow::onStats(const EngineStats &stats)
+{
+    m_latestStats = stats;
+    m_serverBar->showTraffic(stats.clientsOpen, m_rates.latest());
+}
+
+void MainWindow::sampleRates()
+{
+    const RateSample &sample = m_rates.addSample(m_latestStats, m_clock.elapsed());
+    m_serverBar->showTraffic(m_latestStats.clientsOpen, sample);
+    m_ratesChart->sampleAdded();
+}
+
+// ---- commands ----
+
+void MainWindow::copyUrl()
+{
+    const QUrl url = m_serverBar->url();
+    if (url.isEmpty())
+        return;
+    QApplication::clipboard()->setText(url.toString());
+    statusBar()->showMessage(tr("Copied %1").arg(url.toString()), kStatusMessageMs);
+}
+
+void MainWindow::openInBrowser()
+{
+    const QUrl url = m_serverBar->url();
+    if (url.isEmpty())
+        return;
+    if (!QDesktopServices::openUrl(url))
+        statusBar()->showMessage(tr("No browser could open %1").arg(url.toString()), 2 * kStatusMessageMs);
+}
+
+void MainWindow::composeToSelected()
+{
+    m_composePanel->setTarget(ComposePanel::Target::SelectedClients);
+    m_composePanel->focusEditor();
+}
+
+void MainWindow::sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary)
+{
+    for (quint64 id : clientIds)
+        m_host.sendToClient(id, payload, binary);
+    statusBar()->showMessage(tr("Sent %1 to %2")
+                                 .arg(ClientTableModel::formatBytes(payload.size()),
+                                      plural(clientIds.size(), tr("client"), tr("clients"))),
+                             kStatusMessageMs);
+}
+
+void MainWindow::pingSelected()
+{
+    const QList<quint64> ids = m_clientsPanel->selectedClientIds(true);
+    for (quint64 id : ids)
+        m_host.ping(id);
+    statusBar()->showMessage(tr("Pinged %1").arg(plural(ids.size(), tr("client"), tr("clients"))), kStatusMessageMs);
+}
+
+CloseDialog *MainWindow::openCloseDialog(const QList<quint64> &clientIds, const QString &description)
+{
+    auto *dialog = new CloseDialog(description, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setCode(m_lastCloseCode);
+    dialog->setReason(m_lastCloseReason);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, clientIds] {
+        m_lastCloseCode = dialog->code();
+        m_lastCloseReason = dialog->reason();
+        m_host.closeClients(clientIds, dialog->code(), dialog->reason());
+        statusBar()->showMessage(tr("Closing %1 with %2")
+                                     .arg(plural(clientIds.size(), tr("client"), tr("clients")))
+                                     .arg(dialog->code()),
+                                 kStatusMessageMs);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::closeSelected()
+{
+    const QList<quint64> ids = m_clientsPanel->selectedClientIds(true);
+    if (ids.isEmpty())
+        return;
+    openCloseDialog(ids, ids.size() == 1 ? tr("client %1").arg(ids.first())
+                                         : tr("the %1 selected clients").arg(ids.size()));
+}
+
+void MainWindow::closeAll()
+{
+    QList<quint64> ids;
+    for (int row = 0; row < m_clients->rowCount(); ++row) {
+        if (m_clients->client(row).state == ClientInfo::State::Open)
+            ids.append(m_clients->client(row).id);
+    }
+    if (ids.isEmpty())
+        return;
+    openCloseDialog(ids, tr("all %1").arg(plural(ids.size(), tr("open client"), tr("open clients"))));
+}
+
+// ---- state shown ----
+
+void MainWindow::updateActions()
+{
+    const bool listening = m_state == ServerState::Listening;
+    const bool running = listening || m_state == ServerState::Starting;
+    m_startStopAction->setText(running ? tr("&Stop Server") : tr("&Start Server"));
+    m_startStopAction->setIconText(running ? tr("Stop") : tr("Start"));
+    m_startStopAction->setIcon(style()->standardIcon(running ? QStyle::SP_MediaStop : QStyle::SP_MediaPlay));
+    m_startStopAction->setToolTip(running ? tr("Stop the server: every client gets 1001 Going Away")
+                                          : tr("Start the server on the host and port shown"));
+    m_startStopAction->setEnabled(m_state != ServerState::Stopping);
+    m_restartAction->setEnabled(m_state != ServerState::Stopping);
+    m_copyUrlAction->setEnabled(listening);
+    m_openInBrowserAction->setEnabled(listening);
+
+    const bool haveSelection = listening && !m_clientsPanel->selectedClientIds(true).isEmpty();
+    m_sendAction->setEnabled(haveSelection);
+    m_pingAction->setEnabled(haveSelection);
+    m_closeAction->setEnabled(haveSelection);
+    m_closeAllAction->setEnabled(listening && m_clients->openCount() > 0);
+}
+
+void MainWindow::updateLogStatus()
+{
+    const QLocale locale;
+    const quint64 gone = m_log->evictedTotal();
+    QString text = tr("Log: %1 records in memory").arg(locale.toString(m_log->rowCount()));
+    if (gone > 0)
+        text += tr(" · %1 left memory").arg(locale.toString(static_cast<qulonglong>(gone)));
+    if (m_log->isPaused())
+        text += tr(" · paused, %1 held back").arg(locale.toString(m_log->heldBackCount()));
+    m_logStatus->setText(text);
+}
+
+// ---- closing and settings ----
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    const bool serverDown = m_state == ServerState::Stopped || m_state == ServerState::Failed;
+    if (serverDown || m_forceClose) {
+        saveSettings();
+        event->accept();
+        return;
+    }
+    // Close every client with 1001 Going Away first; the window goes when the engine stopped.
+    event->ignore();
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_restartPending = false;
+    statusBar()->showMessage(tr("Stopping the server…"));
+    if (m_state != ServerState::Stopping)
+        stopServer();
+    QTimer::singleShot(kCloseFallbackMs, this, [this] {
+        if (!isVisible())
+            return;
+        qCWarning(lcUi) << "the server did not report stopping in time; closing anyway";
+        m_forceClose = true;
+        close();
+    });
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("window/topSplitter"), m_topSplitter->saveState());
+    settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
+    settings.setValue(QStringLiteral("window/sideSplitter"), m_sideSplitter->saveState());
+    settings.setValue(QStringLiteral("clients/header"), m_clientsPanel->saveHeaderState());
+    settings.setValue(QStringLiteral("clients/showClosed"), m_clientsPanel->showClosedAction()->isChecked());
+    settings.setValue(QStringLiteral("close/code"), m_lastCloseCode);
+    settings.setValue(QStringLiteral("close/reason"), m_lastCloseReason);
+    m_logPanel->saveSettings(settings);
+    m_composePanel->saveSettings(settings);
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    m_topSplitter->restoreState(settings.value(QStringLiteral("window/topSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray());
+    m_sideSplitter->restoreState(settings.value(QStringLiteral("window/sideSplitter")).toByteArray());
+    m_clientsPanel->restoreHeaderState(settings.value(QStringLiteral("clients/header")).toByteArray());
+    m_clientsPanel->showClosedAction()->setChecked(settings.value(QStringLiteral("clients/showClosed"), true).toBool());
+    m_lastCloseCode = settings.value(QStringLiteral("close/code"), m_lastCloseCode).toInt();
+    m_lastCloseReason = settings.value(QStringLiteral("close/reason")).toString();
+    m_logPanel->restoreSettings(settings);
+    m_composePanel->restoreSettings(settings);
 }

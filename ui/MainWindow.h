@@ -1,26 +1,136 @@
 #pragma once
 
+#include "ServerBar.h"
+#include "model/TrafficRates.h"
+#include "server/EngineStats.h"
+#include "server/ServerConfig.h"
+
+#include <QElapsedTimer>
+#include <QList>
 #include <QMainWindow>
 
-class EngineHost;
 class ClientTableModel;
+class ClientsPanel;
+class CloseDialog;
+class ComposePanel;
+class DetailPane;
+class EngineHost;
+class LogPanel;
 class MessageLogModel;
+class QAction;
 class QLabel;
+class QMenu;
+class QSplitter;
+class QTimer;
+class RatesChart;
 
-// The operator's window. Minimal until the dashboard lands: the URL, the clients and the log.
+// The operator's window: the server bar on top, clients and rates, then the message log with
+// the detail and compose panels. It talks to the engine only through EngineHost: commands are
+// queued to the engine's thread, and its batched signals feed the models.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     explicit MainWindow(EngineHost &host, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Routes, limits and origins the server starts with; host and port go to the server bar,
+    // which supplies them on every start.
+    void setServerConfig(const ServerConfig &config);
+    // Puts the host and port saved by an earlier run into config, unless the command line set them.
+    static void applySavedAddress(ServerConfig *config, bool hostGiven, bool portGiven);
+
+    void startServer();
+    void stopServer();
+    // Stops, then starts again with the host and port now in the server bar.
+    void restartServer();
+
+    // Opens the (window-modal) close dialog for these clients; accepting it closes them.
+    CloseDialog *openCloseDialog(const QList<quint64> &clientIds, const QString &description);
+
+    ServerBar *serverBar() const { return m_serverBar; }
+    ClientsPanel *clientsPanel() const { return m_clientsPanel; }
+    LogPanel *logPanel() const { return m_logPanel; }
+    DetailPane *detailPane() const { return m_detailPane; }
+    ComposePanel *composePanel() const { return m_composePanel; }
+    RatesChart *ratesChart() const { return m_ratesChart; }
+    ClientTableModel *clientModel() const { return m_clients; }
+    MessageLogModel *logModel() const { return m_log; }
+    const TrafficRates &trafficRates() const { return m_rates; }
+    // The File menu, for features that add to it (e.g. log export).
+    QMenu *fileMenu() const { return m_fileMenu; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void createActions();
+    void createMenus();
+    void createLayout();
+    void connectEngine();
+    void onListening(const QUrl &url);
+    void onStartFailed(const QString &error);
+    void onStopped();
+    void onStats(const EngineStats &stats);
+    void sampleRates();
+    void updateActions();
+    void updateLogStatus();
+    void startFromUser();
+    void copyUrl();
+    void openInBrowser();
+    void composeToSelected();
+    void pingSelected();
+    void closeSelected();
+    void closeAll();
+    void sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary);
+    void saveSettings();
+    void restoreSettings();
+    QStringList routePatterns() const;
+
+    using ServerState = ServerBar::State;
+    void setServerState(ServerState state, const QUrl &url = {}, const QString &detail = {});
+
     EngineHost &m_host;
+    ServerConfig m_config;
+    ServerState m_state = ServerState::Stopped;
+    bool m_restartPending = false;
+    bool m_closing = false;
+    bool m_forceClose = false;
+    bool m_saveAddressOnListen = false;
+
     ClientTableModel *m_clients;
     MessageLogModel *m_log;
-    QLabel *m_status;
-    bool m_closing = false;
+    TrafficRates m_rates;
+    EngineStats m_latestStats;
+    QElapsedTimer m_clock;
+    QTimer *m_rateTimer;
+    quint64 m_evictedReported = 0; // log evictions already passed on to EngineHost
+    int m_lastCloseCode = 1000;
+    QString m_lastCloseReason;
+
+    ServerBar *m_serverBar = nullptr;
+    ClientsPanel *m_clientsPanel = nullptr;
+    RatesChart *m_ratesChart = nullptr;
+    LogPanel *m_logPanel = nullptr;
+    DetailPane *m_detailPane = nullptr;
+    ComposePanel *m_composePanel = nullptr;
+    QSplitter *m_mainSplitter = nullptr;
+    QSplitter *m_topSplitter = nullptr;
+    QSplitter *m_bottomSplitter = nullptr;
+    QSplitter *m_sideSplitter = nullptr;
+    QLabel *m_logStatus = nullptr;
+    QMenu *m_fileMenu = nullptr;
+
+    QAction *m_exportAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_startStopAction = nullptr;
+    QAction *m_restartAction = nullptr;
+    QAction *m_copyUrlAction = nullptr;
+    QAction *m_openInBrowserAction = nullptr;
+    QAction *m_sendAction = nullptr;
+    QAction *m_pingAction = nullptr;
+    QAction *m_closeAction = nullptr;
+    QAction *m_closeAllAction = nullptr;
+    QAction *m_focusFilterAction = nullptr;
+    QAction *m_aboutAction = nullptr;
 };

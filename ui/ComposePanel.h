@@ -1,0 +1,95 @@
+#pragma once
+
+#include "server/OperatorCommand.h"
+
+#include <QList>
+#include <QStringList>
+#include <QVector>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSettings;
+class QToolButton;
+
+// Writes a message and sends it: text (multi-line) or binary from hex, base64 or a file; to the
+// selected clients, a room, a route or everyone. Ctrl+Enter sends; Ctrl+Up / Ctrl+Down and the
+// "Recent" menu recall earlier messages. It only builds the command: the main window sends it.
+class ComposePanel : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class Format { Text, Hex, Base64, File };
+    enum class Target { SelectedClients, Room, Route, Everyone };
+    static constexpr int kMaxRecent = 20;
+    static constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024;
+
+    explicit ComposePanel(QWidget *parent = nullptr);
+
+    QPlainTextEdit *editor() const { return m_editor; }
+    QPushButton *sendButton() const { return m_send; }
+
+    void setSelectedClientIds(const QList<quint64> &ids);
+    void setRoomsAndRoutes(const QStringList &rooms, const QStringList &routes);
+    void setTarget(Target target, const QString &name = {});
+    Target target() const;
+    void setFormat(Format format);
+    Format format() const;
+    // Fills the editor: text as is, binary as hex.
+    void setMessage(const QByteArray &payload, bool binary);
+    // Loads a file as the binary payload; false (with the reason shown) when it cannot be read.
+    bool loadFile(const QString &path);
+    void focusEditor();
+
+    // Why the current input cannot be sent, or an empty string when it can.
+    QString problem() const;
+    QStringList recentMessages() const; // newest first, as shown in the Recent menu
+
+    void saveSettings(QSettings &settings) const;
+    void restoreSettings(const QSettings &settings);
+
+public Q_SLOTS:
+    // Sends what is composed; returns false (and says why) when the input is not sendable.
+    bool send();
+
+Q_SIGNALS:
+    void sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary);
+    void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    struct Recent
+    {
+        Format format = Format::Text;
+        QString text;
+    };
+
+    bool payload(QByteArray *out, bool *binary, QString *error) const;
+    void chooseFile();
+    void remember();
+    void recall(int index);
+    void rebuildRecentMenu();
+    void updateState();
+
+    QPlainTextEdit *m_editor;
+    QComboBox *m_format;
+    QPushButton *m_chooseFile;
+    QLabel *m_fileLabel;
+    QComboBox *m_target;
+    QComboBox *m_targetName;
+    QLabel *m_status;
+    QPushButton *m_send;
+    QToolButton *m_recentButton;
+    QList<quint64> m_selectedIds;
+    QStringList m_rooms;
+    QStringList m_routes;
+    QString m_filePath;
+    QByteArray m_fileData;
+    QString m_fileError;
+    QVector<Recent> m_recent; // newest first
+    int m_recallIndex = -1;   // position while stepping with Ctrl+Up / Ctrl+Down
+};

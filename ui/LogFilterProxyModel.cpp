@@ -1,0 +1,144 @@
+#include "LogFilterProxyModel.h"
+
+#include "model/MessageLogModel.h"
+
+#include <QBrush>
+#include <QColor>
+
+LogFilterProxyModel::LogFilterProxyModel(QObject *parent) : QSortFilterProxyModel(parent)
+{
+    // The log is chronological: never sort, only filter as batches arrive.
+    setDynamicSortFilter(true);
+}
+
+void LogFilterProxyModel::setSourceModel(QAbstractItemModel *model)
+{
+    m_log = qobject_cast<MessageLogModel *>(model);
+    QSortFilterProxyModel::setSourceModel(model);
+}
+
+void LogFilterProxyModel::setDirections(quint32 mask)
+{
+    mask &= kAllDirections;
+    if (mask == m_directions)
+        return;
+    m_directions = mask;
+    invalidateRowsFilter();
+}
+
+void LogFilterProxyModel::setKinds(quint32 mask)
+{
+    mask &= kAllKinds;
+    if (mask == m_kinds)
+        return;
+    m_kinds = mask;
+    invalidateRowsFilter();
+}
+
+void LogFilterProxyModel::setSelectedClientsOnly(bool only)
+{
+    if (only == m_selectedClientsOnly)
+        return;
+    m_selectedClientsOnly = only;
+    invalidateRowsFilter();
+}
+
+void LogFilterProxyModel::setSelectedClientIds(const QSet<quint64> &ids)
+{
+    if (ids == m_selectedClientIds)
+        return;
+    m_selectedClientIds = ids;
+    if (m_selectedClientsOnly)
+        invalidateRowsFilter();
+}
+
+void LogFilterProxyModel::setTextFilter(const QString &text, bool regex)
+{
+    if (text == m_text && regex == m_regex)
+        return;
+    m_text = text;
+    m_regex = regex;
+    m_textError.clear();
+    m_expression = QRegularExpression();
+    if (regex && !text.isEmpty()) {
+        m_expression = QRegularExpression(text, QRegularExpression::CaseInsensitiveOption);
+        if (!m_expression.isValid()) {
+            m_textError = QStringLiteral("%1 at character %2")
+                              .arg(m_expression.errorString())
+                              .arg(m_expression.patternErrorOffset() + 1);
+        } else {
+            m_expression.optimize(); // it runs over every row
+        }
+    }
+    invalidateRowsFilter();
+}
+
+bool LogFilterProxyModel::isFiltering() const
+{
+    return m_directions != kAllDirections || m_kinds != kAllKinds || m_selectedClientsOnly
+           || (!m_text.isEmpty() && m_textError.isEmpty());
+}
+
+bool LogFilterProxyModel::textMatches(const QString &haystack) const
+{
+    if (m_regex)
+        return m_expression.match(haystack).hasMatch();
+    return haystack.contains(m_text, Qt::CaseInsensitive);
+}
+
+bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
+{
+    if (!(m_directions & (1u << static_cast<quint32>(record.direction))))
+        return false;
+    if (!(m_kinds & (1u << static_cast<quint32>(record.kind))))
+        return false;
+    if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId))
+        return false;
+    if (m_text.isEmpty() || !m_textError.isEmpty())
+        return true;
+    // Cheap fields first; the payload (up to the log's per-record cap) last.
+    if (textMatches(record.route) || textMatches(record.detail))
+        return true;
+    if (record.kind == LogRecord::Kind::Close && textMatches(QString::number(record.closeCode)))
+        return true;
+    if (record.payload.isEmpty())
+        return false;
+    if (record.kind == LogRecord::Kind::Text)
+        return textMatches(QString::fromUtf8(record.payload));
+    // Binary: match the hex as the preview shows it ("de ad be ef").
+    return textMatches(QString::fromLatin1(record.payload.toHex(' ')));
+}
+
+bool LogFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    if (sourceParent.isValid() || !m_log || !isFiltering())
+        return true;
+    return acceptsRecord(m_log->record(sourceRow));
+}
+
+QVariant LogFilterProxyModel::data(const QModelIndex &index, int role) const
+{
+    if (role != Qt::ForegroundRole || !m_log || !index.isValid())
+        return QSortFilterProxyModel::data(index, role);
+    const int column = index.column();
+    if (column != MessageLogModel::Direction && column != MessageLogModel::Kind)
+        return QSortFilterProxyModel::data(index, role);
+    const LogRecord &record = m_log->record(mapToSource(index).row());
+    // Muted tints that read on light and dark palettes alike.
+    if (column == MessageLogModel::Kind) {
+        switch (record.kind) {
+        case LogRecord::Kind::Error:
+        case LogRecord::Kind::Refused: return QBrush(QColor(0xd0, 0x3a, 0x2f));
+        case LogRecord::Kind::Close: return QBrush(QColor(0xc0, 0x78, 0x10));
+        case LogRecord::Kind::Open: return QBrush(QColor(0x2e, 0x8b, 0x57));
+        default: return {};
+        }
+    }
+    switch (record.direction) {
+    case LogRecord::Direction::In: return QBrush(QColor(0x2f, 0x6f, 0xc0));
+    case LogRecord::Direction::Out: return QBrush(QColor(0x2e, 0x8b, 0x57));
+    case LogRecord::Direction::Broadcast: return QBrush(QColor(0x8e, 0x4e, 0xc6));
+    case LogRecord::Direction::System: return {};
+    }
+    return {};
+}

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <QRegularExpression>
+#include <QSet>
+#include <QSortFilterProxyModel>
+
+class MessageLogModel;
+struct LogRecord;
+
+// The message log as the operator filters it: by direction, by kind, by the clients selected in
+// the clients table, and by text or a regular expression over the payload, route and detail.
+// Rows keep the log's order (no sorting). Also tints the direction and kind columns.
+class LogFilterProxyModel : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    // Bit masks over LogRecord::Direction and LogRecord::Kind values (bit = 1 << value).
+    static constexpr quint32 kAllDirections = 0x0F;
+    static constexpr quint32 kAllKinds = 0xFF;
+
+    explicit LogFilterProxyModel(QObject *parent = nullptr);
+
+    void setSourceModel(QAbstractItemModel *model) override;
+
+    quint32 directions() const { return m_directions; }
+    void setDirections(quint32 mask);
+    quint32 kinds() const { return m_kinds; }
+    void setKinds(quint32 mask);
+
+    bool selectedClientsOnly() const { return m_selectedClientsOnly; }
+    void setSelectedClientsOnly(bool only);
+    void setSelectedClientIds(const QSet<quint64> &ids);
+
+    QString textFilter() const { return m_text; }
+    bool isRegex() const { return m_regex; }
+    // Sets the text (or regular expression) to look for, case-insensitively. An invalid
+    // regular expression filters nothing out; textFilterError() then says why.
+    void setTextFilter(const QString &text, bool regex);
+    QString textFilterError() const { return m_textError; }
+
+    // True when any filter can hide rows.
+    bool isFiltering() const;
+    bool acceptsRecord(const LogRecord &record) const;
+
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    bool textMatches(const QString &haystack) const;
+
+    MessageLogModel *m_log = nullptr;
+    quint32 m_directions = kAllDirections;
+    quint32 m_kinds = kAllKinds;
+    bool m_selectedClientsOnly = false;
+    QSet<quint64> m_selectedClientIds;
+    QString m_text;
+    bool m_regex = false;
+    QRegularExpression m_expression;
+    QString m_textError;
+};

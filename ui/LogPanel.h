@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QList>
+#include <QWidget>
+
+class LogFilterProxyModel;
+class MessageLogModel;
+class QAction;
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSettings;
+class QTableView;
+class QTimer;
+class QToolButton;
+struct LogRecord;
+
+// The live message log: filters (direction, type, selected clients only, text or regex), pause
+// with a held-back count (the model holds records back while paused), auto-scroll and clear. Selecting a row reports its record for the
+// detail pane.
+class LogPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit LogPanel(MessageLogModel &model, QWidget *parent = nullptr);
+
+    QTableView *view() const { return m_view; }
+    LogFilterProxyModel *proxy() const { return m_proxy; }
+    QAction *pauseAction() const { return m_pauseAction; }
+    QAction *autoScrollAction() const { return m_autoScrollAction; }
+    QAction *clearAction() const { return m_clearAction; }
+
+    // Bit masks as in LogFilterProxyModel; the filter buttons follow.
+    void setDirectionFilter(quint32 mask);
+    void setKindFilter(quint32 mask);
+    void setSelectedClientIds(const QList<quint64> &ids);
+
+    void saveSettings(QSettings &settings) const;
+    void restoreSettings(const QSettings &settings);
+
+Q_SIGNALS:
+    void recordSelected(const LogRecord &record);
+    void cleared();
+
+private:
+    QToolButton *makeFilterButton(const QString &objectName, QMenu *menu);
+    void applyMaskToMenu(QMenu *menu, quint32 mask);
+    quint32 maskFromMenu(QMenu *menu) const;
+    void updateFilterButtons();
+    void applyTextFilter();
+    void updateCounts();
+    void updateHeldBack();
+    void onCurrentChanged();
+
+    MessageLogModel &m_model;
+    LogFilterProxyModel *m_proxy;
+    QTableView *m_view;
+    QLabel *m_counts;
+    QLabel *m_heldBack;
+    QMenu *m_directionMenu;
+    QMenu *m_kindMenu;
+    QToolButton *m_directionButton;
+    QToolButton *m_kindButton;
+    QCheckBox *m_selectedOnly;
+    QLineEdit *m_textEdit;
+    QCheckBox *m_regex;
+    QTimer *m_textDebounce;
+    QAction *m_pauseAction;
+    QAction *m_autoScrollAction;
+    QAction *m_clearAction;
+};

@@ -1,0 +1,194 @@
+#include "ServerBar.h"
+
+#include "model/ClientTableModel.h"
+#include "model/TrafficRates.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <cmath>
+
+namespace {
+
+QString perSecond(double rate)
+{
+    if (rate >= 10000)
+        return QStringLiteral("%1k/s").arg(rate / 1000.0, 0, 'f', 0);
+    if (rate >= 1000)
+        return QStringLiteral("%1k/s").arg(rate / 1000.0, 0, 'f', 1);
+    return QStringLiteral("%1/s").arg(std::lround(rate));
+}
+
+QString tile(const QString &captionColor, const QString &caption, const QString &value)
+{
+    return QStringLiteral("<span style='color:%1'>%2</span>&nbsp;<b>%3</b>")
+        .arg(captionColor, caption.toHtmlEscaped(), value.toHtmlEscaped());
+}
+
+QLabel *makeTile(const QString &objectName, QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setTextFormat(Qt::RichText);
+    return label;
+}
+
+} // namespace
+
+ServerBar::ServerBar(QWidget *parent)
+    : QWidget(parent), m_stateLabel(new QLabel(this)), m_urlButton(new QPushButton(this)),
+      m_openButton(new QToolButton(this)), m_hostEdit(new QLineEdit(this)), m_portSpin(new QSpinBox(this)),
+      m_startStopButton(new QToolButton(this)), m_restartButton(new QToolButton(this)),
+      m_addressHint(new QLabel(this)), m_clientsLabel(makeTile(QStringLiteral("clientsTile"), this)),
+      m_messagesLabel(makeTile(QStringLiteral("messagesTile"), this)),
+      m_bytesLabel(makeTile(QStringLiteral("bytesTile"), this))
+{
+    setObjectName(QStringLiteral("serverBar"));
+    m_stateLabel->setObjectName(QStringLiteral("serverState"));
+    m_stateLabel->setTextFormat(Qt::RichText);
+    m_stateLabel->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("● Listening")) + 8);
+
+    m_urlButton->setObjectName(QStringLiteral("serverUrl"));
+    m_urlButton->setFlat(true);
+    m_urlButton->setCursor(Qt::PointingHandCursor);
+    m_urlButton->setToolTip(tr("Click to copy the URL"));
+    m_urlButton->setStyleSheet(QStringLiteral("QPushButton { color: palette(link); text-decoration: underline;"
+                                              " padding: 2px 4px; border: none; }"));
+
+    m_hostEdit->setObjectName(QStringLiteral("serverHost"));
+    m_hostEdit->setPlaceholderText(QStringLiteral("127.0.0.1"));
+    m_hostEdit->setToolTip(tr("Address to listen on: 127.0.0.1 keeps the server on this machine, "
+                              "0.0.0.0 opens it to the network. Applied when the server (re)starts."));
+    m_hostEdit->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("255.255.255.255")) + 24);
+    m_portSpin->setObjectName(QStringLiteral("serverPort"));
+    m_portSpin->setRange(0, 65535);
+    m_portSpin->setSpecialValueText(tr("any"));
+    m_portSpin->setToolTip(tr("Port to listen on; \"any\" (0) picks a free one. Applied when the server (re)starts."));
+    m_portSpin->setButtonSymbols(QAbstractSpinBox::NoButtons);
+    m_portSpin->setAlignment(Qt::AlignRight);
+    m_portSpin->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("655350")) + 12);
+    m_addressHint->setObjectName(QStringLiteral("addressHint"));
+    m_addressHint->setText(tr("restart to apply"));
+    m_addressHint->setStyleSheet(QStringLiteral("color: #c07810;"));
+    m_addressHint->hide();
+
+    for (QToolButton *button : {m_openButton, m_startStopButton, m_restartButton})
+        button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(8, 4, 8, 4);
+    layout->setSpacing(6);
+    layout->addWidget(m_stateLabel);
+    layout->addWidget(m_urlButton);
+    layout->addWidget(m_openButton);
+    layout->addSpacing(12);
+    auto *hostLabel = new QLabel(tr("&Host"), this);
+    hostLabel->setBuddy(m_hostEdit);
+    layout->addWidget(hostLabel);
+    layout->addWidget(m_hostEdit);
+    auto *portLabel = new QLabel(tr("&Port"), this);
+    portLabel->setBuddy(m_portSpin);
+    layout->addWidget(portLabel);
+    layout->addWidget(m_portSpin);
+    layout->addWidget(m_startStopButton);
+    layout->addWidget(m_restartButton);
+    layout->addWidget(m_addressHint);
+    layout->addStretch(1);
+    layout->addWidget(m_clientsLabel);
+    layout->addSpacing(10);
+    layout->addWidget(m_messagesLabel);
+    layout->addSpacing(10);
+    layout->addWidget(m_bytesLabel);
+
+    connect(m_hostEdit, &QLineEdit::textEdited, this, &ServerBar::updateAddressHint);
+    connect(m_portSpin, &QSpinBox::valueChanged, this, &ServerBar::updateAddressHint);
+    connect(m_hostEdit, &QLineEdit::returnPressed, this, &ServerBar::addressSubmitted);
+    connect(m_portSpin, &QSpinBox::editingFinished, this, [this] {
+        if (m_portSpin->hasFocus()) // editingFinished also fires on focus loss: only Enter submits
+            Q_EMIT addressSubmitted();
+    });
+
+    setState(State::Stopped);
+    showTraffic(0, RateSample());
+}
+
+void ServerBar::setActions(QAction *startStop, QAction *restart, QAction *copyUrl, QAction *openInBrowser)
+{
+    m_startStopButton->setDefaultAction(startStop);
+    m_restartButton->setDefaultAction(restart);
+    m_openButton->setDefaultAction(openInBrowser);
+    connect(m_urlButton, &QPushButton::clicked, copyUrl, &QAction::trigger);
+}
+
+QString ServerBar::host() const
+{
+    const QString host = m_hostEdit->text().trimmed();
+    return host.isEmpty() ? m_hostEdit->placeholderText() : host;
+}
+
+quint16 ServerBar::port() const
+{
+    return static_cast<quint16>(m_portSpin->value());
+}
+
+void ServerBar::setAddress(const QString &host, quint16 port)
+{
+    m_hostEdit->setText(host);
+    m_portSpin->setValue(port);
+    updateAddressHint();
+}
+
+void ServerBar::setState(State state, const QUrl &url, const QString &detail)
+{
+    m_state = state;
+    m_url = state == State::Listening ? url : QUrl();
+    if (state == State::Listening || state == State::Starting) {
+        m_runningHost = host();
+        m_runningPort = port();
+    }
+    QString color;
+    QString text;
+    switch (state) {
+    case State::Stopped: color = QStringLiteral("#888888"); text = tr("Stopped"); break;
+    case State::Starting: color = QStringLiteral("#c07810"); text = tr("Starting…"); break;
+    case State::Listening: color = QStringLiteral("#2e8b57"); text = tr("Listening"); break;
+    case State::Stopping: color = QStringLiteral("#c07810"); text = tr("Stopping…"); break;
+    case State::Failed: color = QStringLiteral("#d03a2f"); text = tr("Not running"); break;
+    }
+    m_stateLabel->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(color, text.toHtmlEscaped()));
+    m_stateLabel->setToolTip(detail);
+    if (state == State::Listening) {
+        m_urlButton->setText(url.toString());
+        m_urlButton->setEnabled(true);
+        m_urlButton->setToolTip(tr("Click to copy %1").arg(url.toString()));
+    } else {
+        m_urlButton->setText(state == State::Failed ? detail : QString());
+        m_urlButton->setEnabled(false);
+    }
+    m_urlButton->setVisible(!m_urlButton->text().isEmpty());
+    updateAddressHint();
+}
+
+void ServerBar::showTraffic(int clients, const RateSample &rates)
+{
+    const QString grey = palette().color(QPalette::PlaceholderText).name();
+    const QString gap = QStringLiteral("&nbsp;&nbsp;");
+    m_clientsLabel->setText(tile(grey, tr("Clients"), QString::number(clients)));
+    m_messagesLabel->setText(tile(grey, tr("Msgs in"), perSecond(rates.messagesInPerSecond)) + gap
+                             + tile(grey, tr("out"), perSecond(rates.messagesOutPerSecond)));
+    const auto bytesPerSecond = [](double rate) {
+        return ClientTableModel::formatBytes(std::llround(rate)) + QStringLiteral("/s");
+    };
+    m_bytesLabel->setText(tile(grey, tr("Bytes in"), bytesPerSecond(rates.bytesInPerSecond)) + gap
+                          + tile(grey, tr("out"), bytesPerSecond(rates.bytesOutPerSecond)));
+}
+
+void ServerBar::updateAddressHint()
+{
+    const bool running = m_state == State::Listening || m_state == State::Starting;
+    m_addressHint->setVisible(running && (host() != m_runningHost || port() != m_runningPort));
+}

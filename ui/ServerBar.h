@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QUrl>
+#include <QWidget>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QToolButton;
+struct RateSample;
+
+// The strip across the top: server state, the listening URL (click to copy), open in browser,
+// host and port (applied on the next start or restart), start/stop, and live traffic figures.
+// The buttons are views of the main window's actions, so the menus and the bar never disagree.
+class ServerBar : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class State { Stopped, Starting, Listening, Stopping, Failed };
+
+    explicit ServerBar(QWidget *parent = nullptr);
+
+    void setActions(QAction *startStop, QAction *restart, QAction *copyUrl, QAction *openInBrowser);
+
+    QString host() const;
+    quint16 port() const;
+    void setAddress(const QString &host, quint16 port);
+
+    State state() const { return m_state; }
+    // url: the listening URL (Listening only); detail: the error (Failed only).
+    void setState(State state, const QUrl &url = {}, const QString &detail = {});
+    QUrl url() const { return m_url; }
+
+    void showTraffic(int clients, const RateSample &rates);
+
+Q_SIGNALS:
+    // Enter pressed in the host or port field.
+    void addressSubmitted();
+
+private:
+    void updateAddressHint();
+
+    State m_state = State::Stopped;
+    QUrl m_url;
+    QString m_runningHost;
+    quint16 m_runningPort = 0;
+    QLabel *m_stateLabel;
+    QPushButton *m_urlButton;
+    QToolButton *m_openButton;
+    QLineEdit *m_hostEdit;
+    QSpinBox *m_portSpin;
+    QToolButton *m_startStopButton;
+    QToolButton *m_restartButton;
+    QLabel *m_addressHint;
+    QLabel *m_clientsLabel;
+    QLabel *m_messagesLabel;
+    QLabel *m_bytesLabel;
+};
