@@ -8,6 +8,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -18,10 +19,10 @@ Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
 
 namespace {
 
-const QString kEndpointList = QStringLiteral(
+constexpr char kEndpointList[] =
     "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, "
     "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
-    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban");
+    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban";
 
 QByteArray sha256(const QByteArray &bytes)
 {
@@ -192,7 +193,8 @@ std::optional<GateDecision> AdminApi::checkAccess(const HttpRequestHead &head) c
     if (authorization.isEmpty() || scheme.compare("Bearer", Qt::CaseInsensitive) != 0) {
         GateDecision refusal = error(401, QStringLiteral("bearer-token"),
                                      QStringLiteral("send the admin token as 'Authorization: Bearer SECRET'"));
-        refusal.response.extraHeaders.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"switchboard\"")));
+        refusal.response.extraHeaders.append(
+            qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"switchboard\"")));
         return refusal;
     }
     if (!tokenMatches(authorization.mid(space + 1).trimmed())) {
@@ -266,7 +268,7 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     const Target target = match(head.path);
     if (target.endpoint == Endpoint::None) {
         return error(404, QStringLiteral("not-found"),
-                     QStringLiteral("no API endpoint at %1 (endpoints: %2)").arg(head.path, kEndpointList));
+                     QStringLiteral("no API endpoint at %1 (endpoints: %2)").arg(head.path, QLatin1String(kEndpointList)));
     }
     const bool isGet = head.method == "GET" || head.method == "HEAD";
     if (target.post ? head.method != "POST" : !isGet) {
