@@ -253,18 +253,6 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         server.allowedOrigins.append(parser.values(allowOrigin));
     if (parser.isSet(token))
         server.token = parser.value(token);
-    result.portGiven = parser.isSet(port);
-    server.port = static_cast<quint16>(number);
-    server.maxConnections = static_cast<int>(connections);
-    server.maxConnectionsPerIp = static_cast<int>(perIp);
-    server.messagesPerSecond = static_cast<double>(rate);
-    server.messageBurst = static_cast<int>(burst);
-    server.heartbeatIntervalMs = static_cast<int>(interval);
-    server.heartbeatTimeoutMs = static_cast<int>(timeout);
-    if (parser.isSet(allowOrigin))
-        server.allowedOrigins.append(parser.values(allowOrigin));
-    if (parser.isSet(token))
-        server.token = parser.value(token);
     if (parser.isSet(adminToken)) {
         const QString why = ServerConfig::whyInvalidAdminToken(parser.value(adminToken));
         if (!why.isEmpty()) {
