@@ -36,7 +36,7 @@ CloseDialog::CloseDialog(const QString &targetDescription, QWidget *parent)
     m_customCode->setObjectName(QStringLiteral("closeCustomCode"));
     m_customCode->setPlaceholderText(tr("3000–4999"));
     m_customCode->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{0,5}")), this));
-    m_customCode->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("0000000")) + 16);
+    m_customCode->setFixedWidth(fontMetrics().horizontalAdvance(m_customCode->placeholderText()) + 24);
     m_customCode->setToolTip(tr("4000–4999: your application's own codes; 3000–3999: codes registered for "
                                 "libraries and frameworks; other sendable RFC 6455 codes are accepted too."));
 

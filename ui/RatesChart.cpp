@@ -28,7 +28,8 @@ QString compact(double value)
         return QStringLiteral("%1k").arg(value / 1000.0, 0, 'f', 0);
     if (value >= 1000)
         return QStringLiteral("%1k").arg(value / 1000.0, 0, 'f', 1);
-    return QString::number(value, 'f', value < 10 && value != std::floor(value) ? 1 : 0);
+    // Whole numbers from 1 up; a decimal only for the trickle below one a second.
+    return QString::number(value, 'f', value > 0 && value < 1 ? 1 : 0);
 }
 
 } // namespace
@@ -123,7 +124,9 @@ void RatesChart::paintPlot(QPainter &painter, const QRect &area, const QString &
     }
     painter.setFont(font());
     painter.setPen(palette().color(QPalette::PlaceholderText));
-    painter.drawText(titleRect, Qt::AlignRight | Qt::AlignVCenter, tr("max %1").arg(compact(maximum)));
+    const QString scale = tr("max %1").arg(compact(maximum));
+    if (x + metrics.horizontalAdvance(scale) <= titleRect.right()) // only where the legend leaves room
+        painter.drawText(titleRect, Qt::AlignRight | Qt::AlignVCenter, scale);
 
     // Grid: a quarter lines, dotted.
     QPen grid(palette().color(QPalette::Midlight));
