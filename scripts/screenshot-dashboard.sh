@@ -52,7 +52,7 @@ clients_pid=$!
 window=$(xdotool search --sync --name '^Switchboard$' | head -1)
 click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep 0.3; }
 
-sleep 24 # traffic enough for the rates chart to show a history
+sleep ${SCREENSHOT_TRAFFIC_SECONDS:-24} # traffic enough for the rates chart to show a history
 # Select client 1 (the /ws client sending JSON).
 click 150 111
 # Find one of its JSON messages through the log filter, show it in the detail pane, clear the filter.
@@ -71,3 +71,9 @@ echo "screenshot-dashboard: wrote $out"
 # Quit through the window (Ctrl+Q) so the server closes every client with 1001.
 xdotool key --window "$window" ctrl+q 2>/dev/null || true
 for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$app_pid" 2>/dev/null; then
+    echo "screenshot-dashboard: the dashboard did not quit on Ctrl+Q; stopping it" >&2
+else
+    wait "$app_pid" && echo "screenshot-dashboard: the dashboard quit cleanly" || echo "screenshot-dashboard: the dashboard exited with $?" >&2
+    app_pid=
+fi
