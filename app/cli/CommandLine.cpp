@@ -134,7 +134,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                           QStringLiteral("policy"));
     const QCommandLineOption record(QStringLiteral("record"),
                                     QStringLiteral("Append every log record, full payload, to this JSON Lines file "
-                                                   "(flushed within a second; rotates, see --record-max-bytes)."),
+                                                   "(flushed within a second; rotates, see --record-max-bytes). Default: no recording."),
                                     QStringLiteral("file"));
     const QCommandLineOption recordMaxBytes(QStringLiteral("record-max-bytes"),
                                             QStringLiteral("Rotate the recording (FILE -> FILE.1 ...) past this size (default: %1).")
@@ -154,7 +154,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                            QStringLiteral("bytes"));
     const QCommandLineOption exportTo(QStringLiteral("export"),
                                       QStringLiteral("Convert the recordings given as arguments to this file ('-' for "
-                                                     "stdout) and exit: 'switchboard --export out.csv rec.1.jsonl rec.jsonl'."),
+                                                     "stdout) and exit: 'switchboard --export out.csv rec.1.jsonl rec.jsonl'. Default: no export."),
                                       QStringLiteral("file"));
     const QCommandLineOption exportFormat(QStringLiteral("export-format"),
                                           QStringLiteral("Format for --export: 'csv' or 'jsonl' (default: from the file "
