@@ -70,4 +70,37 @@ QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders
            + extraHeaders + "\r\n";
 }
 
+RecordCollector::RecordCollector(Engine *engine) : spy(engine, &Engine::recordsAppended) {}
+
+LogRecordBatch RecordCollector::all()
+{
+    for (const auto &args : spy)
+        seen += args.first().value<LogRecordBatch>();
+    spy.clear();
+    return seen;
+}
+
+bool RecordCollector::has(const std::function<bool(const LogRecord &)> &wanted)
+{
+    const LogRecordBatch records = all();
+    return std::any_of(records.begin(), records.end(), wanted);
+}
+
+ClientInfo waitUntilClosed(QSignalSpy &clientsChanged, quint64 id, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        for (const auto &args : clientsChanged) {
+            for (const ClientInfo &info : args.first().value<ClientInfoList>()) {
+                if ((id == 0 || info.id == id) && info.state == ClientInfo::State::Closed)
+                    return info;
+            }
+        }
+        clientsChanged.clear();
+        clientsChanged.wait(200);
+    }
+    return {};
+}
+
 } // namespace TestSupport

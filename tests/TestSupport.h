@@ -3,6 +3,8 @@
 #include "server/Engine.h"
 
 #include <QByteArray>
+#include <QSignalSpy>
+#include <functional>
 #include <QStringList>
 #include <QUrl>
 #include <memory>
@@ -27,5 +29,20 @@ std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &su
 
 // A well-formed upgrade request head for path, with extra header lines appended.
 QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders = {});
+
+// Collects every record the engine emits, across batches.
+struct RecordCollector
+{
+    explicit RecordCollector(Engine *engine);
+    LogRecordBatch all();
+    bool has(const std::function<bool(const LogRecord &)> &wanted);
+
+    QSignalSpy spy;
+    LogRecordBatch seen;
+};
+
+// Waits (event loop running) until the engine reports a client closed (any client when id is 0)
+// and returns its last snapshot; a default ClientInfo when none closed within timeoutMs.
+ClientInfo waitUntilClosed(QSignalSpy &clientsChanged, quint64 id = 0, int timeoutMs = 10000);
 
 } // namespace TestSupport

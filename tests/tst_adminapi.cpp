@@ -33,25 +33,6 @@ struct Answer
     QHash<QByteArray, QByteArray> headers; // names lower-cased
 };
 
-// Collects every record the engine emits, across batches.
-struct RecordCollector
-{
-    explicit RecordCollector(Engine *engine) : spy(engine, &Engine::recordsAppended) {}
-    LogRecordBatch all()
-    {
-        for (const auto &args : spy)
-            seen += args.first().value<LogRecordBatch>();
-        spy.clear();
-        return seen;
-    }
-    bool has(const std::function<bool(const LogRecord &)> &wanted)
-    {
-        const LogRecordBatch records = all();
-        return std::any_of(records.begin(), records.end(), wanted);
-    }
-    QSignalSpy spy;
-    LogRecordBatch seen;
-};
 
 // Everything qDebug/qInfo/qWarning printed while the test ran, to prove the token never appears.
 QStringList g_messages;

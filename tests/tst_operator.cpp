@@ -17,20 +17,6 @@ quint64 onlyClientId(const Engine &engine)
     return clients.size() == 1 ? clients.first().id : 0;
 }
 
-// Collects every record the engine emits, across batches.
-struct RecordCollector
-{
-    explicit RecordCollector(Engine *engine) : spy(engine, &Engine::recordsAppended) {}
-    LogRecordBatch all()
-    {
-        for (const auto &args : spy)
-            seen += args.first().value<LogRecordBatch>();
-        spy.clear();
-        return seen;
-    }
-    QSignalSpy spy;
-    LogRecordBatch seen;
-};
 } // namespace
 
 class TestOperator : public QObject
@@ -142,15 +128,8 @@ void TestOperator::clientCloseIsRecordedAsTheClients()
     QTRY_VERIFY(onlyClientId(*m_engine) != 0);
     QSignalSpy changes(m_engine.get(), &Engine::clientsChanged);
     client->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("tab closed"));
-    ClientInfo last;
-    QTRY_VERIFY([&] {
-        for (const auto &args : changes) {
-            for (const ClientInfo &info : args.first().value<ClientInfoList>())
-                last = info;
-        }
-        changes.clear();
-        return last.state == ClientInfo::State::Closed;
-    }());
+    const ClientInfo last = waitUntilClosed(changes);
+    QCOMPARE(last.state, ClientInfo::State::Closed);
     QCOMPARE(last.closeCode, 1001);
     QCOMPARE(last.closeReason, QStringLiteral("tab closed"));
     QCOMPARE(last.closedBy, ClientInfo::ClosedBy::Client);
@@ -168,15 +147,8 @@ void TestOperator::abruptDropIsReportedAs1006()
     QTRY_COMPARE(m_engine->openClientCount(), 1);
     QSignalSpy changes(m_engine.get(), &Engine::clientsChanged);
     raw.abort();
-    ClientInfo last;
-    QTRY_VERIFY([&] {
-        for (const auto &args : changes) {
-            for (const ClientInfo &info : args.first().value<ClientInfoList>())
-                last = info;
-        }
-        changes.clear();
-        return last.state == ClientInfo::State::Closed;
-    }());
+    const ClientInfo last = waitUntilClosed(changes);
+    QCOMPARE(last.state, ClientInfo::State::Closed);
     QCOMPARE(last.closeCode, 1006);
     QCOMPARE(last.closedBy, ClientInfo::ClosedBy::Network);
     // The server keeps serving.

@@ -44,24 +44,6 @@ std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path)
     return answer.startsWith("HTTP/1.1 101") ? std::move(socket) : nullptr;
 }
 
-ClientInfo waitUntilClosed(QSignalSpy &changes, quint64 id = 0)
-{
-    ClientInfo last;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 10000) {
-        for (const auto &args : changes) {
-            for (const ClientInfo &info : args.first().value<ClientInfoList>()) {
-                if ((id == 0 || info.id == id) && info.state == ClientInfo::State::Closed)
-                    return info;
-            }
-        }
-        changes.clear();
-        changes.wait(200);
-    }
-    return last;
-}
-
 void expectServed(QWebSocket &client)
 {
     QSignalSpy echoed(&client, &QWebSocket::textMessageReceived);
