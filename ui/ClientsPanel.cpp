@@ -2,6 +2,7 @@
 
 #include "ClientFilterProxyModel.h"
 #include "model/ClientTableModel.h"
+#include "LiveTableView.h"
 
 #include <QAction>
 #include <QApplication>
@@ -46,18 +47,9 @@ ClientsPanel::ClientsPanel(ClientTableModel &model, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(ClientTableModel::Id, Qt::AscendingOrder);
-    m_view->setAlternatingRowColors(true);
-    m_view->setWordWrap(false);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_view->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
-    // Fixed row heights and column widths: nothing is measured when a batch arrives.
-    m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    configureLiveTable(m_view);
     QHeaderView *header = m_view->horizontalHeader();
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setStretchLastSection(true);
-    header->setHighlightSections(false);
     header->setSortIndicatorShown(true);
     // Wide enough for the header (with its sort arrow) and a typical value; the operator can drag.
     const QList<QPair<int, QString>> samples = {

@@ -2,6 +2,7 @@
 
 #include "LogFilterProxyModel.h"
 #include "model/MessageLogModel.h"
+#include "LiveTableView.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -66,18 +67,9 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     m_view->setModel(m_proxy);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_view->setWordWrap(false);
     m_view->setTextElideMode(Qt::ElideRight);
-    m_view->setAlternatingRowColors(true);
-    m_view->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
-    // Uniform rows, fixed columns: a batch never makes the view measure anything.
-    m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    configureLiveTable(m_view);
     QHeaderView *header = m_view->horizontalHeader();
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setStretchLastSection(true);
-    header->setHighlightSections(false);
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     header->resizeSection(MessageLogModel::Time, 12 * digit + 16);
     header->resizeSection(MessageLogModel::Direction, 9 * digit + 12);
