@@ -33,6 +33,11 @@ ServerConfig everythingChanged()
     config.heartbeatIntervalMs = 0;
     config.heartbeatTimeoutMs = 999;
     config.maxBufferedBytes = 65536;
+    config.logCapacity = 5000;
+    config.logPayloadCapBytes = 1024;
+    config.recordPath = QStringLiteral("/tmp/switchboard-rec.jsonl");
+    config.recordMaxBytes = 1 << 20;
+    config.recordKeepFiles = 2;
     RouteTable routes;
     routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200});
     routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200});
@@ -107,6 +112,11 @@ void TestConfigFile::savedFileLoadsBackWhole()
     QCOMPARE(loaded.heartbeatIntervalMs, saved.heartbeatIntervalMs);
     QCOMPARE(loaded.heartbeatTimeoutMs, saved.heartbeatTimeoutMs);
     QCOMPARE(loaded.maxBufferedBytes, saved.maxBufferedBytes);
+    QCOMPARE(loaded.logCapacity, saved.logCapacity);
+    QCOMPARE(loaded.logPayloadCapBytes, saved.logPayloadCapBytes);
+    QCOMPARE(loaded.recordPath, saved.recordPath);
+    QCOMPARE(loaded.recordMaxBytes, saved.recordMaxBytes);
+    QCOMPARE(loaded.recordKeepFiles, saved.recordKeepFiles);
     QCOMPARE(loaded.routes.routes().size(), 4);
     for (int i = 0; i < 4; ++i) {
         const RouteSpec &a = loaded.routes.routes().at(i);
@@ -123,6 +133,8 @@ void TestConfigFile::savedFileLoadsBackWhole()
     ServerConfig defaults;
     QVERIFY2(defaults.loadJson(ServerConfig().toJson(), QStringLiteral("defaults.json"), &error), qPrintable(error));
     QVERIFY(!ServerConfig().toJson().contains("adminToken"));
+    QVERIFY(!ServerConfig().toJson().contains("recordFile")); // not recording: no key
+    QCOMPARE(defaults.recordPath, QString());
 }
 
 void TestConfigFile::savedFileWithTokensIsPrivate()
@@ -148,7 +160,9 @@ void TestConfigFile::flagsOverrideTheFile()
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(R"({"port": 9001, "adminToken": "from-file", "allowedOrigins": ["http://a.example"],
-                  "limits": {"maxMessageBytes": 2048}})");
+                  "limits": {"maxMessageBytes": 2048},
+                  "log": {"capacity": 500, "payloadCapBytes": 100, "recordFile": "from-file.jsonl",
+                          "recordMaxBytes": 4096, "recordKeep": 1}})");
     file.close();
 
     CommandLineOptions fromFile;
@@ -157,16 +171,29 @@ void TestConfigFile::flagsOverrideTheFile()
     QCOMPARE(fromFile.config.port, quint16(9001));
     QCOMPARE(fromFile.config.adminToken, QStringLiteral("from-file"));
     QCOMPARE(fromFile.config.maxMessageBytes, qint64(2048));
+    QCOMPARE(fromFile.config.logCapacity, 500);
+    QCOMPARE(fromFile.config.logPayloadCapBytes, 100);
+    QCOMPARE(fromFile.config.recordPath, QStringLiteral("from-file.jsonl"));
+    QCOMPARE(fromFile.config.recordMaxBytes, qint64(4096));
+    QCOMPARE(fromFile.config.recordKeepFiles, 1);
+    QCOMPARE(fromFile.configPath, path);
 
     CommandLineOptions overridden;
     QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path, QStringLiteral("--port"),
                                  QStringLiteral("9002"), QStringLiteral("--admin-token"), QStringLiteral("from-flag"),
-                                 QStringLiteral("--allow-origin"), QStringLiteral("http://b.example")},
+                                 QStringLiteral("--allow-origin"), QStringLiteral("http://b.example"),
+                                 QStringLiteral("--log-capacity"), QStringLiteral("600"), QStringLiteral("--record"),
+                                 QStringLiteral("from-flag.jsonl"), QStringLiteral("--record-keep"), QStringLiteral("3")},
                                 &overridden),
              CommandLine::Outcome::Run);
     QCOMPARE(overridden.config.port, quint16(9002));
     QCOMPARE(overridden.config.adminToken, QStringLiteral("from-flag"));
     QCOMPARE(overridden.config.maxMessageBytes, qint64(2048)); // not given as a flag: the file's
+    QCOMPARE(overridden.config.logCapacity, 600);
+    QCOMPARE(overridden.config.recordPath, QStringLiteral("from-flag.jsonl"));
+    QCOMPARE(overridden.config.recordKeepFiles, 3);
+    QCOMPARE(overridden.config.logPayloadCapBytes, 100);
+    QCOMPARE(overridden.config.recordMaxBytes, qint64(4096));
     QCOMPARE(overridden.config.allowedOrigins, (QStringList{QStringLiteral("http://a.example"), QStringLiteral("http://b.example")}));
 }
 
@@ -179,6 +206,9 @@ void TestConfigFile::badFileIsNamedAndNothingStarts_data()
                            << QStringLiteral("routes[1].behaviour: unknown behaviour 'mirror'");
     QTest::newRow("admin token") << QByteArray(R"({"port": 0, "adminToken": "has space"})") << QStringLiteral("adminToken: may only hold visible ASCII");
     QTest::newRow("upgrade timeout") << QByteArray(R"({"limits": {"upgradeTimeoutMs": 5}})") << QStringLiteral("limits.upgradeTimeoutMs: must be a whole number from 100");
+    QTest::newRow("log capacity") << QByteArray(R"({"log": {"capacity": 0}})") << QStringLiteral("log.capacity: must be a whole number from 1");
+    QTest::newRow("record file") << QByteArray(R"({"log": {"recordFile": ""}})") << QStringLiteral("log.recordFile: must name a file");
+    QTest::newRow("log typo") << QByteArray(R"({"log": {"recordKeepFiles": 2}})") << QStringLiteral("log.recordKeepFiles: unknown key");
     QTest::newRow("typo") << QByteArray(R"({"admin_token": "x"})") << QStringLiteral("admin_token: unknown key");
 }
 

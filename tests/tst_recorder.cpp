@@ -87,6 +87,7 @@ private Q_SLOTS:
     void recordsFullPayloadsFromTheEngine();
     void survivesKillNine();
     void cleanShutdownWritesTheCloses();
+    void dashboardRecordsWithTheFlagToo();
 
 private:
     QTemporaryDir m_dir;
@@ -463,6 +464,36 @@ void TestRecorder::cleanShutdownWritesTheCloses()
     QCOMPARE(close.closeCode, 1001);
     for (int i = 1; i < result.records.size(); ++i)
         QCOMPARE(result.records.at(i).sequence, result.records.at(i - 1).sequence + 1);
+}
+
+void TestRecorder::dashboardRecordsWithTheFlagToo()
+{
+    // No --headless: the dashboard opens (offscreen here) and records as the headless server does.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config"))); // no saved port
+    const QString path = m_dir.filePath(QStringLiteral("dashboard.jsonl"));
+    QProcess dashboard;
+    dashboard.setProcessEnvironment(env);
+    dashboard.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--record"), path});
+    QVERIFY(dashboard.waitForStarted(10000));
+    // The recording starts before the server listens: its header line is the first sign.
+    QTRY_VERIFY_WITH_TIMEOUT(RecordingReader::read(path).lines >= 1, 10000);
+    dashboard.terminate(); // SIGTERM closes the window gracefully
+    QTRY_COMPARE_WITH_TIMEOUT(dashboard.state(), QProcess::NotRunning, 15000);
+    QCOMPARE(dashboard.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(dashboard.exitCode(), 0);
+    const RecordingReader::Result result = RecordingReader::read(path);
+    QVERIFY2(result.ok() && result.errorCount == 0, qPrintable(result.summary()));
+
+    // A file that cannot be written is an error before any window opens, as in headless mode.
+    QProcess refused;
+    refused.setProcessEnvironment(env);
+    refused.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--record"),
+                                                    m_dir.filePath(QStringLiteral("no/such/dir/rec.jsonl"))});
+    QTRY_COMPARE_WITH_TIMEOUT(refused.state(), QProcess::NotRunning, 15000);
+    QCOMPARE(refused.exitCode(), 1);
+    QVERIFY2(refused.readAllStandardError().contains("rec.jsonl"), "the error names the file");
 }
 
 QTEST_GUILESS_MAIN(TestRecorder)

@@ -2,9 +2,11 @@
 
 #include "MainWindow.h"
 #include "cli/CommandLine.h"
+#include "cli/UnixSignalWatcher.h"
 #include "server/EngineHost.h"
 
 #include <QApplication>
+#include <QTextStream>
 
 int runDashboard(int argc, char **argv, void (*describeApplication)())
 {
@@ -21,6 +23,17 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     ServerConfig config = options.config;
     MainWindow::applySavedAddress(&config, options.hostGiven, options.portGiven);
     window.setServerConfig(config);
+    // --record (or the config's log.recordFile): as headless, before listening, and a file that
+    // cannot be written is an error rather than a silent gap.
+    QString error;
+    if (!config.recordPath.isEmpty() && !window.startRecording(config.recordPath, &error)) {
+        QTextStream(stderr) << QApplication::applicationName() << ": " << error << '\n';
+        return 1;
+    }
+    // Ctrl+C or SIGTERM closes the window as the Quit action does: 1001 to every client, the
+    // recording written, then exit 0.
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &window, &QWidget::close);
     window.show();
     window.startServer();
     return QApplication::exec();

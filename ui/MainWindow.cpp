@@ -8,6 +8,7 @@
 #include "RatesChart.h"
 #include "ServerBar.h"
 #include "UiLogging.h"
+#include "log/LogRecorder.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
 #include "server/EngineHost.h"
@@ -16,7 +17,11 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
@@ -48,7 +53,8 @@ QString plural(int count, const QString &one, const QString &many)
 
 MainWindow::MainWindow(EngineHost &host, QWidget *parent)
     : QMainWindow(parent), m_host(host), m_clients(new ClientTableModel(this)),
-      m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)),       m_rateTimer(new QTimer(this))
+      m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)), m_rateTimer(new QTimer(this)),
+      m_recorder(new LogRecorder(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Switchboard"));
@@ -82,6 +88,10 @@ void MainWindow::createActions()
     m_exportAction = make(tr("&Export Log…"), QStringLiteral("actionExportLog"));
     m_exportAction->setEnabled(false);
     m_exportAction->setToolTip(tr("Arrives with the log export feature"));
+    m_recordAction = make(tr("&Record to File…"), QStringLiteral("actionRecord"));
+    m_recordAction->setCheckable(true);
+    m_recordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_recordAction->setToolTip(tr("Append every log record, full payload, to a JSON Lines file"));
     m_quitAction = make(tr("&Quit"), QStringLiteral("actionQuit"));
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setShortcutContext(Qt::ApplicationShortcut);
@@ -113,6 +123,12 @@ void MainWindow::createActions()
     m_aboutAction = make(tr("&About Switchboard"), QStringLiteral("actionAbout"));
 
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+    connect(m_recordAction, &QAction::triggered, this, [this](bool on) {
+        if (on)
+            chooseRecordingFile();
+        else
+            stopRecording();
+    });
     connect(m_startStopAction, &QAction::triggered, this, [this] {
         if (m_state == ServerState::Listening || m_state == ServerState::Starting)
             stopServer();
@@ -198,6 +214,10 @@ void MainWindow::createLayout()
 
     m_logStatus = new QLabel(this);
     m_logStatus->setObjectName(QStringLiteral("logStatus"));
+    m_recordStatus = new QLabel(this);
+    m_recordStatus->setObjectName(QStringLiteral("recordStatus"));
+    m_recordStatus->hide();
+    statusBar()->addPermanentWidget(m_recordStatus);
     statusBar()->addPermanentWidget(m_logStatus);
     resize(1360, 860);
 
@@ -239,6 +259,7 @@ void MainWindow::createMenus()
 {
     m_fileMenu = menuBar()->addMenu(tr("&File"));
     m_fileMenu->addAction(m_exportAction);
+    m_fileMenu->addAction(m_recordAction);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_quitAction);
 
@@ -281,6 +302,13 @@ void MainWindow::connectEngine()
     connect(&m_host, &EngineHost::statsChanged, this, &MainWindow::onStats);
     // The engine flushes every ~50 ms: each signal is one batch for the models.
     connect(&m_host, &EngineHost::recordsAppended, m_log, &MessageLogModel::appendBatch);
+    // The recorder sees every batch, also while the log view is paused or evicting.
+    connect(&m_host, &EngineHost::recordsAppended, m_recorder, &LogRecorder::append);
+    connect(m_recorder, &LogRecorder::failed, this, [this](const QString &error) {
+        qCWarning(lcUi).noquote() << "recording stopped:" << error;
+        statusBar()->showMessage(tr("Recording stopped: %1").arg(error));
+        updateRecordStatus();
+    });
     connect(&m_host, &EngineHost::clientsChanged, this, [this](const ClientInfoList &changed) {
         m_clients->applyChanges(changed);
         m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
@@ -304,6 +332,8 @@ void MainWindow::connectEngine()
 void MainWindow::setServerConfig(const ServerConfig &config)
 {
     m_config = config;
+    m_log->setCapacity(config.logCapacity);
+    m_log->setPayloadCap(config.logPayloadCapBytes);
     m_serverBar->setAddress(config.host, config.port);
     m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
 }
@@ -423,6 +453,84 @@ void MainWindow::sampleRates()
     const RateSample &sample = m_rates.addSample(m_latestStats, m_clock.elapsed());
     m_serverBar->showTraffic(m_latestStats.clientsOpen, sample);
     m_ratesChart->sampleAdded();
+    updateRecordStatus();
+}
+
+// ---- recording ----
+
+bool MainWindow::startRecording(const QString &path, QString *error)
+{
+    LogRecorder::Options options;
+    options.path = path;
+    options.maxBytes = m_config.recordMaxBytes;
+    options.keepFiles = m_config.recordKeepFiles;
+    QString why;
+    const bool ok = m_recorder->start(options, &why);
+    if (ok) {
+        statusBar()->showMessage(tr("Recording to %1").arg(QDir::toNativeSeparators(path)), kStatusMessageMs);
+    } else {
+        statusBar()->showMessage(tr("Not recording: %1").arg(why), 2 * kStatusMessageMs);
+        if (error)
+            *error = why;
+    }
+    updateRecordStatus();
+    return ok;
+}
+
+void MainWindow::stopRecording()
+{
+    const bool was = m_recorder->isRecording();
+    m_recorder->stop(); // writes what is queued (at most about a second of records)
+    if (was) {
+        statusBar()->showMessage(tr("Recording saved: %1 records in %2")
+                                     .arg(QLocale().toString(static_cast<qulonglong>(m_recorder->recordsWritten())),
+                                          QDir::toNativeSeparators(m_recorder->options().path)),
+                                 kStatusMessageMs);
+    }
+    updateRecordStatus();
+}
+
+bool MainWindow::isRecording() const
+{
+    return m_recorder->isRecording();
+}
+
+void MainWindow::chooseRecordingFile()
+{
+    QSettings settings;
+    const QString folder = settings.value(QStringLiteral("files/recordingFolder"), QDir::homePath()).toString();
+    const QString suggested = QDir(folder).filePath(
+        QStringLiteral("switchboard-%1.jsonl").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
+    // Appending to an existing recording is fine: the recorder never truncates.
+    const QString path = QFileDialog::getSaveFileName(this, tr("Record to File"), suggested,
+                                                      tr("JSON Lines (*.jsonl);;All files (*)"), nullptr,
+                                                      QFileDialog::DontConfirmOverwrite);
+    if (path.isEmpty()) {
+        updateRecordStatus(); // canceled: the toggle goes back off
+        return;
+    }
+    settings.setValue(QStringLiteral("files/recordingFolder"), QFileInfo(path).absolutePath());
+    QString error;
+    if (!startRecording(path, &error))
+        QMessageBox::warning(this, tr("Not Recording"), tr("Cannot record to %1:\n%2").arg(path, error));
+}
+
+void MainWindow::updateRecordStatus()
+{
+    const bool on = m_recorder->isRecording();
+    m_recordAction->setChecked(on);
+    m_recordAction->setText(on ? tr("Stop &Recording") : tr("&Record to File…"));
+    m_recordStatus->setVisible(on);
+    if (!on)
+        return;
+    const QString path = m_recorder->options().path;
+    m_recordStatus->setText(tr("<span style=\"color:#d03a2f\">&#9679;</span> Recording %1 · %2")
+                                .arg(QFileInfo(path).fileName().toHtmlEscaped(),
+                                     ClientTableModel::formatBytes(static_cast<qint64>(m_recorder->bytesWritten()))));
+    m_recordStatus->setToolTip(tr("%1\n%2 records written; rotates past %3")
+                                   .arg(QDir::toNativeSeparators(path))
+                                   .arg(QLocale().toString(static_cast<qulonglong>(m_recorder->recordsWritten())))
+                                   .arg(ClientTableModel::formatBytes(m_config.recordMaxBytes)));
 }
 
 // ---- commands ----

@@ -16,6 +16,7 @@ class ComposePanel;
 class DetailPane;
 class EngineHost;
 class LogPanel;
+class LogRecorder;
 class MessageLogModel;
 class QAction;
 class QLabel;
@@ -44,6 +45,14 @@ public:
     void stopServer();
     // Stops, then starts again with the host and port now in the server bar.
     void restartServer();
+
+    // Records every log record from now on, full payload, to a JSON Lines file (rotating as
+    // the config's recordMaxBytes/recordKeepFiles say). False with *error when the file cannot be
+    // written. Recording continues across server restarts until stopRecording().
+    bool startRecording(const QString &path, QString *error = nullptr);
+    void stopRecording();
+    bool isRecording() const;
+    LogRecorder *recorder() const { return m_recorder; }
 
     // Opens the (window-modal) close dialog for these clients; accepting it closes them.
     CloseDialog *openCloseDialog(const QList<quint64> &clientIds, const QString &description);
@@ -75,6 +84,8 @@ private:
     void sampleRates();
     void updateActions();
     void updateLogStatus();
+    void updateRecordStatus();
+    void chooseRecordingFile();
     void startFromUser();
     void copyUrl();
     void openInBrowser();
@@ -104,6 +115,7 @@ private:
     EngineStats m_latestStats;
     QElapsedTimer m_clock;
     QTimer *m_rateTimer;
+    LogRecorder *m_recorder;
     quint64 m_evictedReported = 0; // log evictions already passed on to EngineHost
     int m_lastCloseCode = 1000;
     QString m_lastCloseReason;
@@ -119,9 +131,11 @@ private:
     QSplitter *m_bottomSplitter = nullptr;
     QSplitter *m_sideSplitter = nullptr;
     QLabel *m_logStatus = nullptr;
+    QLabel *m_recordStatus = nullptr;
     QMenu *m_fileMenu = nullptr;
 
     QAction *m_exportAction = nullptr;
+    QAction *m_recordAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_startStopAction = nullptr;
     QAction *m_restartAction = nullptr;

@@ -84,7 +84,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                   QStringLiteral("Port to listen on, 0 for any free port (default: %1).").arg(defaults.port),
                                   QStringLiteral("port"));
     const QCommandLineOption config(QStringLiteral("config"),
-                                    QStringLiteral("JSON config file with routes, origins, limits and tokens; flags override it "
+                                    QStringLiteral("JSON config file with routes, origins, limits, tokens and log settings; flags override it "
                                                    "(default: none)."),
                                     QStringLiteral("file"));
     const QCommandLineOption allowOrigin(QStringLiteral("allow-origin"),
@@ -191,6 +191,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
             printError(error);
             return Outcome::ExitError;
         }
+        result.configPath = parser.value(config);
     }
     if (parser.isSet(host)) {
         result.config.host = parser.value(host);
@@ -226,9 +227,11 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         return Outcome::ExitError;
     }
     qint64 capacity = server.logCapacity, payloadCap = server.logPayloadCapBytes, keep = server.recordKeepFiles;
-    if (!readNumber(logCapacity, 1, 10000000, &capacity) || !readNumber(logPayloadCap, 0, 1LL << 30, &payloadCap)
-        || !readNumber(recordMaxBytes, 1024, 1LL << 40, &server.recordMaxBytes)
-        || !readNumber(recordKeep, 0, 1000, &keep)) {
+    if (!readNumber(logCapacity, 1, ServerConfig::kMaxLogCapacity, &capacity)
+        || !readNumber(logPayloadCap, 0, ServerConfig::kMaxLogPayloadCapBytes, &payloadCap)
+        || !readNumber(recordMaxBytes, ServerConfig::kMinRecordMaxBytes, ServerConfig::kMaxRecordMaxBytes,
+                       &server.recordMaxBytes)
+        || !readNumber(recordKeep, 0, ServerConfig::kMaxRecordKeepFiles, &keep)) {
         return Outcome::ExitError;
     }
     server.logCapacity = static_cast<int>(capacity);

@@ -11,6 +11,7 @@ struct CommandLineOptions
     bool headless = false;
     bool portGiven = false; // the dashboard's saved port only applies when --port was not given
     bool hostGiven = false;
+    QString configPath; // --config FILE: where the dashboard's "Save Settings" writes
 };
 
 class CommandLine

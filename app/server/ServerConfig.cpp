@@ -149,7 +149,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                              {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("routes"),
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
-                              QStringLiteral("adminToken")});
+                              QStringLiteral("adminToken"), QStringLiteral("log")});
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
     if (reader.readString(root, QString(), QStringLiteral("adminToken"), &next.adminToken)) {
         const QString why = whyInvalidAdminToken(next.adminToken);
@@ -209,6 +209,30 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 next.maxMessageBytes = number;
             if (reader.readInt(limits, at, QStringLiteral("shutdownGraceMs"), 0, 60000, &number))
                 next.shutdownGraceMs = static_cast<int>(number);
+        }
+    }
+
+    if (root.contains(QStringLiteral("log"))) {
+        if (!root.value(QStringLiteral("log")).isObject()) {
+            reader.fail(QStringLiteral("log"), QStringLiteral("must be an object"));
+        } else {
+            // The same names and ranges as the --log-* and --record* flags.
+            const QJsonObject log = root.value(QStringLiteral("log")).toObject();
+            const QString at = QStringLiteral("log");
+            reader.rejectUnknownKeys(log, at,
+                                     {QStringLiteral("capacity"), QStringLiteral("payloadCapBytes"),
+                                      QStringLiteral("recordFile"), QStringLiteral("recordMaxBytes"),
+                                      QStringLiteral("recordKeep")});
+            if (reader.readInt(log, at, QStringLiteral("capacity"), 1, kMaxLogCapacity, &number))
+                next.logCapacity = static_cast<int>(number);
+            if (reader.readInt(log, at, QStringLiteral("payloadCapBytes"), 0, kMaxLogPayloadCapBytes, &number))
+                next.logPayloadCapBytes = static_cast<int>(number);
+            if (reader.readString(log, at, QStringLiteral("recordFile"), &next.recordPath) && next.recordPath.isEmpty())
+                reader.fail(QStringLiteral("log.recordFile"), QStringLiteral("must name a file (leave it out to not record)"));
+            if (reader.readInt(log, at, QStringLiteral("recordMaxBytes"), kMinRecordMaxBytes, kMaxRecordMaxBytes, &number))
+                next.recordMaxBytes = number;
+            if (reader.readInt(log, at, QStringLiteral("recordKeep"), 0, kMaxRecordKeepFiles, &number))
+                next.recordKeepFiles = static_cast<int>(number);
         }
     }
 
@@ -294,6 +318,14 @@ QByteArray ServerConfig::toJson() const
     limits.insert(QStringLiteral("heartbeatTimeoutMs"), heartbeatTimeoutMs);
     limits.insert(QStringLiteral("maxBufferedBytes"), static_cast<double>(maxBufferedBytes));
     root.insert(QStringLiteral("limits"), limits);
+    QJsonObject log;
+    log.insert(QStringLiteral("capacity"), logCapacity);
+    log.insert(QStringLiteral("payloadCapBytes"), logPayloadCapBytes);
+    if (!recordPath.isEmpty()) // empty means "not recording", which loadJson() spells as no key
+        log.insert(QStringLiteral("recordFile"), recordPath);
+    log.insert(QStringLiteral("recordMaxBytes"), static_cast<double>(recordMaxBytes));
+    log.insert(QStringLiteral("recordKeep"), recordKeepFiles);
+    root.insert(QStringLiteral("log"), log);
     QJsonArray routeList;
     for (const RouteSpec &spec : routes.routes()) {
         QJsonObject route{{QStringLiteral("path"), spec.pattern},

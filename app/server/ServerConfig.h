@@ -54,6 +54,12 @@ struct ServerConfig
     QString recordPath;                  // non-empty: append every record, full payload, to this JSON Lines file
     qint64 recordMaxBytes = 100LL * 1024 * 1024; // the recording rotates (FILE -> FILE.1 ...) past this size
     int recordKeepFiles = 5;             // rotated parts kept besides the live file
+    // Ranges the config file ("log" object) and the flags accept.
+    static constexpr qint64 kMaxLogCapacity = 10000000;
+    static constexpr qint64 kMaxLogPayloadCapBytes = 1LL << 30;
+    static constexpr qint64 kMinRecordMaxBytes = 1024;
+    static constexpr qint64 kMaxRecordMaxBytes = 1LL << 40;
+    static constexpr qint64 kMaxRecordKeepFiles = 1000;
 
     // Loads a JSON config file over these values. On error returns false and sets *error to a
     // message naming the file and the JSON path of the offending key; *this is then unchanged.
