@@ -2,7 +2,13 @@
 // port 0) and real QWebSocket clients, under QT_QPA_PLATFORM=offscreen: recording, export,
 // replaying a recording (and re-sending from it), saving the settings. Also the in-memory log's
 // limits as the config sets them. No sleeps: signal spies and QTRY_*.
+#include "ExportDialog.h"
+#include "LogFilterProxyModel.h"
+#include "LogPanel.h"
 #include "MainWindow.h"
+#include "ServerBar.h"
+#include "cli/CommandLine.h"
+#include "log/LogExporter.h"
 #include "TestSupport.h"
 #include "log/LogRecorder.h"
 #include "log/RecordingReader.h"
@@ -14,12 +20,22 @@
 #include <QAction>
 #include <QApplication>
 #include <QFile>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QTableView>
+#include <QTimer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QPointer>
 #include <QWebSocket>
+#include <algorithm>
 #include <memory>
 
 using ClientPtr = std::unique_ptr<QWebSocket>;
@@ -33,6 +49,9 @@ private Q_SLOTS:
 
     void recordingToggleWritesEveryRecord();
     void logCapacityFromTheConfigAndEvictionsInMetrics();
+    void exportWritesAllFilteredOrSelected();
+    void exportOf100kRecordsKeepsTheWindowResponsive();
+    void savedSettingsLoadBackWithConfig();
 
 private:
     void startWindow(ServerConfig config = {});
@@ -169,6 +188,240 @@ void TestDashboardFiles::logCapacityFromTheConfigAndEvictionsInMetrics()
              quint16(m_host->url().port()), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")))
             .contains("\nswitchboard_log_records_dropped_total 31\n"),
         5000);
+}
+
+namespace {
+
+QList<QByteArray> csvLines(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines = file.readAll().split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines;
+}
+
+LogRecordBatch syntheticRecords(int count)
+{
+    LogRecordBatch records;
+    records.reserve(count);
+    const QByteArray payload(200, 'p');
+    for (int i = 0; i < count; ++i) {
+        LogRecord record;
+        record.sequence = quint64(i + 1);
+        record.timestampMs = 1700000000000 + i;
+        record.clientId = quint64(i % 50 + 1);
+        record.route = QStringLiteral("/ws");
+        record.direction = i % 2 ? LogRecord::Direction::Out : LogRecord::Direction::In;
+        record.kind = LogRecord::Kind::Text;
+        record.payload = payload;
+        record.size = payload.size();
+        records.append(record);
+    }
+    return records;
+}
+
+} // namespace
+
+void TestDashboardFiles::exportWritesAllFilteredOrSelected()
+{
+    startWindow();
+    ClientPtr client = TestSupport::connectClient(wsUrl(QStringLiteral("/ws")));
+    QVERIFY(client);
+    QSignalSpy echoes(client.get(), &QWebSocket::textMessageReceived);
+    for (const char *text : {"alpha", "beta", "gamma, with a comma"})
+        client->sendTextMessage(QString::fromLatin1(text));
+    QTRY_COMPARE(echoes.count(), 3);
+    MessageLogModel *log = m_window->logModel();
+    QTRY_COMPARE(log->rowCount(), 7); // open + 3 in + 3 out
+    LogPanel *panel = m_window->logPanel();
+
+    // The whole log as JSON Lines: it reads back as a recording.
+    QAction *exportAction = action("actionExportLog");
+    QVERIFY(exportAction->isEnabled());
+    exportAction->trigger();
+    auto *dialog = m_window->findChild<ExportDialog *>();
+    QVERIFY(dialog && dialog->isVisible());
+    QCOMPARE(dialog->scope(), ExportDialog::Scope::All);
+    const QString jsonl = m_dir.filePath(QStringLiteral("all.jsonl"));
+    dialog->findChild<QLineEdit *>(QStringLiteral("exportPath"))->setText(jsonl);
+    QCOMPARE(dialog->format(), LogExporter::Format::JsonLines);
+    QSignalSpy finished(m_window->exporter(), &LogExporter::finished);
+    dialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    QCOMPARE(finished.at(0).at(2).toInt(), 7);
+    const RecordingReader::Result all = RecordingReader::read(jsonl);
+    QCOMPARE(all.records.size(), 7);
+    QCOMPARE(all.records.at(5).payload, QByteArray("gamma, with a comma"));
+
+    // Filtered (text in): the dialog offers the filtered records; a .csv name picks CSV.
+    panel->setDirectionFilter(1u << static_cast<quint32>(LogRecord::Direction::In));
+    panel->setKindFilter(1u << static_cast<quint32>(LogRecord::Kind::Text));
+    QCOMPARE(panel->filteredCount(), 3);
+    QPointer<ExportDialog> filteredDialog = m_window->openExportDialog();
+    QCOMPARE(filteredDialog->scope(), ExportDialog::Scope::Filtered);
+    const QString csv = m_dir.filePath(QStringLiteral("in.csv"));
+    filteredDialog->setPath(csv);
+    QCOMPARE(filteredDialog->format(), LogExporter::Format::Csv);
+    filteredDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.at(1).at(0).toBool());
+    QList<QByteArray> lines = csvLines(csv);
+    QCOMPARE(lines.size(), 1 + 3);
+    QVERIFY(lines.at(0).startsWith("sequence,timestamp_ms"));
+    QVERIFY2(lines.at(3).contains(",\"gamma, with a comma\""), lines.at(3).constData());
+    for (int i = 1; i < lines.size(); ++i)
+        QVERIFY2(lines.at(i).contains(",in,text,"), lines.at(i).constData());
+
+    // Selected rows (two of the three shown); switching the format renames the file.
+    QTableView *view = panel->view();
+    view->selectionModel()->select(view->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    view->selectionModel()->select(view->model()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    ExportDialog *selectedDialog = m_window->openExportDialog();
+    QCOMPARE(selectedDialog->scope(), ExportDialog::Scope::Selected);
+    selectedDialog->setPath(m_dir.filePath(QStringLiteral("picked.jsonl")));
+    auto *format = selectedDialog->findChild<QComboBox *>(QStringLiteral("exportFormat"));
+    format->setCurrentIndex(format->findData(int(LogExporter::Format::Csv)));
+    QCOMPARE(selectedDialog->path(), m_dir.filePath(QStringLiteral("picked.csv")));
+    selectedDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+    QVERIFY(finished.wait(10000));
+    lines = csvLines(m_dir.filePath(QStringLiteral("picked.csv")));
+    QCOMPARE(lines.size(), 1 + 2);
+    QVERIFY(lines.at(1).endsWith(",alpha\r"));
+    QVERIFY2(lines.at(2).endsWith(",\"gamma, with a comma\"\r"), lines.at(2).constData());
+
+    // Nothing to export for a scope: that choice is disabled; a file that cannot be written
+    // fails with the reason in the status bar and leaves no file.
+    panel->setDirectionFilter(0);
+    view->clearSelection();
+    ExportDialog *emptyDialog = m_window->openExportDialog();
+    QVERIFY(!emptyDialog->findChild<QRadioButton *>(QStringLiteral("exportFiltered"))->isEnabled());
+    QVERIFY(!emptyDialog->findChild<QRadioButton *>(QStringLiteral("exportSelected"))->isEnabled());
+    QCOMPARE(emptyDialog->scope(), ExportDialog::Scope::All);
+    emptyDialog->setPath(QString());
+    QVERIFY(!emptyDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->isEnabled());
+    emptyDialog->setPath(m_dir.filePath(QStringLiteral("missing/dir/x.csv")));
+    emptyDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+    QVERIFY(finished.wait(10000));
+    QVERIFY(!finished.at(3).at(0).toBool());
+    QVERIFY(!finished.at(3).at(1).toString().isEmpty());
+    QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("missing/dir/x.csv"))));
+}
+
+void TestDashboardFiles::exportOf100kRecordsKeepsTheWindowResponsive()
+{
+    startWindow();
+    MessageLogModel *log = m_window->logModel();
+    log->appendBatch(syntheticRecords(100000));
+    QCOMPARE(log->rowCount(), 100000);
+    // A filter that keeps half the rows: the dialog counts them, the export gathers them.
+    m_window->logPanel()->setDirectionFilter(1u << static_cast<quint32>(LogRecord::Direction::In));
+    QCOMPARE(m_window->logPanel()->filteredCount(), 50000);
+
+    // The event loop keeps turning while the file is written: a 10 ms timer's worst gap is the
+    // window's worst freeze.
+    QTimer ticker;
+    ticker.setInterval(10);
+    QElapsedTimer sinceTick;
+    qint64 worstGapMs = 0;
+    connect(&ticker, &QTimer::timeout, this, [&] {
+        worstGapMs = std::max(worstGapMs, sinceTick.restart());
+    });
+
+    QSignalSpy finished(m_window->exporter(), &LogExporter::finished);
+    for (const auto &[name, scope] : {std::pair{"all.csv", ExportDialog::Scope::All},
+                                      std::pair{"in.jsonl", ExportDialog::Scope::Filtered}}) {
+        ExportDialog *dialog = m_window->openExportDialog();
+        dialog->setScope(scope);
+        dialog->setPath(m_dir.filePath(QLatin1String(name)));
+        QElapsedTimer clock;
+        clock.start();
+        sinceTick.start();
+        ticker.start();
+        dialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+        const qint64 onGuiThreadMs = clock.elapsed();
+        QVERIFY(finished.wait(60000));
+        ticker.stop();
+        QVERIFY(finished.last().at(0).toBool());
+        qInfo().noquote() << QStringLiteral("export %1: %2 ms on the GUI thread, %3 ms in all, worst event-loop gap %4 ms")
+                                 .arg(QLatin1String(name))
+                                 .arg(onGuiThreadMs)
+                                 .arg(clock.elapsed())
+                                 .arg(worstGapMs);
+        QVERIFY2(onGuiThreadMs < 500, "gathering the records must not freeze the window");
+        QVERIFY2(worstGapMs < 500, "the file is written off the GUI thread");
+    }
+    QCOMPARE(finished.at(0).at(2).toInt(), 100000);
+    QCOMPARE(finished.at(1).at(2).toInt(), 50000);
+    QCOMPARE(csvLines(m_dir.filePath(QStringLiteral("all.csv"))).size(), 100001);
+    QCOMPARE(RecordingReader::read(m_dir.filePath(QStringLiteral("in.jsonl"))).recordsRead, qint64(50000));
+}
+
+void TestDashboardFiles::savedSettingsLoadBackWithConfig()
+{
+    ServerConfig config;
+    config.allowedOrigins = {QStringLiteral("http://localhost:5173")};
+    config.token = QStringLiteral("client-secret");
+    config.adminToken = QStringLiteral("admin-secret");
+    config.maxConnections = 321;
+    config.messagesPerSecond = 42;
+    config.heartbeatIntervalMs = 0;
+    config.logCapacity = 777;
+    config.logPayloadCapBytes = 512;
+    config.recordKeepFiles = 2;
+    RouteTable routes;
+    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1")}, 200});
+    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500});
+    config.routes = routes;
+    startWindow(config);
+    // The operator typed another port; the file saves what the bar shows.
+    m_window->serverBar()->setAddress(QStringLiteral("127.0.0.1"), 9555);
+    const QString recording = m_dir.filePath(QStringLiteral("live.jsonl"));
+    QVERIFY(m_window->startRecording(recording));
+
+    QVERIFY(m_window->configPath().isEmpty());
+    const QString path = m_dir.filePath(QStringLiteral("saved.json"));
+    QString error;
+    QVERIFY2(m_window->saveConfigTo(path, &error), qPrintable(error));
+    QCOMPARE(m_window->configPath(), path); // "Save" writes there from now on
+    QCOMPARE(QFile(path).permissions() & QFileDevice::ReadOther, QFileDevice::Permissions()); // tokens inside
+
+    CommandLineOptions loaded;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path}, &loaded),
+             CommandLine::Outcome::Run);
+    const ServerConfig &back = loaded.config;
+    QCOMPARE(back.host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(back.port, quint16(9555));
+    QCOMPARE(back.allowedOrigins, config.allowedOrigins);
+    QCOMPARE(back.token, config.token);
+    QCOMPARE(back.adminToken, config.adminToken);
+    QCOMPARE(back.maxConnections, 321);
+    QCOMPARE(back.messagesPerSecond, 42.0);
+    QCOMPARE(back.heartbeatIntervalMs, 0);
+    QCOMPARE(back.logCapacity, 777);
+    QCOMPARE(back.logPayloadCapBytes, 512);
+    QCOMPARE(back.recordKeepFiles, 2);
+    QCOMPARE(back.recordPath, recording);
+    QCOMPARE(back.routes.routes().size(), 2);
+    QCOMPARE(back.routes.routes().at(0).subprotocols, QStringList{QStringLiteral("v1")});
+    QCOMPARE(back.routes.routes().at(1).clockIntervalMs, 1500);
+    QCOMPARE(back.toJson(), m_window->currentConfig().toJson());
+
+    // Save (Ctrl+S) rewrites the same file; no longer recording, the file stops asking for it.
+    m_window->stopRecording();
+    action("actionSaveSettings")->trigger();
+    ServerConfig again;
+    QVERIFY2(again.loadFile(path, &error), qPrintable(error));
+    QVERIFY(again.recordPath.isEmpty());
+    QCOMPARE(again.port, quint16(9555));
+
+    // A place that cannot be written: refused with the reason.
+    QVERIFY(!m_window->saveConfigTo(m_dir.filePath(QStringLiteral("no/dir/x.json")), &error));
+    QVERIFY2(error.contains(QLatin1String("cannot write")), qPrintable(error));
+    QCOMPARE(m_window->configPath(), path);
 }
 
 int main(int argc, char **argv)

@@ -23,6 +23,7 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     ServerConfig config = options.config;
     MainWindow::applySavedAddress(&config, options.hostGiven, options.portGiven);
     window.setServerConfig(config);
+    window.setConfigPath(options.configPath);
     // --record (or the config's log.recordFile): as headless, before listening, and a file that
     // cannot be written is an error rather than a silent gap.
     QString error;

@@ -20,6 +20,7 @@
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace {
 
@@ -272,6 +273,39 @@ void LogPanel::setSelectedClientIds(const QList<quint64> &ids)
 {
     m_proxy->setSelectedClientIds(QSet<quint64>(ids.begin(), ids.end()));
     updateCounts();
+}
+
+LogRecordBatch LogPanel::filteredRecords() const
+{
+    if (!m_proxy->isFiltering())
+        return m_model.records();
+    QList<int> rows;
+    const int count = m_proxy->rowCount();
+    rows.reserve(count);
+    for (int row = 0; row < count; ++row)
+        rows.append(m_proxy->mapToSource(m_proxy->index(row, 0)).row());
+    return m_model.records(rows);
+}
+
+LogRecordBatch LogPanel::selectedRecords() const
+{
+    QList<int> rows;
+    const QModelIndexList selected = m_view->selectionModel()->selectedRows();
+    rows.reserve(selected.size());
+    for (const QModelIndex &index : selected)
+        rows.append(m_proxy->mapToSource(index).row());
+    std::sort(rows.begin(), rows.end()); // selection order is click order; the log's is time
+    return m_model.records(rows);
+}
+
+int LogPanel::filteredCount() const
+{
+    return m_proxy->rowCount();
+}
+
+int LogPanel::selectedCount() const
+{
+    return m_view->selectionModel()->selectedRows().size();
 }
 
 void LogPanel::applyTextFilter()

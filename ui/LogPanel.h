@@ -1,5 +1,7 @@
 #pragma once
 
+#include "log/LogRecord.h"
+
 #include <QList>
 #include <QWidget>
 
@@ -14,7 +16,6 @@ class QSettings;
 class QTableView;
 class QTimer;
 class QToolButton;
-struct LogRecord;
 
 // The live message log: filters (direction, type, selected clients only, text or regex), pause
 // with a held-back count (the model holds records back while paused), auto-scroll and clear. Selecting a row reports its record for the
@@ -35,6 +36,13 @@ public:
     void setDirectionFilter(quint32 mask);
     void setKindFilter(quint32 mask);
     void setSelectedClientIds(const QList<quint64> &ids);
+
+    // For export: the records the filters let through, and the selected rows, in log order
+    // (payloads shared, not copied).
+    LogRecordBatch filteredRecords() const;
+    LogRecordBatch selectedRecords() const;
+    int filteredCount() const;
+    int selectedCount() const;
 
     void saveSettings(QSettings &settings) const;
     void restoreSettings(const QSettings &settings);

@@ -4,6 +4,7 @@
 #include "CloseDialog.h"
 #include "ComposePanel.h"
 #include "DetailPane.h"
+#include "ExportDialog.h"
 #include "LogPanel.h"
 #include "RatesChart.h"
 #include "ServerBar.h"
@@ -54,7 +55,7 @@ QString plural(int count, const QString &one, const QString &many)
 MainWindow::MainWindow(EngineHost &host, QWidget *parent)
     : QMainWindow(parent), m_host(host), m_clients(new ClientTableModel(this)),
       m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)), m_rateTimer(new QTimer(this)),
-      m_recorder(new LogRecorder(this))
+      m_recorder(new LogRecorder(this)), m_exporter(new LogExporter(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Switchboard"));
@@ -86,8 +87,16 @@ void MainWindow::createActions()
         return action;
     };
     m_exportAction = make(tr("&Export Log…"), QStringLiteral("actionExportLog"));
-    m_exportAction->setEnabled(false);
-    m_exportAction->setToolTip(tr("Arrives with the log export feature"));
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Write the whole log, the filtered or the selected records to JSON Lines or CSV"));
+    m_saveConfigAction = make(tr("&Save Settings"), QStringLiteral("actionSaveSettings"));
+    m_saveConfigAction->setShortcut(QKeySequence::Save);
+    m_saveConfigAction->setToolTip(tr("Save host, port, routes, limits, origins, tokens and log settings as a "
+                                      "config file for --config"));
+    m_saveConfigAsAction = make(tr("Save Settings &As…"), QStringLiteral("actionSaveSettingsAs"));
+    m_saveConfigAsAction->setShortcut(QKeySequence::SaveAs);
+    if (m_saveConfigAsAction->shortcut().isEmpty())
+        m_saveConfigAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     m_recordAction = make(tr("&Record to File…"), QStringLiteral("actionRecord"));
     m_recordAction->setCheckable(true);
     m_recordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
@@ -123,6 +132,17 @@ void MainWindow::createActions()
     m_aboutAction = make(tr("&About Switchboard"), QStringLiteral("actionAbout"));
 
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+    connect(m_exportAction, &QAction::triggered, this, &MainWindow::openExportDialog);
+    connect(m_saveConfigAction, &QAction::triggered, this, &MainWindow::saveConfig);
+    connect(m_saveConfigAsAction, &QAction::triggered, this, &MainWindow::saveConfigAs);
+    connect(m_exporter, &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
+        if (ok) {
+            statusBar()->showMessage(tr("Exported %1").arg(plural(count, tr("record"), tr("records"))), kStatusMessageMs);
+            return;
+        }
+        qCWarning(lcUi).noquote() << "export failed:" << error;
+        statusBar()->showMessage(tr("Export failed: %1").arg(error), 2 * kStatusMessageMs);
+    });
     connect(m_recordAction, &QAction::triggered, this, [this](bool on) {
         if (on)
             chooseRecordingFile();
@@ -260,6 +280,9 @@ void MainWindow::createMenus()
     m_fileMenu = menuBar()->addMenu(tr("&File"));
     m_fileMenu->addAction(m_exportAction);
     m_fileMenu->addAction(m_recordAction);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_saveConfigAction);
+    m_fileMenu->addAction(m_saveConfigAsAction);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_quitAction);
 
@@ -454,6 +477,89 @@ void MainWindow::sampleRates()
     m_serverBar->showTraffic(m_latestStats.clientsOpen, sample);
     m_ratesChart->sampleAdded();
     updateRecordStatus();
+}
+
+// ---- export and settings files ----
+
+ExportDialog *MainWindow::openExportDialog()
+{
+    const QSettings settings;
+    const QString folder = settings.value(QStringLiteral("files/exportFolder"), QDir::homePath()).toString();
+    const QString suggested = QDir(folder).filePath(
+        QStringLiteral("switchboard-log-%1.jsonl").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
+    auto *dialog = new ExportDialog(m_log->rowCount(), m_logPanel->filteredCount(), m_logPanel->selectedCount(),
+                                    suggested, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        LogRecordBatch records;
+        switch (dialog->scope()) {
+        case ExportDialog::Scope::All: records = m_log->records(); break;
+        case ExportDialog::Scope::Filtered: records = m_logPanel->filteredRecords(); break;
+        case ExportDialog::Scope::Selected: records = m_logPanel->selectedRecords(); break;
+        }
+        QSettings().setValue(QStringLiteral("files/exportFolder"), QFileInfo(dialog->path()).absolutePath());
+        exportRecords(dialog->path(), records, dialog->format());
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format)
+{
+    // Records are implicitly shared: the worker thread gets them without copying a payload.
+    m_exporter->start(path, records, format);
+    statusBar()->showMessage(tr("Exporting %1 to %2…")
+                                 .arg(plural(records.size(), tr("record"), tr("records")), QDir::toNativeSeparators(path)));
+}
+
+ServerConfig MainWindow::currentConfig() const
+{
+    ServerConfig config = m_config;
+    config.host = m_serverBar->host();
+    config.port = m_serverBar->port();
+    config.logCapacity = m_log->capacity();
+    config.logPayloadCapBytes = m_log->payloadCap();
+    config.recordPath = m_recorder->isRecording() ? m_recorder->options().path : QString();
+    return config;
+}
+
+bool MainWindow::saveConfigTo(const QString &path, QString *error)
+{
+    QString why;
+    if (!currentConfig().saveFile(path, &why)) {
+        statusBar()->showMessage(tr("Settings not saved: %1").arg(why), 2 * kStatusMessageMs);
+        if (error)
+            *error = why;
+        return false;
+    }
+    m_configPath = path;
+    statusBar()->showMessage(tr("Settings saved to %1 (start with --config %1)").arg(QDir::toNativeSeparators(path)),
+                             kStatusMessageMs);
+    return true;
+}
+
+void MainWindow::saveConfig()
+{
+    if (m_configPath.isEmpty()) {
+        saveConfigAs();
+        return;
+    }
+    QString error;
+    if (!saveConfigTo(m_configPath, &error))
+        QMessageBox::warning(this, tr("Settings Not Saved"), error);
+}
+
+void MainWindow::saveConfigAs()
+{
+    const QString suggested = m_configPath.isEmpty() ? QDir(QDir::homePath()).filePath(QStringLiteral("switchboard.json"))
+                                                     : m_configPath;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Settings As"), suggested,
+                                                      tr("Switchboard config (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!saveConfigTo(path, &error))
+        QMessageBox::warning(this, tr("Settings Not Saved"), error);
 }
 
 // ---- recording ----

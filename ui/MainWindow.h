@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ServerBar.h"
+#include "log/LogExporter.h"
 #include "model/TrafficRates.h"
 #include "server/EngineStats.h"
 #include "server/ServerConfig.h"
@@ -15,6 +16,8 @@ class CloseDialog;
 class ComposePanel;
 class DetailPane;
 class EngineHost;
+class ExportDialog;
+class LogExporter;
 class LogPanel;
 class LogRecorder;
 class MessageLogModel;
@@ -54,6 +57,20 @@ public:
     bool isRecording() const;
     LogRecorder *recorder() const { return m_recorder; }
 
+    // File > Export Log: opens the (window-modal) export dialog; accepting it writes the chosen
+    // records on a worker thread (LogExporter::finished says when).
+    ExportDialog *openExportDialog();
+    void exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format);
+    LogExporter *exporter() const { return m_exporter; }
+
+    // File > Save Settings: the settings the server runs with now (host and port as shown,
+    // routes, limits, origins, tokens, log settings, the recording if one runs) as a config
+    // file that --config loads back. The file given with --config is where "Save" writes.
+    ServerConfig currentConfig() const;
+    bool saveConfigTo(const QString &path, QString *error = nullptr);
+    void setConfigPath(const QString &path) { m_configPath = path; }
+    QString configPath() const { return m_configPath; }
+
     // Opens the (window-modal) close dialog for these clients; accepting it closes them.
     CloseDialog *openCloseDialog(const QList<quint64> &clientIds, const QString &description);
 
@@ -86,6 +103,8 @@ private:
     void updateLogStatus();
     void updateRecordStatus();
     void chooseRecordingFile();
+    void saveConfig();
+    void saveConfigAs();
     void startFromUser();
     void copyUrl();
     void openInBrowser();
@@ -116,6 +135,8 @@ private:
     QElapsedTimer m_clock;
     QTimer *m_rateTimer;
     LogRecorder *m_recorder;
+    LogExporter *m_exporter;
+    QString m_configPath;
     quint64 m_evictedReported = 0; // log evictions already passed on to EngineHost
     int m_lastCloseCode = 1000;
     QString m_lastCloseReason;
@@ -136,6 +157,8 @@ private:
 
     QAction *m_exportAction = nullptr;
     QAction *m_recordAction = nullptr;
+    QAction *m_saveConfigAction = nullptr;
+    QAction *m_saveConfigAsAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_startStopAction = nullptr;
     QAction *m_restartAction = nullptr;
