@@ -5,7 +5,9 @@
 #include "ExportDialog.h"
 #include "LogFilterProxyModel.h"
 #include "LogPanel.h"
+#include "DetailPane.h"
 #include "MainWindow.h"
+#include "ReplayWindow.h"
 #include "ServerBar.h"
 #include "cli/CommandLine.h"
 #include "log/LogExporter.h"
@@ -33,6 +35,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QPlainTextEdit>
 #include <QPointer>
 #include <QWebSocket>
 #include <algorithm>
@@ -52,6 +55,7 @@ private Q_SLOTS:
     void exportWritesAllFilteredOrSelected();
     void exportOf100kRecordsKeepsTheWindowResponsive();
     void savedSettingsLoadBackWithConfig();
+    void replayShowsARecordingAndResendsToALiveClient();
 
 private:
     void startWindow(ServerConfig config = {});
@@ -422,6 +426,125 @@ void TestDashboardFiles::savedSettingsLoadBackWithConfig()
     QVERIFY(!m_window->saveConfigTo(m_dir.filePath(QStringLiteral("no/dir/x.json")), &error));
     QVERIFY2(error.contains(QLatin1String("cannot write")), qPrintable(error));
     QCOMPARE(m_window->configPath(), path);
+}
+
+void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
+{
+    // A recording made in two sessions with a corrupt line between them (as a crash mid-write
+    // or a hand edit leaves): header 1, records 2-4, garbage 5, header 6, records 7-8.
+    const QString path = m_dir.filePath(QStringLiteral("replay.jsonl"));
+    const auto recordSession = [&path](const LogRecordBatch &records) {
+        LogRecorder recorder;
+        LogRecorder::Options options;
+        options.path = path;
+        QString error;
+        QVERIFY2(recorder.start(options, &error), qPrintable(error));
+        recorder.append(records);
+        recorder.stop();
+    };
+    const auto message = [](quint64 sequence, LogRecord::Kind kind, const QByteArray &payload) {
+        LogRecord record;
+        record.sequence = sequence;
+        record.timestampMs = 1700000000000 + qint64(sequence);
+        record.clientId = 7;
+        record.route = QStringLiteral("/ws");
+        record.direction = LogRecord::Direction::In;
+        record.kind = kind;
+        record.payload = payload;
+        record.size = payload.size();
+        return record;
+    };
+    LogRecord open = message(1, LogRecord::Kind::Open, {});
+    recordSession({open, message(2, LogRecord::Kind::Text, "{\"hello\":\"replay\"}"),
+                   message(3, LogRecord::Kind::Binary, QByteArray("\x00\xff\x10", 3))});
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write("{\"seq\": 4, \"this line was cut\n");
+    }
+    recordSession({message(5, LogRecord::Kind::Text, "second session"), message(6, LogRecord::Kind::Text, "last")});
+
+    startWindow();
+    ClientPtr live = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(live);
+    QTRY_COMPARE(m_window->clientModel()->openCount(), 1);
+    const quint64 liveId = m_window->clientModel()->client(0).id;
+
+    QAction *openAction = action("actionOpenRecording");
+    QVERIFY(openAction && openAction->isEnabled());
+    QPointer<ReplayWindow> replay = m_window->openRecording(path);
+    QSignalSpy loaded(replay.data(), &ReplayWindow::loaded);
+    QVERIFY(loaded.wait(10000));
+    QVERIFY(replay->isVisible());
+    QCOMPARE(replay->model()->rowCount(), 5);
+    QVERIFY2(replay->problems().contains(QStringLiteral("replay.jsonl:5: ")), qPrintable(replay->problems()));
+    auto *banner = replay->findChild<QLabel *>(QStringLiteral("replayProblems"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(QLatin1String("1 bad line skipped")), qPrintable(banner->text()));
+    QVERIFY2(replay->summary().contains(QLatin1String("5 records")), qPrintable(replay->summary()));
+    QAbstractItemModelTester tester(replay->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(replay->logPanel()->proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    // Filters work on the recording; the detail pane shows JSON pretty-printed.
+    LogPanel *panel = replay->logPanel();
+    auto *text = panel->findChild<QLineEdit *>(QStringLiteral("logFilterText"));
+    text->setText(QStringLiteral("replay"));
+    QTRY_COMPARE(panel->proxy()->rowCount(), 1);
+    panel->view()->setCurrentIndex(panel->proxy()->index(0, 0));
+    QVERIFY2(replay->detailPane()->text().contains(QLatin1String("\"hello\": \"replay\"")), qPrintable(replay->detailPane()->text()));
+
+    // The detail pane's "Resend…" puts it in the dashboard's compose panel, to edit first.
+    replay->detailPane()->findChild<QPushButton *>(QStringLiteral("detailResend"))->click();
+    QCOMPARE(m_window->findChild<QPlainTextEdit *>(QStringLiteral("composeEditor"))->toPlainText(),
+             QStringLiteral("{\"hello\":\"replay\"}"));
+
+    // Re-send it to the live client, chosen in the picker.
+    auto *send = replay->findChild<QPushButton *>(QStringLiteral("replaySend"));
+    QVERIFY(replay->setResendClient(liveId));
+    QVERIFY(send->isEnabled());
+    QSignalSpy texts(live.get(), &QWebSocket::textMessageReceived);
+    send->click();
+    QVERIFY(texts.wait(5000));
+    QCOMPARE(texts.at(0).at(0).toString(), QStringLiteral("{\"hello\":\"replay\"}"));
+    // The live log shows it as the operator's message to that client.
+    QTRY_VERIFY(m_window->logModel()->rowCount() > 0
+                && m_window->logModel()->record(m_window->logModel()->rowCount() - 1).direction == LogRecord::Direction::Out);
+
+    // Binary goes as binary.
+    text->clear();
+    panel->setKindFilter(1u << static_cast<quint32>(LogRecord::Kind::Binary));
+    QTRY_COMPARE(panel->proxy()->rowCount(), 1);
+    panel->view()->setCurrentIndex(panel->proxy()->index(0, 0));
+    QSignalSpy binaries(live.get(), &QWebSocket::binaryMessageReceived);
+    send->click();
+    QVERIFY(binaries.wait(5000));
+    QCOMPARE(binaries.at(0).at(0).toByteArray(), QByteArray("\x00\xff\x10", 3));
+
+    // An open record is no message: nothing to send, and the note says why.
+    panel->setKindFilter(1u << static_cast<quint32>(LogRecord::Kind::Open));
+    QTRY_COMPARE(panel->proxy()->rowCount(), 1);
+    panel->view()->setCurrentIndex(panel->proxy()->index(0, 0));
+    QVERIFY(!send->isEnabled());
+    QVERIFY(!replay->findChild<QLabel *>(QStringLiteral("replaySendNote"))->text().isEmpty());
+
+    // Once the client is gone there is nobody to send to.
+    panel->setKindFilter(LogFilterProxyModel::kAllKinds);
+    panel->view()->setCurrentIndex(panel->proxy()->index(1, 0));
+    QVERIFY(send->isEnabled());
+    live->close();
+    QTRY_COMPARE(m_window->clientModel()->openCount(), 0);
+    QTRY_VERIFY(!send->isEnabled());
+    QCOMPARE(replay->resendClient(), quint64(0));
+
+    // A file that is not there: the window says so instead of showing an empty log silently.
+    QPointer<ReplayWindow> missing = m_window->openRecording(m_dir.filePath(QStringLiteral("nope.jsonl")));
+    QSignalSpy missingLoaded(missing.data(), &ReplayWindow::loaded);
+    QVERIFY(missingLoaded.wait(10000));
+    QCOMPARE(missingLoaded.at(0).at(0).toBool(), false);
+    QVERIFY2(missing->problems().contains(QLatin1String("nope.jsonl")), qPrintable(missing->problems()));
+    missing->close();
+    QTRY_VERIFY(missing.isNull()); // deleted on close
+    replay->close();
 }
 
 int main(int argc, char **argv)

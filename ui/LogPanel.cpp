@@ -275,6 +275,13 @@ void LogPanel::setSelectedClientIds(const QList<quint64> &ids)
     updateCounts();
 }
 
+void LogPanel::setSelectedClientsFilterAvailable(bool available)
+{
+    if (!available)
+        m_selectedOnly->setChecked(false);
+    m_selectedOnly->setVisible(available);
+}
+
 LogRecordBatch LogPanel::filteredRecords() const
 {
     if (!m_proxy->isFiltering())

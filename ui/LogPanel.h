@@ -36,6 +36,8 @@ public:
     void setDirectionFilter(quint32 mask);
     void setKindFilter(quint32 mask);
     void setSelectedClientIds(const QList<quint64> &ids);
+    // Hides "Selected clients only" where there is no clients table (the replay viewer).
+    void setSelectedClientsFilterAvailable(bool available);
 
     // For export: the records the filters let through, and the selected rows, in log order
     // (payloads shared, not copied).

@@ -7,6 +7,7 @@
 #include "ExportDialog.h"
 #include "LogPanel.h"
 #include "RatesChart.h"
+#include "ReplayWindow.h"
 #include "ServerBar.h"
 #include "UiLogging.h"
 #include "log/LogRecorder.h"
@@ -89,6 +90,10 @@ void MainWindow::createActions()
     m_exportAction = make(tr("&Export Log…"), QStringLiteral("actionExportLog"));
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportAction->setToolTip(tr("Write the whole log, the filtered or the selected records to JSON Lines or CSV"));
+    m_openRecordingAction = make(tr("&Open Recording…"), QStringLiteral("actionOpenRecording"));
+    m_openRecordingAction->setShortcut(QKeySequence::Open);
+    m_openRecordingAction->setToolTip(tr("View a recording (or a JSON Lines export) with filters and details, and "
+                                         "re-send its messages to connected clients"));
     m_saveConfigAction = make(tr("&Save Settings"), QStringLiteral("actionSaveSettings"));
     m_saveConfigAction->setShortcut(QKeySequence::Save);
     m_saveConfigAction->setToolTip(tr("Save host, port, routes, limits, origins, tokens and log settings as a "
@@ -133,6 +138,7 @@ void MainWindow::createActions()
 
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
     connect(m_exportAction, &QAction::triggered, this, &MainWindow::openExportDialog);
+    connect(m_openRecordingAction, &QAction::triggered, this, &MainWindow::chooseRecordingToOpen);
     connect(m_saveConfigAction, &QAction::triggered, this, &MainWindow::saveConfig);
     connect(m_saveConfigAsAction, &QAction::triggered, this, &MainWindow::saveConfigAs);
     connect(m_exporter, &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
@@ -278,6 +284,8 @@ void MainWindow::createLayout()
 void MainWindow::createMenus()
 {
     m_fileMenu = menuBar()->addMenu(tr("&File"));
+    m_fileMenu->addAction(m_openRecordingAction);
+    m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_exportAction);
     m_fileMenu->addAction(m_recordAction);
     m_fileMenu->addSeparator();
@@ -510,6 +518,40 @@ void MainWindow::exportRecords(const QString &path, const LogRecordBatch &record
     m_exporter->start(path, records, format);
     statusBar()->showMessage(tr("Exporting %1 to %2…")
                                  .arg(plural(records.size(), tr("record"), tr("records")), QDir::toNativeSeparators(path)));
+}
+
+ReplayWindow *MainWindow::openRecording(const QString &path)
+{
+    auto *replay = new ReplayWindow(*m_clients, m_log->capacity(), m_log->payloadCap(), this);
+    connect(replay, &ReplayWindow::resendRequested, this, [this](quint64 clientId, const QByteArray &payload, bool binary) {
+        sendToClients({clientId}, payload, binary);
+    });
+    connect(replay, &ReplayWindow::composeRequested, this, [this](const QByteArray &payload, bool binary) {
+        m_composePanel->setMessage(payload, binary);
+        activateWindow();
+        raise();
+        m_composePanel->focusEditor();
+    });
+    connect(replay, &ReplayWindow::loaded, this, [this, replay] {
+        statusBar()->showMessage(tr("Opened %1: %2").arg(QFileInfo(replay->path()).fileName(), replay->summary()),
+                                 2 * kStatusMessageMs);
+    });
+    replay->load(path);
+    replay->show();
+    return replay;
+}
+
+void MainWindow::chooseRecordingToOpen()
+{
+    QSettings settings;
+    const QString folder = settings.value(QStringLiteral("files/recordingFolder"), QDir::homePath()).toString();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Recording"), folder,
+                                                      tr("Recordings and JSON Lines exports (*.jsonl *.ndjson *.json);;"
+                                                         "All files (*)"));
+    if (path.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("files/recordingFolder"), QFileInfo(path).absolutePath());
+    openRecording(path);
 }
 
 ServerConfig MainWindow::currentConfig() const

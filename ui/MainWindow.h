@@ -27,6 +27,7 @@ class QMenu;
 class QSplitter;
 class QTimer;
 class RatesChart;
+class ReplayWindow;
 
 // The operator's window: the server bar on top, clients and rates, then the message log with
 // the detail and compose panels. It talks to the engine only through EngineHost: commands are
@@ -62,6 +63,10 @@ public:
     ExportDialog *openExportDialog();
     void exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format);
     LogExporter *exporter() const { return m_exporter; }
+
+    // File > Open Recording: a replay window on a recording (or JSON Lines export), loading on a
+    // worker thread. Its "Send" re-sends a recorded message to a live client through the engine.
+    ReplayWindow *openRecording(const QString &path);
 
     // File > Save Settings: the settings the server runs with now (host and port as shown,
     // routes, limits, origins, tokens, log settings, the recording if one runs) as a config
@@ -104,6 +109,7 @@ private:
     void updateRecordStatus();
     void chooseRecordingFile();
     void saveConfig();
+    void chooseRecordingToOpen();
     void saveConfigAs();
     void startFromUser();
     void copyUrl();
@@ -157,6 +163,7 @@ private:
 
     QAction *m_exportAction = nullptr;
     QAction *m_recordAction = nullptr;
+    QAction *m_openRecordingAction = nullptr;
     QAction *m_saveConfigAction = nullptr;
     QAction *m_saveConfigAsAction = nullptr;
     QAction *m_quitAction = nullptr;
