@@ -5,11 +5,13 @@
 set -euo pipefail
 
 purpose=${1:-run}
-packages=(build-essential cmake ninja-build qt6-base-dev qt6-websockets-dev qt6-qpa-plugins libgl-dev
-          fonts-dejavu-core)
+packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-websockets-dev qt6-qpa-plugins libgl-dev
+          fonts-dejavu-core libhiredis-dev)
 if [ "$purpose" = test ]; then
     # Third-party clients the tests drive: Python websockets (Debian's python3), headless Chromium.
     packages+=(python3 python3-websockets chromium curl)
+    # The cluster tests start their own Redis on a free loopback port.
+    packages+=(redis-server)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -21,6 +21,8 @@ ServerConfig everythingChanged()
     config.token = QStringLiteral("client-token");
     config.adminToken = QStringLiteral("admin-token");
     config.slowConsumerPolicy = ServerConfig::SlowConsumerPolicy::Drop;
+    config.redisUrl = QStringLiteral("redis://127.0.0.1:6390/2");
+    config.clusterName = QStringLiteral("blue-team");
     config.maxHeadBytes = 8192;
     config.headTimeoutMs = 1234;
     config.upgradeTimeoutMs = 2345;
@@ -100,6 +102,8 @@ void TestConfigFile::savedFileLoadsBackWhole()
     QCOMPARE(loaded.token, saved.token);
     QCOMPARE(loaded.adminToken, saved.adminToken);
     QCOMPARE(loaded.slowConsumerPolicy, saved.slowConsumerPolicy);
+    QCOMPARE(loaded.redisUrl, saved.redisUrl);
+    QCOMPARE(loaded.clusterName, saved.clusterName);
     QCOMPARE(loaded.maxHeadBytes, saved.maxHeadBytes);
     QCOMPARE(loaded.headTimeoutMs, saved.headTimeoutMs);
     QCOMPARE(loaded.upgradeTimeoutMs, saved.upgradeTimeoutMs);

@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "../cluster/RedisEndpoint.h"
 #include "../log/LogExporter.h"
 
 #include <QCommandLineParser>
@@ -160,10 +161,20 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                           QStringLiteral("Format for --export: 'csv' or 'jsonl' (default: from the file "
                                                          "name, .csv is CSV, else JSON Lines)."),
                                           QStringLiteral("format"));
+    const QCommandLineOption redis(QStringLiteral("redis"),
+                                   QStringLiteral("Join a cluster of instances sharing rooms and broadcasts through this Redis "
+                                                  "(redis://HOST:PORT[/DB]). Default: none, no cluster."),
+                                   QStringLiteral("url"));
+    const QCommandLineOption cluster(QStringLiteral("cluster"),
+                                     QStringLiteral("Name of the cluster to join with --redis; instances with the same name "
+                                                    "share traffic (default: %1).")
+                                         .arg(defaults.clusterName),
+                                     QStringLiteral("name"));
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
                        rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
                        record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
     parser.addOption(adminToken);
+    parser.addOptions({redis, cluster});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -263,6 +274,23 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
             return Outcome::ExitError;
         }
         server.adminToken = parser.value(adminToken);
+    }
+    if (parser.isSet(redis)) {
+        RedisEndpoint endpoint;
+        QString why;
+        if (!RedisEndpoint::parse(parser.value(redis), &endpoint, &why)) {
+            printError(QStringLiteral("--redis: %1").arg(why));
+            return Outcome::ExitError;
+        }
+        server.redisUrl = parser.value(redis);
+    }
+    if (parser.isSet(cluster)) {
+        const QString why = RedisEndpoint::whyInvalidClusterName(parser.value(cluster));
+        if (!why.isEmpty()) {
+            printError(QStringLiteral("--cluster: %1").arg(why));
+            return Outcome::ExitError;
+        }
+        server.clusterName = parser.value(cluster);
     }
     if (parser.isSet(slowConsumer)) {
         const QString policy = parser.value(slowConsumer);

@@ -20,7 +20,7 @@ Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
 namespace {
 
 constexpr char kEndpointList[] =
-    "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, "
+    "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, GET /api/cluster, "
     "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
     "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban";
 
@@ -226,6 +226,8 @@ AdminApi::Target AdminApi::match(const QString &path)
             set(Endpoint::Stats, false);
         else if (name == QLatin1String("bans"))
             set(Endpoint::Bans, false);
+        else if (name == QLatin1String("cluster"))
+            set(Endpoint::Cluster, false);
         else if (name == QLatin1String("broadcast"))
             set(Endpoint::Broadcast, true);
         else if (name == QLatin1String("close"))
@@ -288,6 +290,7 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::Routes: return getRoutes();
     case Endpoint::Stats: return getStats();
     case Endpoint::Bans: return getBans();
+    case Endpoint::Cluster: return ok(m_engine.clusterStatus().toJson());
     default: break;
     }
 

@@ -45,6 +45,7 @@ private:
         Broadcast,    // POST /api/broadcast
         CloseMany,    // POST /api/close
         Bans,         // GET  /api/bans
+        Cluster,      // GET  /api/cluster
         Ban,          // POST /api/ban
         Unban,        // POST /api/unban
     };

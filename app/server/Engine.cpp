@@ -10,9 +10,11 @@
 #include "routes/ClockBehaviour.h"
 #include "routes/EchoBehaviour.h"
 #include "routes/OperatorBehaviour.h"
+#include "../cluster/ClusterLink.h"
 
 #include <QDateTime>
 #include <QHostAddress>
+#include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -39,6 +41,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     qRegisterMetaType<EngineStats>();
     qRegisterMetaType<BroadcastTarget>();
     qRegisterMetaType<CommandResult>();
+    qRegisterMetaType<ClusterStatus>();
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
@@ -65,6 +68,27 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, &Engine::finishStop);
 
+    if (!m_config.redisUrl.isEmpty()) {
+        ClusterLink::Options options;
+        QString error;
+        if (RedisEndpoint::parse(m_config.redisUrl, &options.endpoint, &error)) { // validated with the config
+            options.name = m_config.clusterName;
+            m_cluster = std::make_unique<ClusterLink>(options, [this] { return openClientCount(); });
+            connect(m_cluster.get(), &ClusterLink::messageReceived, this, &Engine::onClusterMessage);
+            connect(m_cluster.get(), &ClusterLink::linkChanged, this, &Engine::onClusterLinkChanged);
+            connect(m_cluster.get(), &ClusterLink::instancesChanged, this, [this] {
+                m_clusterDirty = true;
+                scheduleFlush();
+            });
+            connect(m_cluster.get(), &ClusterLink::left, this, [this] {
+                m_clusterLeaving = false;
+                maybeFinishStop();
+            });
+        } else {
+            qCWarning(lcEngine).noquote() << "no cluster:" << error;
+        }
+    }
+
     // One timer for every client's heartbeat, ticking often enough to honour the timeout.
     if (m_config.heartbeatIntervalMs > 0) {
         m_heartbeatTimer.setInterval(std::clamp(std::min(m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs) / 4, 10, 1000));
@@ -74,6 +98,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
 
 Engine::~Engine()
 {
+    m_cluster.reset(); // its connections go before the sessions it could deliver to
     // Sessions reference the engine as their RouteHost; let them go first.
     for (auto &entry : m_sessions) {
         entry.second->disconnect(this);
@@ -106,6 +131,12 @@ bool Engine::start()
     m_stopFinished = false;
     if (m_config.heartbeatIntervalMs > 0)
         m_heartbeatTimer.start();
+    if (m_cluster) {
+        // Announce an address the other instances' operators can use, not 0.0.0.0.
+        const QHostAddress bound = m_frontDoor->serverAddress();
+        const bool any = bound == QHostAddress::Any || bound == QHostAddress::AnyIPv4 || bound == QHostAddress::AnyIPv6;
+        m_cluster->start(QStringLiteral("%1:%2").arg(any ? QHostInfo::localHostName() : bound.toString()).arg(port()));
+    }
     qCInfo(lcEngine).noquote() << "listening on" << httpUrl().toString();
     Q_EMIT listening(httpUrl());
     return true;
@@ -124,11 +155,19 @@ void Engine::stop()
             open.append(entry.first);
     }
     closeClients(open, CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
-    if (m_sessions.empty()) {
+    // The other instances drop this one at once when its goodbye reaches Redis.
+    m_clusterLeaving = m_cluster && m_cluster->leave();
+    if (m_sessions.empty() && !m_clusterLeaving) {
         finishStop();
         return;
     }
     m_shutdownTimer.start(m_config.shutdownGraceMs);
+}
+
+void Engine::maybeFinishStop()
+{
+    if (m_stopping && m_sessions.empty() && !m_clusterLeaving)
+        finishStop();
 }
 
 void Engine::finishStop()
@@ -137,6 +176,7 @@ void Engine::finishStop()
         return; // aborting the last clients below ends their sessions, which lands here again
     m_stopFinished = true;
     m_shutdownTimer.stop();
+    m_clusterLeaving = false; // a goodbye not written within the grace period is not waited for
     // Clients that did not answer the close handshake in time are dropped.
     const auto remaining = m_sessions;
     for (const auto &entry : remaining)
@@ -206,7 +246,20 @@ QByteArray Engine::healthJson() const
     health.insert(QStringLiteral("uptimeSeconds"), static_cast<double>(m_uptime.elapsed() / 1000));
     health.insert(QStringLiteral("clients"), openClientCount());
     health.insert(QStringLiteral("version"), QStringLiteral(SWITCHBOARD_VERSION));
+    if (m_cluster) {
+        const ClusterStatus cluster = m_cluster->status();
+        health.insert(QStringLiteral("cluster"),
+                      QJsonObject{{QStringLiteral("name"), cluster.name},
+                                  {QStringLiteral("instanceId"), cluster.instanceId},
+                                  {QStringLiteral("link"), cluster.linkUp ? QStringLiteral("up") : QStringLiteral("down")},
+                                  {QStringLiteral("instances"), cluster.instances.size()}});
+    }
     return QJsonDocument(health).toJson(QJsonDocument::Compact);
+}
+
+ClusterStatus Engine::clusterStatus() const
+{
+    return m_cluster ? m_cluster->status() : ClusterStatus();
 }
 
 void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head)
@@ -347,8 +400,7 @@ void Engine::onSessionEnded(ClientSession *session)
     m_sessions.erase(info.id);
     session->disconnect(this);
     session->deleteLater();
-    if (m_stopping && m_sessions.empty())
-        finishStop();
+    maybeFinishStop();
 }
 
 ClientSession *Engine::openSession(quint64 clientId) const
@@ -369,7 +421,7 @@ CommandResult Engine::sendToClient(quint64 clientId, const QByteArray &payload, 
     return CommandResult::success(1);
 }
 
-CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
+QVector<ClientSession *> Engine::localTargets(const BroadcastTarget &target) const
 {
     QVector<ClientSession *> targets;
     for (const auto &entry : m_sessions) {
@@ -382,8 +434,15 @@ CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray 
         if (wanted)
             targets.append(session);
     }
+    return targets;
+}
+
+CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
+{
     IncomingMessage message{binary, binary ? QString() : QString::fromUtf8(payload), payload};
-    const int fanout = deliver(targets, message);
+    const int fanout = deliver(localTargets(target), message);
+    const QString detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
+    publishToCluster(target, message, detail);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
@@ -392,7 +451,7 @@ CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray 
     sent.size = payload.size();
     sent.payload = payload;
     sent.fanout = fanout;
-    sent.detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
+    sent.detail = detail;
     record(sent);
     return CommandResult::success(fanout);
 }
@@ -497,6 +556,7 @@ QByteArray Engine::metricsText() const
             ++gauges.clientsByRoute[entry.second->info().route];
         gauges.bytesToWrite += entry.second->bytesToWrite();
     }
+    gauges.cluster = clusterStatus();
     return m_metrics.render(gauges);
 }
 
@@ -527,8 +587,66 @@ int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
     sent.detail = QStringLiteral("room %1").arg(room);
     if (!members.isEmpty())
         sent.route = (*members.begin())->info().route;
+    publishToCluster(BroadcastTarget::room(room), message, sent.detail);
     record(sent);
     return fanout;
+}
+
+// ---- cluster ----
+
+void Engine::publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail)
+{
+    if (!m_cluster)
+        return;
+    ClusterMessage out;
+    out.target = target;
+    out.binary = message.binary;
+    out.payload = message.data;
+    out.detail = detail;
+    m_cluster->publish(std::move(out)); // dropped and counted when the link is down
+}
+
+void Engine::onClusterMessage(const ClusterMessage &message)
+{
+    if (m_stopping)
+        return;
+    // Rooms are looked up in the room index; everyone and routes scan the sessions.
+    QVector<ClientSession *> targets;
+    if (message.target.scope == BroadcastTarget::Scope::Room) {
+        const QSet<ClientSession *> members = m_rooms.value(message.target.name);
+        targets = QVector<ClientSession *>(members.begin(), members.end());
+    } else {
+        targets = localTargets(message.target);
+    }
+    IncomingMessage incoming{message.binary, message.binary ? QString() : QString::fromUtf8(message.payload),
+                             message.payload};
+    const int fanout = deliver(targets, incoming);
+    LogRecord sent;
+    sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    sent.direction = LogRecord::Direction::Broadcast;
+    sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
+    sent.route = message.target.scope == BroadcastTarget::Scope::Route ? message.target.name
+                 : targets.isEmpty()                                   ? QString()
+                                                                       : targets.constFirst()->info().route;
+    sent.size = message.payload.size();
+    sent.payload = message.payload;
+    sent.fanout = fanout;
+    sent.detail = QStringLiteral("cluster: %1 from instance %2").arg(message.detail, message.origin);
+    record(sent);
+}
+
+void Engine::onClusterLinkChanged(bool up, const QString &why)
+{
+    LogRecord change;
+    change.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    change.direction = LogRecord::Direction::System;
+    change.kind = up ? LogRecord::Kind::Open : LogRecord::Kind::Error;
+    change.detail = up ? QStringLiteral("cluster link up: instance %1 in cluster %2 via %3")
+                             .arg(m_cluster->instanceId(), m_config.clusterName, m_config.redisUrl)
+                       : QStringLiteral("cluster link down: %1 (local clients are still served; reconnecting)").arg(why);
+    record(change);
+    m_clusterDirty = true;
+    scheduleFlush();
 }
 
 bool Engine::admitOutgoing(ClientSession *session)
@@ -648,5 +766,9 @@ void Engine::flush()
     if (m_statsDirty) {
         m_statsDirty = false;
         Q_EMIT statsChanged(stats());
+    }
+    if (m_clusterDirty && m_cluster) {
+        m_clusterDirty = false;
+        Q_EMIT clusterChanged(m_cluster->status());
     }
 }

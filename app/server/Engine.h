@@ -7,6 +7,7 @@
 #include "OperatorCommand.h"
 #include "RouteBehaviour.h"
 #include "ServerConfig.h"
+#include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
 
 #include <QElapsedTimer>
@@ -20,6 +21,8 @@
 
 class AdminApi;
 class ClientSession;
+class ClusterLink;
+struct ClusterMessage;
 class FrontDoor;
 class RequestRouter;
 class QWebSocket;
@@ -51,6 +54,8 @@ public:
     ClientInfoList clients() const;
     EngineStats stats() const;
     QByteArray healthJson() const;
+    // The cluster link's view (enabled == false without --redis).
+    ClusterStatus clusterStatus() const;
 
     // Operator commands. Each validates first: a refused command sends nothing.
     Q_INVOKABLE CommandResult sendToClient(quint64 clientId, const QByteArray &payload, bool binary);
@@ -86,6 +91,8 @@ Q_SIGNALS:
     void recordsAppended(const LogRecordBatch &records);
     void clientsChanged(const ClientInfoList &clients);
     void statsChanged(const EngineStats &stats);
+    // The cluster's instances, client counts or link state changed (batched like the others).
+    void clusterChanged(const ClusterStatus &status);
 
 private:
     void onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head);
@@ -96,6 +103,12 @@ private:
                                                   ClientSession &session);
     ClientSession *openSession(quint64 clientId) const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
+    QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
+    // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
+    void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
+    void onClusterMessage(const ClusterMessage &message);
+    void onClusterLinkChanged(bool up, const QString &why);
+    void maybeFinishStop();
     LogRecord makeRecord(const ClientSession *session, LogRecord::Direction direction,
                          LogRecord::Kind kind) const;
     void record(LogRecord record);
@@ -112,6 +125,9 @@ private:
     std::unique_ptr<AdminApi> m_adminApi; // used by m_router
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<FrontDoor> m_frontDoor;
+    std::unique_ptr<ClusterLink> m_cluster; // null without --redis
+    bool m_clusterLeaving = false;          // stop() waits (within the grace period) for the goodbye
+    bool m_clusterDirty = false;
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
     QHash<QString, QSet<ClientSession *>> m_rooms;
     quint64 m_nextClientId = 1;

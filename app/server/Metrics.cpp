@@ -192,9 +192,36 @@ QByteArray Metrics::render(const Gauges &gauges) const
                  "Bytes queued to WebSocket clients and not yet written to the network.", "gauge");
     appendSample(out, "switchboard_write_queue_bytes", {}, {}, static_cast<double>(gauges.bytesToWrite));
 
+    if (gauges.cluster.enabled)
+        renderCluster(out, gauges.cluster);
+
     appendHeader(out, "switchboard_log_records_dropped_total",
                  "Message log records evicted from memory because the log was full.", "counter");
     appendSample(out, "switchboard_log_records_dropped_total", {}, {},
                  static_cast<double>(m_logRecordsDropped.load(std::memory_order_relaxed)));
     return out;
+}
+
+void Metrics::renderCluster(QByteArray &out, const ClusterStatus &cluster)
+{
+    appendHeader(out, "switchboard_cluster_link_up", "1 while the Redis cluster link is up, else 0.", "gauge");
+    appendSample(out, "switchboard_cluster_link_up", {}, {}, cluster.linkUp ? 1 : 0);
+    appendHeader(out, "switchboard_cluster_instances", "Instances of the cluster this one knows, itself included.", "gauge");
+    appendSample(out, "switchboard_cluster_instances", {}, {}, cluster.instances.size());
+    appendHeader(out, "switchboard_cluster_published_total", "Broadcasts published to the other instances.", "counter");
+    appendSample(out, "switchboard_cluster_published_total", {}, {}, static_cast<double>(cluster.published));
+    appendHeader(out, "switchboard_cluster_received_total",
+                 "Broadcasts from other instances delivered to this one's clients.", "counter");
+    appendSample(out, "switchboard_cluster_received_total", {}, {}, static_cast<double>(cluster.received));
+    appendHeader(out, "switchboard_cluster_dropped_total",
+                 "Broadcasts not published: the link was down, or too much was still waiting for Redis.", "counter");
+    appendSample(out, "switchboard_cluster_dropped_total", {QStringLiteral("reason")}, {QStringLiteral("backlog")},
+                 static_cast<double>(cluster.droppedBacklog));
+    appendSample(out, "switchboard_cluster_dropped_total", {QStringLiteral("reason")}, {QStringLiteral("link_down")},
+                 static_cast<double>(cluster.droppedLinkDown));
+    appendHeader(out, "switchboard_cluster_invalid_total", "Publications on the cluster's channels that were ignored.",
+                 "counter");
+    appendSample(out, "switchboard_cluster_invalid_total", {}, {}, static_cast<double>(cluster.invalid));
+    appendHeader(out, "switchboard_cluster_link_losses_total", "Times the cluster link went down.", "counter");
+    appendSample(out, "switchboard_cluster_link_losses_total", {}, {}, static_cast<double>(cluster.linkLosses));
 }

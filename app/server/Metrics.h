@@ -1,5 +1,7 @@
 #pragma once
 
+#include "../cluster/ClusterStatus.h"
+
 #include <QByteArray>
 #include <QMap>
 #include <QString>
@@ -19,6 +21,7 @@ public:
         double uptimeSeconds = 0;
         QMap<QString, int> clientsByRoute; // every route pattern, 0 included
         qint64 bytesToWrite = 0;           // queued to clients and not yet written to the network
+        ClusterStatus cluster;             // rendered only when enabled (--redis)
     };
 
     // Distinct label sets kept per metric. Close codes come from clients (3000-4999): past this
@@ -57,6 +60,7 @@ private:
     static void appendSample(QByteArray &out, const QByteArray &name, const QStringList &labelNames,
                              const QStringList &labelValues, double value);
     static QByteArray formatValue(double value);
+    static void renderCluster(QByteArray &out, const ClusterStatus &cluster);
 
     QVector<Counter> m_counters;
     QVector<double> m_rttSeconds; // ring of the newest kRttWindow samples

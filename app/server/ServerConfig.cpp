@@ -1,5 +1,7 @@
 #include "ServerConfig.h"
 
+#include "../cluster/RedisEndpoint.h"
+
 #include <QFile>
 #include <QSaveFile>
 #include <QJsonArray>
@@ -149,7 +151,19 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                              {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("routes"),
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
-                              QStringLiteral("adminToken"), QStringLiteral("log")});
+                              QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
+                              QStringLiteral("cluster")});
+    if (reader.readString(root, QString(), QStringLiteral("redis"), &next.redisUrl) && !next.redisUrl.isEmpty()) {
+        RedisEndpoint endpoint;
+        QString why;
+        if (!RedisEndpoint::parse(next.redisUrl, &endpoint, &why))
+            reader.fail(QStringLiteral("redis"), why);
+    }
+    if (reader.readString(root, QString(), QStringLiteral("cluster"), &next.clusterName)) {
+        const QString why = RedisEndpoint::whyInvalidClusterName(next.clusterName);
+        if (!why.isEmpty())
+            reader.fail(QStringLiteral("cluster"), why);
+    }
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
     if (reader.readString(root, QString(), QStringLiteral("adminToken"), &next.adminToken)) {
         const QString why = whyInvalidAdminToken(next.adminToken);
@@ -301,6 +315,9 @@ QByteArray ServerConfig::toJson() const
         root.insert(QStringLiteral("token"), token);
     if (!adminToken.isEmpty())
         root.insert(QStringLiteral("adminToken"), adminToken);
+    if (!redisUrl.isEmpty())
+        root.insert(QStringLiteral("redis"), redisUrl);
+    root.insert(QStringLiteral("cluster"), clusterName);
     root.insert(QStringLiteral("slowConsumerPolicy"), slowConsumerPolicy == SlowConsumerPolicy::Drop
                                                           ? QStringLiteral("drop")
                                                           : QStringLiteral("close"));

@@ -48,6 +48,11 @@ struct ServerConfig
     qint64 maxBufferedBytes = 8 * 1024 * 1024;
     SlowConsumerPolicy slowConsumerPolicy = SlowConsumerPolicy::Close; // ...close it with 1013, or drop
 
+    // Scale-out: with a Redis URL (redis://HOST:PORT[/DB]) the instance joins the cluster named
+    // clusterName and shares broadcasts and presence with its other instances. Empty: no cluster.
+    QString redisUrl;
+    QString clusterName = QStringLiteral("switchboard");
+
     // Message log (the dashboard's in-memory log and the recording)
     int logCapacity = 100000;            // records kept in memory; older ones are evicted (and counted)
     int logPayloadCapBytes = 64 * 1024;  // payload bytes kept per in-memory record; the true size is kept

@@ -1,0 +1,312 @@
+// Scale-out through Redis (issue 8): two engines in this process, a real redis-server on a free
+// loopback port, real WebSocket clients. Rooms and broadcasts cross instances exactly once, binary
+// stays binary, presence follows instances coming and going, and a Redis that dies and comes back
+// takes the cross-instance traffic with it while local traffic goes on.
+#include "RedisServer.h"
+#include "TestSupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace TestSupport;
+
+namespace {
+
+// A WebSocket client that keeps every message it receives.
+struct Client
+{
+    std::unique_ptr<QWebSocket> socket;
+    QStringList texts;
+    QList<QByteArray> binaries;
+
+    static std::unique_ptr<Client> connect(Engine &engine, const QString &path)
+    {
+        auto client = std::make_unique<Client>();
+        client->socket = connectClient(engine.webSocketUrl(path));
+        if (!client->socket)
+            return nullptr;
+        Client *raw = client.get();
+        QObject::connect(raw->socket.get(), &QWebSocket::textMessageReceived,
+                         [raw](const QString &text) { raw->texts.append(text); });
+        QObject::connect(raw->socket.get(), &QWebSocket::binaryMessageReceived,
+                         [raw](const QByteArray &data) { raw->binaries.append(data); });
+        return client;
+    }
+};
+
+QJsonObject healthOf(Engine &engine)
+{
+    const QByteArray answer = rawExchange(engine.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    return QJsonDocument::fromJson(bodyOf(answer)).object();
+}
+
+QString linkOf(Engine &engine)
+{
+    return healthOf(engine).value(QStringLiteral("cluster")).toObject().value(QStringLiteral("link")).toString();
+}
+
+} // namespace
+
+class TestCluster : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void roomMessagesCrossInstancesOnce();
+    void operatorBroadcastsReachOtherInstancesOnce();
+    void adminApiBroadcastsAcrossAndListsInstances();
+    void binaryStaysBinary();
+    void presenceFollowsInstances();
+    void redisDownAndBack();
+    void withoutRedisNothingConnects();
+    void badRedisUrlIsRefused();
+
+private:
+    std::unique_ptr<Engine> startMember();
+    void startPair(); // check QTest::currentTestFailed() after it
+
+    std::unique_ptr<RedisServer> m_redis;
+    std::unique_ptr<Engine> m_a;
+    std::unique_ptr<Engine> m_b;
+};
+
+void TestCluster::init()
+{
+    m_redis = std::make_unique<RedisServer>();
+    QVERIFY2(m_redis->start(), qPrintable(m_redis->error()));
+}
+
+void TestCluster::cleanup()
+{
+    m_a.reset();
+    m_b.reset();
+    m_redis.reset(); // stops redis-server
+}
+
+std::unique_ptr<Engine> TestCluster::startMember()
+{
+    ServerConfig config;
+    config.redisUrl = m_redis->url();
+    config.clusterName = QStringLiteral("test");
+    config.adminToken = QStringLiteral("cluster-admin");
+    return startEngine(config);
+}
+
+void TestCluster::startPair()
+{
+    m_a = startMember();
+    m_b = startMember();
+    QVERIFY(m_a && m_b);
+    // Up means subscribed: from here on every publication reaches both.
+    QTRY_VERIFY_WITH_TIMEOUT(m_a->clusterStatus().linkUp && m_b->clusterStatus().linkUp, 10000);
+}
+
+void TestCluster::roomMessagesCrossInstancesOnce()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    auto aLobby = Client::connect(*m_a, QStringLiteral("/chat/lobby"));
+    auto aOther = Client::connect(*m_a, QStringLiteral("/chat/other"));
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    auto bOther = Client::connect(*m_b, QStringLiteral("/chat/other"));
+    QVERIFY(aLobby && aOther && bLobby && bOther);
+    RecordCollector aRecords(m_a.get());
+
+    bLobby->socket->sendTextMessage(QStringLiteral("hello from B"));
+    bOther->socket->sendTextMessage(QStringLiteral("for the other room"));
+    bLobby->socket->sendTextMessage(QStringLiteral("marker"));
+    // One Redis channel keeps the order: once the marker is in, everything before it is too.
+    QTRY_COMPARE(aLobby->texts, QStringList({QStringLiteral("hello from B"), QStringLiteral("marker")}));
+    QTRY_COMPARE(aOther->texts, QStringList{QStringLiteral("for the other room")});
+    // The sender's own instance delivered locally, once; its publication did not come back.
+    QCOMPARE(bLobby->texts, QStringList({QStringLiteral("hello from B"), QStringLiteral("marker")}));
+
+    // The other way round, and the receiving instance says the message came from the cluster.
+    aLobby->socket->sendTextMessage(QStringLiteral("hello from A"));
+    QTRY_COMPARE(bLobby->texts.size(), 3);
+    QCOMPARE(bLobby->texts.last(), QStringLiteral("hello from A"));
+    QTRY_VERIFY(aRecords.has([&](const LogRecord &r) {
+        return r.direction == LogRecord::Direction::Broadcast && r.payload == "hello from B"
+               && r.detail.startsWith(QLatin1String("cluster: room lobby from instance "))
+               && r.detail.endsWith(m_b->clusterStatus().instanceId) && r.fanout == 1;
+    }));
+}
+
+void TestCluster::operatorBroadcastsReachOtherInstancesOnce()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    auto bEcho = Client::connect(*m_b, QStringLiteral("/ws"));
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    auto aEcho = Client::connect(*m_a, QStringLiteral("/ws"));
+    QVERIFY(bEcho && bLobby && aEcho);
+
+    QCOMPARE(m_a->broadcast(BroadcastTarget::everyone(), "all hands", false).affected, 1); // A's own client
+    QVERIFY(m_a->broadcast(BroadcastTarget::route(QStringLiteral("/ws")), "echo clients", false).ok);
+    QVERIFY(m_a->broadcast(BroadcastTarget::room(QStringLiteral("lobby")), "lobby only", false).ok);
+    QVERIFY(m_a->broadcast(BroadcastTarget::everyone(), "marker", false).ok);
+
+    QTRY_COMPARE(bEcho->texts, QStringList({QStringLiteral("all hands"), QStringLiteral("echo clients"),
+                                            QStringLiteral("marker")}));
+    QTRY_COMPARE(bLobby->texts, QStringList({QStringLiteral("all hands"), QStringLiteral("lobby only"),
+                                             QStringLiteral("marker")}));
+    QCOMPARE(aEcho->texts, QStringList({QStringLiteral("all hands"), QStringLiteral("echo clients"),
+                                        QStringLiteral("marker")}));
+    QCOMPARE(m_a->clusterStatus().published, 4u);
+    QTRY_COMPARE(m_b->clusterStatus().received, 4u);
+}
+
+void TestCluster::adminApiBroadcastsAcrossAndListsInstances()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    QVERIFY(bLobby);
+    const QByteArray body = "{\"text\":\"from the api\",\"room\":\"lobby\"}";
+    const QByteArray post = "POST /api/broadcast HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cluster-admin\r\n"
+                            "Content-Type: application/json\r\nContent-Length: "
+                            + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const QByteArray answer = rawExchange(m_a->port(), post);
+    QCOMPARE(statusOf(answer), 200);
+    QCOMPARE(QJsonDocument::fromJson(bodyOf(answer)).object().value(QStringLiteral("delivered")).toInt(), 0); // none on A
+    QTRY_COMPARE(bLobby->texts, QStringList{QStringLiteral("from the api")});
+
+    const QByteArray get = "GET /api/cluster HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cluster-admin\r\n"
+                           "Connection: close\r\n\r\n";
+    QJsonObject cluster;
+    QTRY_VERIFY_WITH_TIMEOUT((cluster = QJsonDocument::fromJson(bodyOf(rawExchange(m_a->port(), get))).object())
+                                     .value(QStringLiteral("instances")).toArray().size() == 2, 5000);
+    QCOMPARE(cluster.value(QStringLiteral("link")).toString(), QStringLiteral("up"));
+    QCOMPARE(cluster.value(QStringLiteral("name")).toString(), QStringLiteral("test"));
+    QCOMPARE(cluster.value(QStringLiteral("instanceId")).toString(), m_a->clusterStatus().instanceId);
+    QCOMPARE(cluster.value(QStringLiteral("published")).toInt(), 1);
+    const QJsonObject self = cluster.value(QStringLiteral("instances")).toArray().first().toObject();
+    QVERIFY(self.value(QStringLiteral("self")).toBool());
+    QCOMPARE(self.value(QStringLiteral("address")).toString(), QStringLiteral("127.0.0.1:%1").arg(m_a->port()));
+}
+
+void TestCluster::binaryStaysBinary()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    auto aLobby = Client::connect(*m_a, QStringLiteral("/chat/lobby"));
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    QVERIFY(aLobby && bLobby);
+    QByteArray bytes;
+    for (int i = 0; i < 256; ++i)
+        bytes.append(static_cast<char>(i)); // NUL, '\n' and invalid UTF-8 included
+    bLobby->socket->sendBinaryMessage(bytes);
+    QTRY_COMPARE(aLobby->binaries, QList<QByteArray>{bytes});
+    QVERIFY(m_b->broadcast(BroadcastTarget::room(QStringLiteral("lobby")), QByteArray("\xff\x00\n", 3), true).ok);
+    bLobby->socket->sendTextMessage(QStringLiteral("text stays text: ü\n"));
+    QTRY_COMPARE(aLobby->binaries, QList<QByteArray>({bytes, QByteArray("\xff\x00\n", 3)}));
+    QTRY_COMPARE(aLobby->texts, QStringList{QStringLiteral("text stays text: ü\n")});
+}
+
+void TestCluster::presenceFollowsInstances()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    const QString bId = m_b->clusterStatus().instanceId;
+    auto bClient = Client::connect(*m_b, QStringLiteral("/ws"));
+    QVERIFY(bClient);
+    // A lists itself first, then B with B's address and client count (heartbeats every second).
+    const auto bAsSeenByA = [&]() -> ClusterInstance {
+        const ClusterStatus status = m_a->clusterStatus();
+        for (const ClusterInstance &instance : status.instances) {
+            if (instance.id == bId)
+                return instance;
+        }
+        return {};
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(bAsSeenByA().clients, 1, 5000);
+    QCOMPARE(bAsSeenByA().address, QStringLiteral("127.0.0.1:%1").arg(m_b->port()));
+    const ClusterStatus a = m_a->clusterStatus();
+    QCOMPARE(a.instances.size(), 2);
+    QVERIFY(a.instances.first().self);
+    QCOMPARE(a.instances.first().id, a.instanceId);
+    QCOMPARE(healthOf(*m_a).value(QStringLiteral("cluster")).toObject().value(QStringLiteral("instances")).toInt(), 2);
+
+    // A stopping instance says goodbye: gone at once, not after the timeout.
+    QSignalSpy stopped(m_b.get(), &Engine::stopped);
+    m_b->stop();
+    QVERIFY(stopped.count() == 1 || stopped.wait(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_a->clusterStatus().instances.size(), 1, 2000);
+
+    // One that vanishes without a goodbye (its process died) disappears within a few seconds.
+    auto c = startMember();
+    QVERIFY(c);
+    QTRY_COMPARE_WITH_TIMEOUT(m_a->clusterStatus().instances.size(), 2, 5000);
+    QSignalSpy changed(m_a.get(), &Engine::clusterChanged);
+    c.reset(); // no stop(): no goodbye
+    QTRY_COMPARE_WITH_TIMEOUT(m_a->clusterStatus().instances.size(), 1, 8000);
+    // The dashboard hears of it through the batched signal.
+    QTRY_VERIFY(!changed.isEmpty() && changed.last().first().value<ClusterStatus>().instances.size() == 1);
+}
+
+void TestCluster::redisDownAndBack()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    QCOMPARE(linkOf(*m_a), QStringLiteral("up"));
+    auto aLobby = Client::connect(*m_a, QStringLiteral("/chat/lobby"));
+    auto aLobby2 = Client::connect(*m_a, QStringLiteral("/chat/lobby"));
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    QVERIFY(aLobby && aLobby2 && bLobby);
+    RecordCollector aRecords(m_a.get());
+
+    m_redis->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(linkOf(*m_a), QStringLiteral("down"), 5000);
+    QTRY_VERIFY(!m_b->clusterStatus().linkUp);
+    QTRY_VERIFY(aRecords.has([](const LogRecord &r) { return r.detail.startsWith(QLatin1String("cluster link down")); }));
+
+    // Local traffic goes on; what could not be published is counted.
+    aLobby->socket->sendTextMessage(QStringLiteral("local while down"));
+    QTRY_COMPARE(aLobby2->texts, QStringList{QStringLiteral("local while down")});
+    QCOMPARE(m_a->clusterStatus().droppedLinkDown, 1u);
+    QVERIFY(m_a->metricsText().contains("switchboard_cluster_dropped_total{reason=\"link_down\"} 1\n"));
+    QVERIFY(m_a->metricsText().contains("switchboard_cluster_link_up 0\n"));
+
+    QVERIFY2(m_redis->start(), qPrintable(m_redis->error())); // same port
+    QTRY_COMPARE_WITH_TIMEOUT(linkOf(*m_a), QStringLiteral("up"), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_b->clusterStatus().linkUp, 15000);
+    QVERIFY(aRecords.has([](const LogRecord &r) { return r.detail.startsWith(QLatin1String("cluster link up")); }));
+    QCOMPARE(m_a->clusterStatus().linkLosses, 1u);
+
+    bLobby->socket->sendTextMessage(QStringLiteral("back again"));
+    QTRY_COMPARE(aLobby->texts, QStringList({QStringLiteral("local while down"), QStringLiteral("back again")}));
+    // B never saw what A could not publish.
+    QCOMPARE(bLobby->texts, QStringList{QStringLiteral("back again")});
+}
+
+void TestCluster::withoutRedisNothingConnects()
+{
+    auto engine = startEngine();
+    QVERIFY(engine);
+    QVERIFY(!engine->clusterStatus().enabled);
+    QVERIFY(!healthOf(*engine).contains(QStringLiteral("cluster")));
+    QVERIFY(!engine->metricsText().contains("switchboard_cluster_"));
+}
+
+void TestCluster::badRedisUrlIsRefused()
+{
+    ServerConfig config;
+    QString error;
+    QVERIFY(!config.loadJson("{\"redis\": \"http://127.0.0.1:6379\"}", QStringLiteral("cfg.json"), &error));
+    QVERIFY2(error.startsWith(QLatin1String("cfg.json: redis: ")), qPrintable(error));
+    QVERIFY(!config.loadJson("{\"redis\": \"redis://127.0.0.1:6379/99\"}", QStringLiteral("cfg.json"), &error));
+    QVERIFY2(error.contains(QLatin1String("0 to 15")), qPrintable(error));
+    QVERIFY(!config.loadJson("{\"cluster\": \"no spaces\"}", QStringLiteral("cfg.json"), &error));
+    QVERIFY2(error.startsWith(QLatin1String("cfg.json: cluster: ")), qPrintable(error));
+    QVERIFY2(config.loadJson("{\"redis\": \"redis://localhost/3\", \"cluster\": \"blue\"}", QStringLiteral("cfg.json"), &error),
+             qPrintable(error));
+    QCOMPARE(config.redisUrl, QStringLiteral("redis://localhost/3"));
+    QCOMPARE(config.clusterName, QStringLiteral("blue"));
+}
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
