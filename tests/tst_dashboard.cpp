@@ -69,6 +69,7 @@ private Q_SLOTS:
     void closeAllClosesEveryOpenClient();
     void closeDialogValidates_data();
     void closeDialogValidates();
+    void closeDialogOffersExactlyThePresets();
     void filtersNarrowTheLog();
     void pauseHoldsRecordsBackUntilResumed();
     void closedClientsAreGreyedHiddenAndCleared();
@@ -529,10 +530,16 @@ void TestDashboard::closeDialogValidates_data()
     QTest::newRow("4001") << "4001" << "bye" << true << QString() << "3 / 123";
     QTest::newRow("3000") << "3000" << "" << true << QString() << "0 / 123";
     QTest::newRow("empty code") << "" << "" << false << "Enter a custom close code" << "0 / 123";
-    QTest::newRow("5000") << "5000" << "" << false << "outside the sendable ranges" << "0 / 123";
-    QTest::newRow("2999") << "2999" << "" << false << "outside the sendable ranges" << "0 / 123";
-    QTest::newRow("1006 reserved") << "1006" << "" << false << "reserved and must never be sent" << "0 / 123";
+    QTest::newRow("4999") << "4999" << "" << true << QString() << "0 / 123";
+    QTest::newRow("5000") << "5000" << "" << false << "Custom codes are 3000–4999" << "0 / 123";
+    QTest::newRow("2999") << "2999" << "" << false << "Custom codes are 3000–4999" << "0 / 123";
+    QTest::newRow("1006 reserved") << "1006" << "" << false << "1006 is reserved and must never be sent" << "0 / 123";
     QTest::newRow("1005 reserved") << "1005" << "" << false << "reserved" << "0 / 123";
+    // Sendable protocol codes that are no preset: the dialog offers presets + 3000-4999 only.
+    QTest::newRow("1009 not custom") << "1009" << "" << false << "Custom codes are 3000–4999" << "0 / 123";
+    QTest::newRow("1003 not custom") << "1003" << "" << false << "Custom codes are 3000–4999" << "0 / 123";
+    QTest::newRow("1000 is a preset") << "1000" << "" << false << "1000 is a preset: choose" << "0 / 123";
+    QTest::newRow("1012 is a preset") << "1012" << "" << false << "Service Restart" << "0 / 123";
     QTest::newRow("letters are not typed") << "4x0y0z1" << "" << true << QString() << "0 / 123"; // becomes 4001
     QTest::newRow("multi-byte reason") << "4001" << QString::fromUtf8("h\xc3\xa9llo \xe2\x82\xac") << true << QString()
                                        << "10 / 123";
@@ -567,6 +574,30 @@ void TestDashboard::closeDialogValidates()
         QTest::keyClick(reasonEdit, Qt::Key_Return);
         QVERIFY(dialog->isVisible());
     }
+    dialog->reject();
+}
+
+void TestDashboard::closeDialogOffersExactlyThePresets()
+{
+    CloseDialog *dialog = m_window->openCloseDialog({1}, QStringLiteral("client 1"));
+    auto *preset = dialog->findChild<QComboBox *>(QStringLiteral("closePreset"));
+    QStringList items;
+    for (int i = 0; i < preset->count(); ++i)
+        items.append(preset->itemText(i));
+    QCOMPARE(items, (QStringList{QStringLiteral("1000 Normal Closure"), QStringLiteral("1001 Going Away"),
+                                 QStringLiteral("1008 Policy Violation"), QStringLiteral("1011 Internal Error"),
+                                 QStringLiteral("1012 Service Restart"), QStringLiteral("1013 Try Again Later"),
+                                 QStringLiteral("Custom code…")}));
+    QPushButton *ok = dialog->findChild<QPushButton *>(QStringLiteral("closeOk"));
+    auto *codeEdit = dialog->findChild<QLineEdit *>(QStringLiteral("closeCustomCode"));
+    for (int i = 0; i < preset->count() - 1; ++i) {
+        preset->setCurrentIndex(i);
+        QVERIFY(!codeEdit->isEnabled()); // the custom field only for "Custom code…"
+        QVERIFY2(ok->isEnabled(), qPrintable(items.at(i)));
+        QCOMPARE(dialog->code(), items.at(i).left(4).toInt());
+    }
+    preset->setCurrentIndex(preset->count() - 1);
+    QVERIFY(codeEdit->isEnabled());
     dialog->reject();
 }
 

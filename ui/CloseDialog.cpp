@@ -15,6 +15,9 @@
 namespace {
 
 constexpr int kCustomPreset = -1;
+// The registered ranges for close codes outside RFC 6455's own; RFC codes come from the presets.
+constexpr int kCustomMin = 3000;
+constexpr int kCustomMax = 4999;
 constexpr int kPresets[] = {CloseCode::NormalClosure, CloseCode::GoingAway,     CloseCode::PolicyViolation,
                             CloseCode::InternalError, CloseCode::ServiceRestart, CloseCode::TryAgainLater};
 
@@ -38,7 +41,7 @@ CloseDialog::CloseDialog(const QString &targetDescription, QWidget *parent)
     m_customCode->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{0,5}")), this));
     m_customCode->setFixedWidth(fontMetrics().horizontalAdvance(m_customCode->placeholderText()) + 24);
     m_customCode->setToolTip(tr("4000–4999: your application's own codes; 3000–3999: codes registered for "
-                                "libraries and frameworks; other sendable RFC 6455 codes are accepted too."));
+                                "libraries and frameworks. The protocol's own codes are the presets."));
 
     m_reason->setObjectName(QStringLiteral("closeReason"));
     m_reason->setPlaceholderText(tr("optional, shown to the client"));
@@ -133,11 +136,24 @@ void CloseDialog::setReason(const QString &reason)
 
 QString CloseDialog::problem() const
 {
-    if (isCustom() && m_customCode->text().isEmpty())
-        return tr("Enter a custom close code (3000–4999).");
-    const QString why = CloseCode::whyNotSendable(code());
-    if (!why.isEmpty())
-        return why.at(0).toUpper() + why.mid(1) + QLatin1Char('.');
+    if (isCustom()) {
+        const int custom = code();
+        if (m_customCode->text().isEmpty())
+            return tr("Enter a custom close code (3000–4999).");
+        if (m_preset->findData(custom) >= 0)
+            return tr("%1 is a preset: choose \u201c%1 %2\u201d in the list.").arg(custom).arg(CloseCode::name(custom));
+        if (custom < kCustomMin || custom > kCustomMax) {
+            const QString why = CloseCode::whyNotSendable(custom);
+            return tr("Custom codes are %1–%2 (3000–3999 for libraries and frameworks, 4000–4999 for your "
+                      "application)%3.")
+                .arg(kCustomMin)
+                .arg(kCustomMax)
+                // "close code 1006 is reserved ..." -> "; 1006 is reserved ..."
+                .arg(why.contains(QLatin1String("reserved"))
+                         ? QStringLiteral("; %1 %2").arg(custom).arg(why.section(QLatin1Char(' '), 3))
+                         : QString());
+        }
+    }
     const int bytes = m_reason->text().toUtf8().size();
     if (bytes > CloseCode::kMaxReasonBytes)
         return tr("The reason is %1 bytes of UTF-8; a close frame holds at most %2.")

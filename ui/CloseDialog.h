@@ -7,9 +7,9 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 
-// Asks for a close code and reason: the RFC 6455 presets by name, or a custom code (3000-4999
-// for applications; any sendable code is accepted), and a reason with a live UTF-8 byte count
-// out of 123. OK stays disabled, with a line saying why, while the input cannot be sent.
+// Asks for a close code and reason: the RFC 6455 presets by name, or a custom code 3000-4999
+// (the registered and application ranges; nothing else), and a reason with a live UTF-8 byte
+// count out of 123. OK stays disabled, with a line saying why, while the input cannot be sent.
 class CloseDialog : public QDialog
 {
     Q_OBJECT
