@@ -71,6 +71,7 @@ private Q_SLOTS:
     void closeDialogValidates();
     void closeDialogOffersExactlyThePresets();
     void filtersNarrowTheLog();
+    void selectedClientsOnlyShowsTheBroadcastsThatReachedThem();
     void pauseHoldsRecordsBackUntilResumed();
     void closedClientsAreGreyedHiddenAndCleared();
     void pingShowsARoundTrip();
@@ -676,6 +677,54 @@ void TestDashboard::filtersNarrowTheLog()
     QTRY_COMPARE(proxy->rowCount(), 0);
     alice->sendTextMessage(QStringLiteral("cherry tart"));
     QTRY_COMPARE(proxy->rowCount(), 1);
+}
+
+void TestDashboard::selectedClientsOnlyShowsTheBroadcastsThatReachedThem()
+{
+    ClientPtr alice = TestSupport::connectClient(wsUrl(QStringLiteral("/chat/lobby")));
+    ClientPtr bob = TestSupport::connectClient(wsUrl(QStringLiteral("/chat/kitchen")));
+    ClientPtr carol = TestSupport::connectClient(wsUrl(QStringLiteral("/ws")));
+    QVERIFY(alice && bob && carol);
+    QTRY_VERIFY(idOf(*alice) && idOf(*bob) && idOf(*carol));
+    QSignalSpy aliceGot(alice.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy carolGot(carol.get(), &QWebSocket::textMessageReceived);
+    alice->sendTextMessage(QStringLiteral("hi lobby"));       // chat: a room broadcast to the lobby
+    bob->sendTextMessage(QStringLiteral("hi kitchen"));       // ... and to the kitchen
+    m_host->broadcast(BroadcastTarget::everyone(), "to everyone", false);
+    m_host->broadcast(BroadcastTarget::route(QStringLiteral("/ws")), "to /ws", false);
+    m_host->broadcast(BroadcastTarget::room(QStringLiteral("kitchen")), "to the kitchen", false);
+    QCOMPARE(TestSupport::statusOf(TestSupport::rawExchange(quint16(m_host->url().port()),
+                                                            "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")),
+             404); // a refused request: a record of no client
+    QTRY_COMPARE(aliceGot.count(), 2);
+    QTRY_COMPARE(carolGot.count(), 2);
+    QTRY_VERIFY(proxyRowOfRecord(LogRecord::Kind::Refused, LogRecord::Direction::System, 0) >= 0);
+    QTRY_COMPARE(recordsOf(0, LogRecord::Kind::Text).size(), 5);
+
+    LogPanel *panel = m_window->logPanel();
+    LogFilterProxyModel *proxy = panel->proxy();
+    const auto shownPayloads = [proxy] {
+        QStringList shown;
+        for (int row = 0; row < proxy->rowCount(); ++row) {
+            if (proxy->index(row, 0).data(MessageLogModel::ClientIdRole).toULongLong() == 0)
+                shown.append(proxy->index(row, MessageLogModel::Preview).data().toString());
+        }
+        shown.sort();
+        return shown;
+    };
+    panel->findChild<QCheckBox *>(QStringLiteral("logSelectedOnly"))->setChecked(true);
+    m_window->clientsPanel()->selectClients({idOf(*alice)});
+    // Alice's own records, the lobby's chat and the broadcast to everyone; not the kitchen's, not
+    // /ws's, not the refused request.
+    QCOMPARE(shownPayloads(), (QStringList{QStringLiteral("hi lobby"), QStringLiteral("to everyone")}));
+    QVERIFY(proxyRowOfRecord(LogRecord::Kind::Open, LogRecord::Direction::In, idOf(*alice)) >= 0);
+    QCOMPARE(proxyRowOfRecord(LogRecord::Kind::Open, LogRecord::Direction::In, idOf(*bob)), -1);
+
+    m_window->clientsPanel()->selectClients({idOf(*bob)});
+    QCOMPARE(shownPayloads(), (QStringList{QStringLiteral("hi kitchen"), QStringLiteral("to everyone"),
+                                           QStringLiteral("to the kitchen")}));
+    m_window->clientsPanel()->selectClients({idOf(*carol)});
+    QCOMPARE(shownPayloads(), (QStringList{QStringLiteral("to /ws"), QStringLiteral("to everyone")}));
 }
 
 void TestDashboard::pauseHoldsRecordsBackUntilResumed()

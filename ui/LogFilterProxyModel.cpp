@@ -43,11 +43,22 @@ void LogFilterProxyModel::setSelectedClientsOnly(bool only)
     invalidateRowsFilter();
 }
 
-void LogFilterProxyModel::setSelectedClientIds(const QSet<quint64> &ids)
+void LogFilterProxyModel::setSelectedClients(const QList<ClientInfo> &clients)
 {
-    if (ids == m_selectedClientIds)
+    QSet<quint64> ids;
+    QSet<QString> routes;
+    QSet<QString> rooms;
+    for (const ClientInfo &client : clients) {
+        ids.insert(client.id);
+        routes.insert(client.route);
+        if (!client.room.isEmpty())
+            rooms.insert(client.room);
+    }
+    if (ids == m_selectedClientIds && routes == m_selectedRoutes && rooms == m_selectedRooms)
         return;
     m_selectedClientIds = ids;
+    m_selectedRoutes = routes;
+    m_selectedRooms = rooms;
     if (m_selectedClientsOnly)
         invalidateRowsFilter();
 }
@@ -92,7 +103,7 @@ bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
         return false;
     if (!(m_kinds & (1u << static_cast<quint32>(record.kind))))
         return false;
-    if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId))
+    if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId) && !reachedSelectedClient(record))
         return false;
     if (m_text.isEmpty() || !m_textError.isEmpty())
         return true;
@@ -107,6 +118,19 @@ bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
         return textMatches(QString::fromUtf8(record.payload));
     // Binary: match the hex as the preview shows it ("de ad be ef").
     return textMatches(QString::fromLatin1(record.payload.toHex(' ')));
+}
+
+bool LogFilterProxyModel::reachedSelectedClient(const LogRecord &record) const
+{
+    if (record.direction != LogRecord::Direction::Broadcast || record.clientId != 0 || m_selectedClientIds.isEmpty())
+        return false;
+    // Room broadcasts say so in their detail ("room lobby", "operator broadcast to room lobby").
+    static const QLatin1String roomMarker("room ");
+    const int room = record.detail.lastIndexOf(roomMarker);
+    if (room >= 0 && (room == 0 || record.detail.at(room - 1) == QLatin1Char(' ')))
+        return m_selectedRooms.contains(record.detail.mid(room + roomMarker.size()));
+    // Route broadcasts carry the route pattern; a broadcast to everyone carries none.
+    return record.route.isEmpty() || m_selectedRoutes.contains(record.route);
 }
 
 bool LogFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/ClientInfo.h"
+
 #include <QRegularExpression>
 #include <QSet>
 #include <QSortFilterProxyModel>
@@ -29,7 +31,10 @@ public:
 
     bool selectedClientsOnly() const { return m_selectedClientsOnly; }
     void setSelectedClientsOnly(bool only);
-    void setSelectedClientIds(const QSet<quint64> &ids);
+    // "Selected clients only" shows their own records and the broadcasts that could have reached
+    // them: to everyone, to their route, or to their room. Records of no client (refused
+    // requests, server events) stay hidden.
+    void setSelectedClients(const QList<ClientInfo> &clients);
 
     QString textFilter() const { return m_text; }
     bool isRegex() const { return m_regex; }
@@ -49,12 +54,15 @@ protected:
 
 private:
     bool textMatches(const QString &haystack) const;
+    bool reachedSelectedClient(const LogRecord &record) const;
 
     MessageLogModel *m_log = nullptr;
     quint32 m_directions = kAllDirections;
     quint32 m_kinds = kAllKinds;
     bool m_selectedClientsOnly = false;
     QSet<quint64> m_selectedClientIds;
+    QSet<QString> m_selectedRoutes; // route patterns, as broadcast records name them
+    QSet<QString> m_selectedRooms;
     QString m_text;
     bool m_regex = false;
     QRegularExpression m_expression;

@@ -120,7 +120,8 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     applyMaskToMenu(m_kindMenu, LogFilterProxyModel::kAllKinds);
 
     m_selectedOnly->setObjectName(QStringLiteral("logSelectedOnly"));
-    m_selectedOnly->setToolTip(tr("Only records of the clients selected in the clients table"));
+    m_selectedOnly->setToolTip(tr("Only records of the clients selected in the clients table, and the broadcasts "
+                                  "(to everyone, their route or their room) that reached them"));
     m_textEdit->setObjectName(QStringLiteral("logFilterText"));
     m_textEdit->setPlaceholderText(tr("Filter: text in payload, route or detail"));
     m_textEdit->setClearButtonEnabled(true);
@@ -269,9 +270,9 @@ void LogPanel::updateFilterButtons()
     m_kindButton->setText(describe(m_kindMenu, m_proxy->kinds(), LogFilterProxyModel::kAllKinds, tr("Type")));
 }
 
-void LogPanel::setSelectedClientIds(const QList<quint64> &ids)
+void LogPanel::setSelectedClients(const QList<ClientInfo> &clients)
 {
-    m_proxy->setSelectedClientIds(QSet<quint64>(ids.begin(), ids.end()));
+    m_proxy->setSelectedClients(clients);
     updateCounts();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "log/LogRecord.h"
+#include "server/ClientInfo.h"
 
 #include <QList>
 #include <QWidget>
@@ -35,7 +36,8 @@ public:
     // Bit masks as in LogFilterProxyModel; the filter buttons follow.
     void setDirectionFilter(quint32 mask);
     void setKindFilter(quint32 mask);
-    void setSelectedClientIds(const QList<quint64> &ids);
+    // The clients selected in the clients table, for "Selected clients only".
+    void setSelectedClients(const QList<ClientInfo> &clients);
     // Hides "Selected clients only" where there is no clients table (the replay viewer).
     void setSelectedClientsFilterAvailable(bool available);
 

@@ -248,7 +248,13 @@ void MainWindow::createLayout()
     resize(1360, 860);
 
     connect(m_clientsPanel, &ClientsPanel::selectionChanged, this, [this](const QList<quint64> &ids) {
-        m_logPanel->setSelectedClientIds(ids);
+        QList<ClientInfo> selected;
+        for (quint64 id : ids) {
+            const int row = m_clients->rowOf(id);
+            if (row >= 0)
+                selected.append(m_clients->client(row));
+        }
+        m_logPanel->setSelectedClients(selected);
         m_composePanel->setSelectedClientIds(m_clientsPanel->selectedClientIds(true));
         updateActions();
     });
