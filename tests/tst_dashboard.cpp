@@ -873,12 +873,24 @@ void TestDashboard::restartAppliesTheNewPort()
     QCOMPARE(m_host->url().port(), int(newPort));
     QCOMPARE(bar->url(), m_host->url());
     QVERIFY(!bar->findChild<QLabel *>(QStringLiteral("addressHint"))->isVisibleTo(bar));
-    QCOMPARE(m_window->clientModel()->rowCount(), 0); // the old engine's clients are gone
     // The applied address is remembered for the next run.
     QCOMPARE(QSettings().value(QStringLiteral("server/port")).toInt(), int(newPort));
+
+    // The client the restart closed stays listed as closed (1001, by the server) ...
+    const ClientTableModel *model = m_window->clientModel();
+    QCOMPARE(model->rowCount(), 1);
+    const quint64 oldId = model->client(0).id;
+    QCOMPARE(model->client(0).state, ClientInfo::State::Closed);
+    QCOMPARE(model->client(0).closeCode, 1001);
+    QCOMPARE(model->openCount(), 0);
+    // ... and the new server's clients get new ids: an id names one client for the whole run.
     ClientPtr again = TestSupport::connectClient(wsUrl(QStringLiteral("/ws")));
     QVERIFY(again);
-    QTRY_COMPARE(m_window->clientModel()->rowCount(), 1);
+    QTRY_COMPARE(model->rowCount(), 2);
+    QTRY_VERIFY(idOf(*again) != 0);
+    QVERIFY(idOf(*again) > oldId);
+    QCOMPARE(model->client(model->rowOf(oldId)).state, ClientInfo::State::Closed);
+    QCOMPARE(model->openCount(), 1);
 }
 
 void TestDashboard::startFailureIsShown()

@@ -397,8 +397,8 @@ void MainWindow::startServer()
     ServerConfig config = m_config;
     config.host = m_serverBar->host();
     config.port = m_serverBar->port();
-    // Client ids start again at 1 with a new engine: rows of the old one would collide.
-    m_clients->clear();
+    // No clearing of the clients table: ids continue across restarts (EngineHost carries them
+    // over), so the clients the restart closed stay listed, greyed, next to the new ones.
     m_rates.reset(m_clock.elapsed());
     m_latestStats = EngineStats();
     setServerState(ServerState::Starting);

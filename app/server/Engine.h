@@ -47,6 +47,10 @@ public:
     bool isListening() const;
     bool isStopping() const { return m_stopping; }
     quint16 port() const;
+    // Client ids count up from 1. A host that replaces its engine (a restart from the dashboard)
+    // continues from where the last one stopped, so an id names one client for the whole process.
+    quint64 nextClientId() const { return m_nextClientId; }
+    void setNextClientId(quint64 id) { m_nextClientId = id; }
     QUrl httpUrl() const;
     QUrl webSocketUrl(const QString &path) const;
     const ServerConfig &config() const { return m_config; }

@@ -28,7 +28,12 @@ void EngineHost::discardEngine()
     m_engine = nullptr;
     engine->disconnect(this);
     // The engine's sockets belong to its thread: delete it there and wait, so nothing outlives us.
-    QMetaObject::invokeMethod(engine, [engine] { delete engine; }, Qt::BlockingQueuedConnection);
+    quint64 nextClientId = m_nextClientId;
+    QMetaObject::invokeMethod(engine, [engine, &nextClientId] {
+        nextClientId = engine->nextClientId();
+        delete engine;
+    }, Qt::BlockingQueuedConnection);
+    m_nextClientId = nextClientId;
 }
 
 void EngineHost::start(const ServerConfig &config)
@@ -37,8 +42,11 @@ void EngineHost::start(const ServerConfig &config)
     // Build the engine on its own thread: its timers and servers are members, not children, so
     // moveToThread() would leave them behind on this one.
     Engine *engine = nullptr;
-    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config] { engine = new Engine(config); },
-                              Qt::BlockingQueuedConnection);
+    const quint64 nextClientId = m_nextClientId;
+    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config, nextClientId] {
+        engine = new Engine(config);
+        engine->setNextClientId(nextClientId);
+    }, Qt::BlockingQueuedConnection);
     m_engine = engine;
     connect(engine, &Engine::listening, this, [this](const QUrl &url) {
         m_url = url;

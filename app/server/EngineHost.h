@@ -53,4 +53,5 @@ private:
     Engine *m_engine = nullptr; // lives on m_thread
     QObject *m_threadAnchor = nullptr; // lives on m_thread: what we run code there through
     QUrl m_url;
+    quint64 m_nextClientId = 1; // carried from engine to engine: ids stay unique across restarts
 };
