@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "ClientsPanel.h"
+#include "ClusterPanel.h"
 #include "CloseDialog.h"
 #include "ComposePanel.h"
 #include "DetailPane.h"
@@ -337,6 +338,11 @@ void MainWindow::connectEngine()
     connect(&m_host, &EngineHost::startFailed, this, &MainWindow::onStartFailed);
     connect(&m_host, &EngineHost::stopped, this, &MainWindow::onStopped);
     connect(&m_host, &EngineHost::statsChanged, this, &MainWindow::onStats);
+    // The cluster's instances (--redis): a dock of its own that shows itself when a cluster reports.
+    auto *cluster = new ClusterPanel(this);
+    addDockWidget(Qt::RightDockWidgetArea, cluster);
+    connect(&m_host, &EngineHost::clusterChanged, cluster, &ClusterPanel::setStatus);
+    connect(&m_host, &EngineHost::stopped, cluster, &ClusterPanel::clear);
     // The engine flushes every ~50 ms: each signal is one batch for the models.
     connect(&m_host, &EngineHost::recordsAppended, m_log, &MessageLogModel::appendBatch);
     // The recorder sees every batch, also while the log view is paused or evicting.

@@ -64,6 +64,7 @@ void EngineHost::start(const ServerConfig &config)
     connect(engine, &Engine::recordsAppended, this, &EngineHost::recordsAppended);
     connect(engine, &Engine::clientsChanged, this, &EngineHost::clientsChanged);
     connect(engine, &Engine::statsChanged, this, &EngineHost::statsChanged);
+    connect(engine, &Engine::clusterChanged, this, &EngineHost::clusterChanged);
     QMetaObject::invokeMethod(engine, &Engine::start, Qt::QueuedConnection);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ClientInfo.h"
+#include "../cluster/ClusterStatus.h"
 #include "EngineStats.h"
 #include "OperatorCommand.h"
 #include "ServerConfig.h"
@@ -43,6 +44,7 @@ Q_SIGNALS:
     void recordsAppended(const LogRecordBatch &records);
     void clientsChanged(const ClientInfoList &clients);
     void statsChanged(const EngineStats &stats);
+    void clusterChanged(const ClusterStatus &status);
 
 private:
     template<typename Command>
