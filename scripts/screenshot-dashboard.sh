@@ -38,7 +38,8 @@ export XDG_RUNTIME_DIR=$work/runtime
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 
-"$bin" --host 127.0.0.1 --port "$port" >"$work/app.log" 2>&1 &
+# Recording on, so the status bar shows the recording indicator with the bytes written.
+"$bin" --host 127.0.0.1 --port "$port" --record "$work/demo.jsonl" >"$work/app.log" 2>&1 &
 app_pid=$!
 for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
