@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -68,6 +69,18 @@ QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
            "Sec-WebSocket-Version: 13\r\n"
            + extraHeaders + "\r\n";
+}
+
+bool makeDevCert(const QString &dir, QString *error)
+{
+    QProcess script;
+    script.start(QStringLiteral(SWITCHBOARD_SOURCE_DIR "/scripts/make-dev-cert.sh"), {dir});
+    if (!script.waitForFinished(30000)) {
+        script.kill();
+        script.waitForFinished();
+    }
+    *error = QString::fromLocal8Bit(script.readAllStandardError());
+    return script.exitStatus() == QProcess::NormalExit && script.exitCode() == 0;
 }
 
 RecordCollector::RecordCollector(Engine *engine) : spy(engine, &Engine::recordsAppended) {}

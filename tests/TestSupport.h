@@ -30,6 +30,10 @@ std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &su
 // A well-formed upgrade request head for path, with extra header lines appended.
 QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders = {});
 
+// Runs scripts/make-dev-cert.sh: dir/cert.pem and dir/key.pem for 127.0.0.1 and localhost.
+// False (with the script's complaint in *error) when it failed.
+bool makeDevCert(const QString &dir, QString *error);
+
 // Collects every record the engine emits, across batches.
 struct RecordCollector
 {

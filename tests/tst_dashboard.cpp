@@ -80,6 +80,7 @@ private Q_SLOTS:
     void urlCanBeCopiedAndOpenedInTheBrowser();
     void restartAppliesTheNewPort();
     void startFailureIsShown();
+    void tlsShowsHttpsAndBadFilesAreShown();
     void closingTheWindowSendsGoingAway();
 
 private:
@@ -917,6 +918,35 @@ void TestDashboard::startFailureIsShown()
     action("actionStartStop")->trigger();
     QVERIFY(listening.wait(5000));
     QCOMPARE(bar->state(), ServerBar::State::Listening);
+}
+
+void TestDashboard::tlsShowsHttpsAndBadFilesAreShown()
+{
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(TestSupport::makeDevCert(dir.path(), &error), qPrintable(error));
+    ServerConfig config;
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = 0;
+    config.tlsCertPath = dir.filePath(QStringLiteral("cert.pem"));
+    config.tlsKeyPath = dir.filePath(QStringLiteral("missing-key.pem"));
+    m_window->setServerConfig(config);
+    QSignalSpy failed(m_host.get(), &EngineHost::startFailed);
+    action("actionRestart")->trigger();
+    QVERIFY(failed.wait(5000));
+    ServerBar *bar = m_window->serverBar();
+    QCOMPARE(bar->state(), ServerBar::State::Failed);
+    const QString why = bar->findChild<QLabel *>(QStringLiteral("serverState"))->toolTip();
+    QVERIFY2(why.contains(config.tlsKeyPath), qPrintable(why));
+
+    config.tlsKeyPath = dir.filePath(QStringLiteral("key.pem"));
+    m_window->setServerConfig(config);
+    QSignalSpy listening(m_host.get(), &EngineHost::listening);
+    action("actionStartStop")->trigger();
+    QVERIFY(listening.wait(5000));
+    QCOMPARE(bar->state(), ServerBar::State::Listening);
+    QCOMPARE(bar->url().scheme(), QStringLiteral("https"));
+    QVERIFY(bar->findChild<QPushButton *>(QStringLiteral("serverUrl"))->text().startsWith(QStringLiteral("https://127.0.0.1:")));
 }
 
 void TestDashboard::closingTheWindowSendsGoingAway()

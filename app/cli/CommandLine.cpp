@@ -104,6 +104,14 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                         QStringLiteral("Turn on the admin HTTP API (/api/...) and require "
                                                        "'Authorization: Bearer SECRET' on it. Default: none (API off)."),
                                         QStringLiteral("secret"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     QStringLiteral("Serve https:// and wss:// (only) with this PEM certificate (chain); needs "
+                                                    "--tls-key. scripts/make-dev-cert.sh makes one for 127.0.0.1/localhost. "
+                                                    "Default: none (plain http:// and ws://)."),
+                                     QStringLiteral("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
+                                    QStringLiteral("The unencrypted PEM private key of --tls-cert (default: none)."),
+                                    QStringLiteral("file"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
                                             QStringLiteral("Most WebSocket clients at once; more get 503 (default: %1).").arg(defaults.maxConnections),
                                             QStringLiteral("count"));
@@ -171,7 +179,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                          .arg(defaults.clusterName),
                                      QStringLiteral("name"));
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
-                       rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
+                       tlsCert, tlsKey, rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
                        record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
     parser.addOption(adminToken);
     parser.addOptions({redis, cluster});
@@ -267,6 +275,20 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         server.allowedOrigins.append(parser.values(allowOrigin));
     if (parser.isSet(token))
         server.token = parser.value(token);
+    for (const auto &[option, target] : {std::pair{&tlsCert, &server.tlsCertPath}, std::pair{&tlsKey, &server.tlsKeyPath}}) {
+        if (!parser.isSet(*option))
+            continue;
+        *target = parser.value(*option);
+        if (target->isEmpty()) {
+            printError(QStringLiteral("--%1 needs a file name").arg(option->names().constFirst()));
+            return Outcome::ExitError;
+        }
+    }
+    if (server.tlsCertPath.isEmpty() != server.tlsKeyPath.isEmpty()) {
+        printError(server.tlsCertPath.isEmpty() ? QStringLiteral("--tls-key needs --tls-cert (the certificate it belongs to)")
+                                                : QStringLiteral("--tls-cert needs --tls-key (its private key)"));
+        return Outcome::ExitError;
+    }
     if (parser.isSet(adminToken)) {
         const QString why = ServerConfig::whyInvalidAdminToken(parser.value(adminToken));
         if (!why.isEmpty()) {

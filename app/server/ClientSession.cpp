@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTimer>
 #include <QWebSocket>
 
@@ -15,6 +16,9 @@ ClientSession::ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QO
 {
     m_info.id = id;
     m_socket->setParent(this);
+    // FrontDoor hands over the transport as the WebSocket's child; over TLS its encrypted bytes
+    // queue there, out of sight of QWebSocket::bytesToWrite().
+    m_tls = m_socket->findChild<QSslSocket *>(QString(), Qt::FindDirectChildrenOnly);
     m_lastHeardMs = m_info.connectedAtMs;
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         if (!admitIncoming())
@@ -39,7 +43,7 @@ ClientSession::ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QO
         Q_EMIT changed(this);
     });
     connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64) {
-        m_info.bytesToWrite = m_socket->bytesToWrite();
+        m_info.bytesToWrite = bytesToWrite();
         Q_EMIT changed(this);
     });
     connect(m_socket, &QWebSocket::aboutToClose, this, &ClientSession::onAboutToClose);
@@ -69,7 +73,7 @@ bool ClientSession::admitIncoming()
 
 qint64 ClientSession::bytesToWrite() const
 {
-    return m_socket->bytesToWrite();
+    return m_socket->bytesToWrite() + (m_tls ? m_tls->encryptedBytesToWrite() : 0);
 }
 
 void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
@@ -99,7 +103,7 @@ qint64 ClientSession::sendText(const QString &text, qint64 utf8Size)
     m_socket->sendTextMessage(text);
     ++m_info.messagesOut;
     m_info.bytesOut += utf8Size;
-    m_info.bytesToWrite = m_socket->bytesToWrite();
+    m_info.bytesToWrite = bytesToWrite();
     return utf8Size;
 }
 
@@ -110,7 +114,7 @@ qint64 ClientSession::sendBinary(const QByteArray &data)
     m_socket->sendBinaryMessage(data);
     ++m_info.messagesOut;
     m_info.bytesOut += data.size();
-    m_info.bytesToWrite = m_socket->bytesToWrite();
+    m_info.bytesToWrite = bytesToWrite();
     return data.size();
 }
 

@@ -9,6 +9,7 @@
 
 #include "TokenBucket.h"
 
+class QSslSocket;
 class QWebSocket;
 class RouteBehaviour;
 
@@ -67,6 +68,7 @@ private:
 
     ClientInfo m_info;
     QWebSocket *m_socket = nullptr; // child of this session
+    QSslSocket *m_tls = nullptr;     // the socket's TLS transport, if any (child of m_socket)
     std::unique_ptr<RouteBehaviour> m_behaviour;
     bool m_closeInitiatedHere = false;
     bool m_closeFrameSeen = false;

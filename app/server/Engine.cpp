@@ -6,6 +6,7 @@
 #include "FrontDoor.h"
 #include "HttpRequestHead.h"
 #include "RequestRouter.h"
+#include "TlsCredentials.h"
 #include "routes/ChatBehaviour.h"
 #include "routes/ClockBehaviour.h"
 #include "routes/EchoBehaviour.h"
@@ -54,11 +55,24 @@ Engine::Engine(ServerConfig config, QObject *parent)
     limits.headTimeoutMs = m_config.headTimeoutMs;
     limits.upgradeTimeoutMs = m_config.upgradeTimeoutMs;
     limits.maxMessageBytes = m_config.maxMessageBytes;
-    m_frontDoor = std::make_unique<FrontDoor>(*m_router, m_config.routes.routes(), limits);
+    // A bad certificate or key is reported by start(), the one place a startup fails.
+    std::optional<QSslConfiguration> tls;
+    if (m_config.tlsEnabled())
+        tls = TlsCredentials::load(m_config.tlsCertPath, m_config.tlsKeyPath, &m_tlsError);
+    m_frontDoor = std::make_unique<FrontDoor>(*m_router, m_config.routes.routes(), limits, tls);
     connect(m_frontDoor.get(), &FrontDoor::upgraded, this, &Engine::onUpgraded);
     connect(m_frontDoor.get(), &FrontDoor::refused, this,
             [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
                 onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
+            });
+    connect(m_frontDoor.get(), &FrontDoor::tlsFailed, this,
+            [this](const QString &peer, const QString &why) {
+                LogRecord failure;
+                failure.timestampMs = QDateTime::currentMSecsSinceEpoch();
+                failure.direction = LogRecord::Direction::System;
+                failure.kind = LogRecord::Kind::Error;
+                failure.detail = QStringLiteral("%1 dropped: %2").arg(peer, why);
+                record(failure);
             });
 
     m_flushTimer.setSingleShot(true);
@@ -114,6 +128,11 @@ bool Engine::start()
     if (address.isNull()) {
         const QString error = QStringLiteral("'%1' is not an IP address to listen on").arg(m_config.host);
         Q_EMIT startFailed(error);
+        return false;
+    }
+    if (!m_tlsError.isEmpty()) {
+        qCWarning(lcEngine).noquote() << m_tlsError;
+        Q_EMIT startFailed(m_tlsError);
         return false;
     }
     if (!m_frontDoor->listen(address, m_config.port)) {
@@ -199,7 +218,7 @@ quint16 Engine::port() const
 QUrl Engine::httpUrl() const
 {
     QUrl url;
-    url.setScheme(QStringLiteral("http"));
+    url.setScheme(m_frontDoor->isSecure() ? QStringLiteral("https") : QStringLiteral("http"));
     url.setHost(m_frontDoor->serverAddress().toString());
     url.setPort(port());
     url.setPath(QStringLiteral("/"));
@@ -209,7 +228,7 @@ QUrl Engine::httpUrl() const
 QUrl Engine::webSocketUrl(const QString &path) const
 {
     QUrl url = httpUrl();
-    url.setScheme(QStringLiteral("ws"));
+    url.setScheme(m_frontDoor->isSecure() ? QStringLiteral("wss") : QStringLiteral("ws"));
     url.setPath(path);
     return url;
 }

@@ -128,6 +128,7 @@ private:
     Metrics m_metrics;
     std::unique_ptr<AdminApi> m_adminApi; // used by m_router
     std::unique_ptr<RequestRouter> m_router;
+    QString m_tlsError; // why the TLS certificate or key cannot be used; start() fails with it
     std::unique_ptr<FrontDoor> m_frontDoor;
     std::unique_ptr<ClusterLink> m_cluster; // null without --redis
     bool m_clusterLeaving = false;          // stop() waits (within the grace period) for the goodbye

@@ -1,8 +1,10 @@
 #include "FrontDoor.h"
 
 #include "HttpGate.h"
+#include "TlsServer.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -21,15 +23,32 @@ namespace {
 constexpr int kLingerMs = 10000;
 } // namespace
 
-FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits, QObject *parent)
-    : QObject(parent), m_gate(gate), m_limits(limits), m_tcpServer(std::make_unique<QTcpServer>())
+FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits,
+                     const std::optional<QSslConfiguration> &tls, QObject *parent)
+    : QObject(parent), m_gate(gate), m_limits(limits), m_secure(tls.has_value())
 {
-    connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
+    if (tls) {
+        auto sslServer = std::make_unique<TlsServer>();
+        sslServer->setSslConfiguration(*tls);
+        // A client that connects and never completes the handshake is dropped like a stalled head.
+        sslServer->setHandshakeTimeout(m_limits.headTimeoutMs);
+        // QSslServer queues a socket only once its handshake is done.
+        connect(sslServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
+        connect(sslServer.get(), &TlsServer::handshakeFailed, this, [this](const QString &peer, const QString &why) {
+            qCInfo(lcFrontDoor).noquote() << peer << "dropped:" << why;
+            Q_EMIT tlsFailed(peer, why);
+        });
+        m_tcpServer = std::move(sslServer);
+    } else {
+        m_tcpServer = std::make_unique<QTcpServer>();
+        connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
+    }
     m_tcpServer->setMaxPendingConnections(1000);
     for (int i = 0; i < routes.size(); ++i) {
-        // One QWebSocketServer per route, because Qt negotiates subprotocols per server.
-        auto server = std::make_unique<QWebSocketServer>(QStringLiteral("Switchboard"),
-                                                         QWebSocketServer::NonSecureMode);
+        // One QWebSocketServer per route, because Qt negotiates subprotocols per server. In
+        // SecureMode it only builds wss:// request URLs: it never listens, QSslServer does TLS.
+        auto server = std::make_unique<QWebSocketServer>(
+            QStringLiteral("Switchboard"), m_secure ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode);
         server->setSupportedSubprotocols(routes.at(i).subprotocols);
         connect(server.get(), &QWebSocketServer::newConnection, this,
                 [this, i] { onRouteConnection(i); });
@@ -87,6 +106,12 @@ QString FrontDoor::peerKey(const QHostAddress &address, quint16 port)
 void FrontDoor::onNewConnection()
 {
     while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
+        if (!m_tcpServer->isListening()) {
+            // A TLS handshake that finished after close(): nobody is serving any more.
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
         socket->setParent(this);
         // Never buffer more than a head can be: a client that streams garbage cannot grow memory.
         socket->setReadBufferSize(m_limits.maxHeadBytes);
@@ -234,11 +259,16 @@ void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, boo
     if (halfClose) {
         // Lingering close: end our side once the answer is out, keep draining until the client
         // closes (or kLingerMs passes), so unread body bytes never turn into a reset.
-        const auto shutdownWhenWritten = [socket] {
-            if (socket->bytesToWrite() == 0 && socket->socketDescriptor() != -1)
+        auto *tls = qobject_cast<QSslSocket *>(socket);
+        const auto shutdownWhenWritten = [socket, tls] {
+            // Over TLS the answer is out once it is encrypted and the encrypted bytes are sent.
+            const qint64 waiting = socket->bytesToWrite() + (tls ? tls->encryptedBytesToWrite() : 0);
+            if (waiting == 0 && socket->socketDescriptor() != -1)
                 ::shutdown(static_cast<int>(socket->socketDescriptor()), SHUT_WR);
         };
         connect(socket, &QTcpSocket::bytesWritten, socket, shutdownWhenWritten);
+        if (tls)
+            connect(tls, &QSslSocket::encryptedBytesWritten, socket, shutdownWhenWritten);
         shutdownWhenWritten();
         return;
     }

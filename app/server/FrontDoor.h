@@ -7,7 +7,9 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class HttpGate;
@@ -22,6 +24,8 @@ class QWebSocketServer;
 // The one listening port. Reads each request head with peek() only (bounded in size and time),
 // answers plain HTTP itself, and hands WebSocket upgrades untouched to the route's
 // QWebSocketServer, whose handshake it also times out (Qt does not for handleConnection()).
+// With a TLS configuration the port speaks only TLS (QSslServer): sockets reach the same
+// screening once their TLS handshake is done, and the WebSocket servers report wss:// URLs.
 class FrontDoor : public QObject
 {
     Q_OBJECT
@@ -34,7 +38,8 @@ public:
         qint64 maxMessageBytes = 1024 * 1024;
     };
 
-    FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits, QObject *parent = nullptr);
+    FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits,
+              const std::optional<QSslConfiguration> &tls = std::nullopt, QObject *parent = nullptr);
     ~FrontDoor() override;
 
     bool listen(const QHostAddress &address, quint16 port);
@@ -43,6 +48,7 @@ public:
     QString errorString() const;
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
+    bool isSecure() const { return m_secure; }
     int screeningCount() const { return m_screening.size(); }
 
 Q_SIGNALS:
@@ -52,6 +58,9 @@ Q_SIGNALS:
     void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
     void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
                  const QString &why);
+    // A TLS handshake failed (plain http:// on the https:// port, a client distrusting the
+    // certificate, a timeout); the connection was dropped.
+    void tlsFailed(const QString &peer, const QString &why);
 
 private:
     void onNewConnection();
@@ -70,6 +79,7 @@ private:
 
     HttpGate &m_gate;
     Limits m_limits;
+    bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
     std::vector<std::unique_ptr<QWebSocketServer>> m_routeServers;
     QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read

@@ -205,7 +205,7 @@ GateDecision RequestRouter::decidePlain(const HttpRequestHead &head)
     }
     if (m_routes.match(head.path).isValid()) {
         GateDecision decision = GateDecision::refuse(
-            426, QStringLiteral("%1 is a WebSocket endpoint: connect with ws://").arg(head.path));
+            426, QStringLiteral("%1 is a WebSocket endpoint: connect with a WebSocket client (ws:// or wss://)").arg(head.path));
         decision.response.extraHeaders.append(qMakePair(QByteArray("Upgrade"), QByteArray("websocket")));
         return decision;
     }

@@ -2,7 +2,9 @@
 
 #include "../cluster/RedisEndpoint.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -125,7 +127,15 @@ bool ServerConfig::loadFile(const QString &path, QString *error)
         *error = QStringLiteral("%1: cannot read the config file: %2").arg(path, file.errorString());
         return false;
     }
-    return loadJson(file.readAll(), path, error);
+    if (!loadJson(file.readAll(), path, error))
+        return false;
+    // "tlsCert": "cert.pem" means the file next to the config, wherever switchboard was started.
+    const QDir folder = QFileInfo(path).absoluteDir();
+    for (QString *tlsFile : {&tlsCertPath, &tlsKeyPath}) {
+        if (!tlsFile->isEmpty() && QFileInfo(*tlsFile).isRelative())
+            *tlsFile = QDir::cleanPath(folder.absoluteFilePath(*tlsFile));
+    }
+    return true;
 }
 
 bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, QString *error)
@@ -152,7 +162,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
-                              QStringLiteral("cluster")});
+                              QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey")});
     if (reader.readString(root, QString(), QStringLiteral("redis"), &next.redisUrl) && !next.redisUrl.isEmpty()) {
         RedisEndpoint endpoint;
         QString why;
@@ -163,6 +173,11 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
         const QString why = RedisEndpoint::whyInvalidClusterName(next.clusterName);
         if (!why.isEmpty())
             reader.fail(QStringLiteral("cluster"), why);
+    }
+    for (const auto &[key, target] : {std::pair{QStringLiteral("tlsCert"), &next.tlsCertPath},
+                                      std::pair{QStringLiteral("tlsKey"), &next.tlsKeyPath}}) {
+        if (reader.readString(root, QString(), key, target) && target->isEmpty())
+            reader.fail(key, QStringLiteral("must name a PEM file (leave the key out for plain http)"));
     }
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
     if (reader.readString(root, QString(), QStringLiteral("adminToken"), &next.adminToken)) {
@@ -318,6 +333,10 @@ QByteArray ServerConfig::toJson() const
     if (!redisUrl.isEmpty())
         root.insert(QStringLiteral("redis"), redisUrl);
     root.insert(QStringLiteral("cluster"), clusterName);
+    if (!tlsCertPath.isEmpty())
+        root.insert(QStringLiteral("tlsCert"), tlsCertPath);
+    if (!tlsKeyPath.isEmpty())
+        root.insert(QStringLiteral("tlsKey"), tlsKeyPath);
     root.insert(QStringLiteral("slowConsumerPolicy"), slowConsumerPolicy == SlowConsumerPolicy::Drop
                                                           ? QStringLiteral("drop")
                                                           : QStringLiteral("close"));

@@ -31,6 +31,12 @@ struct ServerConfig
     // Empty when token is usable as an admin token, else why not.
     static QString whyInvalidAdminToken(const QString &token);
 
+    // TLS: with both set, the port serves https:// and wss:// only (PEM files; see TlsCredentials).
+    // Relative paths in a config file are relative to that file's folder.
+    QString tlsCertPath;
+    QString tlsKeyPath;
+    bool tlsEnabled() const { return !tlsCertPath.isEmpty() || !tlsKeyPath.isEmpty(); }
+
     // Admission (before any upgrade)
     int maxConnections = 20000;     // more get 503
     int maxConnectionsPerIp = 1000; // more from one address get 429

@@ -179,7 +179,8 @@
   // (browsers cannot set an Authorization header on a WebSocket), and never into shown URLs.
   const pageToken = new URLSearchParams(location.search).get('token');
   if (pageToken) {
-    document.cookie = `switchboard_token=${encodeURIComponent(pageToken)}; path=/; SameSite=Strict`;
+    const secure = location.protocol === 'https:' ? '; Secure' : ''; // over https, never sent in clear
+    document.cookie = `switchboard_token=${encodeURIComponent(pageToken)}; path=/; SameSite=Strict${secure}`;
     history.replaceState(null, '', location.pathname);
   }
 

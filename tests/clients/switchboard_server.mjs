@@ -1,10 +1,16 @@
 // Starts a real `switchboard --headless --port 0` for the client tests and stops it again.
 // The binary comes from SWITCHBOARD_BIN (CTest passes $<TARGET_FILE:switchboard>).
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
-const LISTEN_LINE = /^Listening on (http:\/\/127\.0\.0\.1:(\d+))\/?$/;
+const LISTEN_LINE = /^Listening on (https?):\/\/127\.0\.0\.1:(\d+)\/?$/;
+const MAKE_DEV_CERT = fileURLToPath(new URL('../../scripts/make-dev-cert.sh', import.meta.url));
 const KEEP_OUTPUT = 64 * 1024; // the tail of stderr/stdout kept for failure messages
 
 function tailAppend(buffer, chunk) {
@@ -95,12 +101,29 @@ export async function startServer({ bin = process.env.SWITCHBOARD_BIN, extraArgs
   const match = LISTEN_LINE.exec(line);
   if (!match) {
     server.kill();
-    throw new Error(`unexpected first stdout line: ${JSON.stringify(line)} (want "Listening on http://127.0.0.1:PORT")`);
+    throw new Error(`unexpected first stdout line: ${JSON.stringify(line)} (want "Listening on http(s)://127.0.0.1:PORT")`);
   }
-  server.httpUrl = match[1];
+  const secure = match[1] === 'https';
   server.port = Number(match[2]);
-  server.wsUrl = `ws://127.0.0.1:${server.port}`;
+  server.httpUrl = `${match[1]}://127.0.0.1:${server.port}`;
+  server.wsUrl = `${secure ? 'wss' : 'ws'}://127.0.0.1:${server.port}`;
   return server;
+}
+
+// A fresh development certificate from scripts/make-dev-cert.sh in a temporary folder:
+// { certPath, keyPath, cert (PEM, to trust as a CA), tlsArgs (for startServer), remove() }.
+export async function makeDevCert() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-cert-'));
+  await promisify(execFile)(MAKE_DEV_CERT, [dir], { timeout: 30000 });
+  const certPath = path.join(dir, 'cert.pem');
+  const keyPath = path.join(dir, 'key.pem');
+  return {
+    certPath,
+    keyPath,
+    cert: await readFile(certPath),
+    tlsArgs: ['--tls-cert', certPath, '--tls-key', keyPath],
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 // Resolves when `emitter` emits `event`; rejects on 'error' or after `ms`.

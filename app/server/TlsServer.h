@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QSslServer>
+
+// QSslServer that reports every failed handshake with the peer it came from: a TLS error, a
+// handshake timeout, and a client that does not speak TLS at all (typically plain http:// sent
+// to the https:// port), which QSslServer itself closes without any signal.
+class TlsServer : public QSslServer
+{
+    Q_OBJECT
+public:
+    explicit TlsServer(QObject *parent = nullptr);
+
+Q_SIGNALS:
+    // peer is "address:port"; the connection is closed already or about to be.
+    void handshakeFailed(const QString &peer, const QString &why);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    void onError(QSslSocket *socket, QAbstractSocket::SocketError error);
+};
