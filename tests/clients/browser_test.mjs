@@ -2,6 +2,8 @@
 // switchboard serves, using the page's own controls. Run:
 //   SWITCHBOARD_BIN=build/web/bin/switchboard node browser_test.mjs
 // SWITCHBOARD_SCREENSHOT_DIR=<dir> also writes <dir>/browser-client.png.
+// SWITCHBOARD_TLS=1 runs it all over https/wss (a certificate from scripts/make-dev-cert.sh, which
+// Chromium is told to accept with --ignore-certificate-errors).
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,17 +13,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { startServer } from './switchboard_server.mjs';
+import { makeDevCert, startServer } from './switchboard_server.mjs';
 
 const OVERALL_TIMEOUT_MS = 60000;
 const WAIT_MS = 10000;
 const CHROMIUM = process.env.SWITCHBOARD_CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT_DIR = process.env.SWITCHBOARD_SCREENSHOT_DIR || '';
+const TLS = process.env.SWITCHBOARD_TLS === '1';
 const VIEWPORT = { width: 1280, height: 800 };
 // Poll on a timer: background pages get no animation frames, so 'raf' polling would stall.
 const POLL = { timeout: WAIT_MS, polling: 50 };
 
 let server = null;
+let cert = null;
 let context = null;
 let profileDir = null;
 const consoleErrors = [];
@@ -124,6 +128,9 @@ const steps = [
 
   ['echo text on /ws with the Send button and Ctrl+Enter', async () => {
     await connectTo(page1, { route: '/ws' });
+    const scheme = TLS ? 'wss' : 'ws';
+    assert.match(await text(page1, '#url'), new RegExp(`^${scheme}://127\\.0\\.0\\.1:${server.port}/ws`),
+      `a page loaded over ${TLS ? 'https' : 'http'} connects with ${scheme}://`);
     assert.equal((await text(page1, '#protocol')).trim(), '—', 'no subprotocol offered, none shown');
     await sendText(page1, 'hello from chromium');
     await waitEntry(page1, 'out', 'text', 'hello from chromium');
@@ -261,7 +268,8 @@ async function main() {
   let skipped = 0;
   try {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium)`);
-    server = await startServer();
+    if (TLS) cert = await makeDevCert();
+    server = await startServer({ extraArgs: cert ? cert.tlsArgs : [] });
     console.log(`# switchboard listening on ${server.httpUrl} (pid ${server.child.pid})`);
     profileDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
@@ -269,7 +277,8 @@ async function main() {
       headless: true,
       viewport: VIEWPORT,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ...(TLS ? ['--ignore-certificate-errors'] : [])],
       timeout: 30000,
     });
     context.setDefaultTimeout(WAIT_MS);
@@ -304,6 +313,7 @@ async function main() {
     await context?.close().catch(() => {});
     server?.kill();
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
+    await cert?.remove();
   }
   const all = steps.length;
   if (passed + failed + skipped < all) skipped = all - passed - failed;

@@ -1,12 +1,17 @@
 // Drives a real switchboard process with the `ws` npm client (a WebSocket implementation nobody here
 // wrote). Run: SWITCHBOARD_BIN=build/web/bin/switchboard node --test-reporter=spec node_ws_test.mjs
+// With SWITCHBOARD_TLS=1 the same checks run over https/wss, against a certificate made by
+// scripts/make-dev-cert.sh that the clients trust as their CA.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import https from 'node:https';
 import { describe, it, before, after } from 'node:test';
 import WebSocket from 'ws';
 
-import { startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+import { makeDevCert, startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+
+const TLS = process.env.SWITCHBOARD_TLS === '1';
 
 const OVERALL_TIMEOUT_MS = 60000;
 const STEP_TIMEOUT_MS = 10000;
@@ -14,6 +19,7 @@ const WAIT_MS = 5000;
 
 let server = null;
 let failures = 0;
+let cert = null; // with TLS: { cert, tlsArgs, ... } from makeDevCert()
 
 // Whatever happens, the server never outlives this process, and the run is bounded.
 process.on('exit', () => server?.kill());
@@ -27,8 +33,11 @@ watchdog.unref();
 // ------------------------------------------------------------------ helpers
 
 // Opens a client and resolves once it is OPEN. `client.next()` yields messages in order.
+// Client options: over TLS, trust the development certificate (and nothing else).
+const withTrust = (options) => (cert ? { ca: cert.cert, ...options } : options);
+
 async function connect(path, protocols = [], options = {}) {
-  const ws = new WebSocket(`${server.wsUrl}${path}`, protocols, options);
+  const ws = new WebSocket(`${server.wsUrl}${path}`, protocols, withTrust(options));
   const queue = [];
   const waiters = [];
   let closeInfo = null;
@@ -65,7 +74,7 @@ async function connect(path, protocols = [], options = {}) {
 
 // Attempts a handshake that the server must refuse; resolves with the HTTP status it answered.
 function refusedStatus(path, protocols = [], options = {}) {
-  const ws = new WebSocket(`${server.wsUrl}${path}`, protocols, options);
+  const ws = new WebSocket(`${server.wsUrl}${path}`, protocols, withTrust(options));
   const outcome = new Promise((resolve, reject) => {
     ws.on('unexpected-response', (req, res) => {
       res.resume();
@@ -89,6 +98,16 @@ async function closeAndWait(ws) {
 }
 
 async function httpGet(path) {
+  if (cert) {
+    // fetch() cannot be given a CA; node:https can.
+    const response = await withTimeout(new Promise((resolve, reject) => {
+      https.get(`${server.httpUrl}${path}`, { ca: cert.cert }, resolve).on('error', reject);
+    }), WAIT_MS, `GET ${path}`);
+    let body = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response) body += chunk;
+    return { status: response.statusCode, type: response.headers['content-type'] || '', body };
+  }
   const response = await fetch(`${server.httpUrl}${path}`, { signal: AbortSignal.timeout(WAIT_MS) });
   const body = await response.text();
   return { status: response.status, type: response.headers.get('content-type') || '', body };
@@ -110,18 +129,21 @@ function step(name, fn, timeout = STEP_TIMEOUT_MS) {
 
 // ------------------------------------------------------------------ tests
 
-describe('switchboard with the ws npm client', { timeout: OVERALL_TIMEOUT_MS }, () => {
+describe(`switchboard with the ws npm client${TLS ? ' over TLS (https, wss)' : ''}`, { timeout: OVERALL_TIMEOUT_MS }, () => {
   before(async () => {
-    server = await startServer();
+    if (TLS) cert = await makeDevCert();
+    server = await startServer({ extraArgs: cert ? cert.tlsArgs : [] });
+    if (TLS) assert.match(server.wsUrl, /^wss:\/\//, 'the server says https:// when TLS is on');
     console.log(`# switchboard listening on ${server.httpUrl} (pid ${server.child.pid})`);
   });
 
   after(() => {
     if (failures && server) console.log(server.output());
     server?.kill();
+    return cert?.remove();
   });
 
-  step('serves the page, its assets and /healthz over plain HTTP', async () => {
+  step(`serves the page, its assets and /healthz over ${TLS ? 'https' : 'plain HTTP'}`, async () => {
     const page = await httpGet('/');
     assert.equal(page.status, 200);
     assert.match(page.type, /^text\/html/);
@@ -246,12 +268,31 @@ describe('switchboard with the ws npm client', { timeout: OVERALL_TIMEOUT_MS }, 
   });
 
   step('accepts its own origin and refuses a foreign Origin with 403', async () => {
-    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+    const scheme = TLS ? 'https' : 'http';
+    for (const origin of [`${scheme}://127.0.0.1:${server.port}`, `${scheme}://localhost:${server.port}`]) {
       const ws = await connect('/ws', [], { origin });
       await closeAndWait(ws);
     }
-    assert.equal(await refusedStatus('/ws', [], { origin: 'http://evil.example' }), 403);
+    assert.equal(await refusedStatus('/ws', [], { origin: `${scheme}://evil.example` }), 403);
   });
+
+  if (TLS) {
+    step('a client that does not trust the certificate, and one speaking plain ws://, fail alone', async () => {
+      const served = await connect('/ws');
+      const distrusting = new WebSocket(`${server.wsUrl}/ws`); // no ca: the system store does not know it
+      const distrust = await withTimeout(new Promise((resolve) => distrusting.once('error', resolve)),
+        WAIT_MS, 'the certificate error');
+      assert.match(distrust.code ?? distrust.message, /SELF_SIGNED|self[- ]signed|UNABLE_TO_VERIFY/i);
+      const plain = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+      plain.on('error', () => {});
+      await withTimeout(new Promise((resolve) => plain.once('close', resolve)), WAIT_MS, 'plain ws:// to be dropped');
+      assert.notEqual(plain.readyState, WebSocket.OPEN);
+      served.send('still served');
+      assert.equal((await served.next()).data.toString(), 'still served');
+      await closeAndWait(served);
+      await server.waitForLog(/dropped: not a TLS handshake/, WAIT_MS, 'the log line for plain ws:// on the TLS port');
+    });
+  }
 
   step('SIGTERM closes every client with 1001 Going Away and exits 0', async () => {
     const clients = [];

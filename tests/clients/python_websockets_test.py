@@ -3,6 +3,8 @@
 
 Run with Debian's interpreter (the python3 on PATH may be another build that cannot see it):
     SWITCHBOARD_BIN=build/web/bin/switchboard /usr/bin/python3 tests/clients/python_websockets_test.py
+With SWITCHBOARD_TLS=1 the same checks run over wss, against a certificate made by
+scripts/make-dev-cert.sh that the client trusts through an ssl context.
 Exits 0 only when every check passed.
 """
 
@@ -12,7 +14,10 @@ import os
 import re
 import secrets
 import signal
+import ssl
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -26,13 +31,16 @@ except ImportError as error:  # pragma: no cover - environment problem, reported
 
 OVERALL_TIMEOUT = 60.0
 WAIT = 5.0
-LISTEN_LINE = re.compile(r"^Listening on (http://127\.0\.0\.1:(\d+))/?$")
+LISTEN_LINE = re.compile(r"^Listening on (https?)://127\.0\.0\.1:(\d+)/?$")
+TLS = os.environ.get("SWITCHBOARD_TLS") == "1"
+MAKE_DEV_CERT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "make-dev-cert.sh")
 
 
 class Server:
     """One `switchboard --headless --port 0` child process."""
 
     def __init__(self):
+        self.tls_args = []
         self.proc = None
         self.port = None
         self.ws_url = None
@@ -45,7 +53,7 @@ class Server:
             raise RuntimeError("SWITCHBOARD_BIN is not set: point it at the built switchboard executable")
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         self.proc = await asyncio.create_subprocess_exec(
-            binary, "--headless", "--host", "127.0.0.1", "--port", "0",
+            binary, "--headless", "--host", "127.0.0.1", "--port", "0", *self.tls_args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -60,9 +68,10 @@ class Server:
         match = LISTEN_LINE.match(line)
         if not match:
             raise RuntimeError(f"unexpected first stdout line {line!r} "
-                               "(want 'Listening on http://127.0.0.1:PORT')")
+                               "(want 'Listening on http(s)://127.0.0.1:PORT')")
         self.port = int(match.group(2))
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.scheme = match.group(1)
+        self.ws_url = f"{'wss' if self.scheme == 'https' else 'ws'}://127.0.0.1:{self.port}"
 
     async def _drain(self, stream, name):
         while True:
@@ -86,9 +95,12 @@ class Server:
 
 
 server = Server()
+trust = None  # with TLS: an ssl context that trusts the development certificate
 
 
 def connect(path, **kwargs):
+    if trust is not None:
+        kwargs.setdefault("ssl", trust)
     return websockets.connect(f"{server.ws_url}{path}", open_timeout=WAIT, close_timeout=WAIT, **kwargs)
 
 
@@ -159,11 +171,28 @@ async def check_chat_rooms():
 async def check_unknown_path_and_origin():
     status = await refused_status("/nope")
     assert status == 404, f"/nope answered {status}, want 404"
-    status = await refused_status("/ws", origin="http://evil.example")
+    status = await refused_status("/ws", origin=f"{server.scheme}://evil.example")
     assert status == 403, f"foreign Origin answered {status}, want 403"
-    async with connect("/ws", origin=f"http://127.0.0.1:{server.port}") as ws:
-        await ws.send("same origin")
-        assert await recv(ws) == "same origin"
+    for host in ("127.0.0.1", "localhost"):
+        async with connect("/ws", origin=f"{server.scheme}://{host}:{server.port}") as ws:
+            await ws.send("same origin")
+            assert await recv(ws) == "same origin"
+
+
+async def check_tls_refusals_disturb_nobody():
+    async with connect("/ws") as served:
+        try:  # the default context does not know the self-signed certificate
+            async with connect("/ws", ssl=ssl.create_default_context()):
+                raise AssertionError("a client that does not trust the certificate got through")
+        except ssl.SSLCertVerificationError as error:
+            assert "self-signed" in str(error) or "self signed" in str(error), str(error)
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{server.port}/ws", open_timeout=WAIT):
+                raise AssertionError("plain ws:// got through on the TLS port")
+        except (ConnectionClosed, EOFError, OSError, websockets.exceptions.InvalidMessage):
+            pass
+        await served.send("still served")
+        assert await recv(served) == "still served"
 
 
 async def check_sigterm_closes_with_1001():
@@ -190,15 +219,25 @@ CHECKS = [
     ("subprotocol negotiation (client order, 400 for only-unsupported)", check_subprotocols),
     ("chat rooms deliver to the room and stay isolated", check_chat_rooms),
     ("404 for an unknown path, 403 for a foreign Origin", check_unknown_path_and_origin),
+    *([("TLS: distrusting and plain ws:// clients fail alone", check_tls_refusals_disturb_nobody)] if TLS else []),
     ("SIGTERM closes clients with 1001 and exits 0", check_sigterm_closes_with_1001),
 ]
 
 
 async def main():
+    global trust
     passed, failed = 0, 0
+    cert_dir = tempfile.TemporaryDirectory(prefix="switchboard-cert-")
     try:
+        if TLS:
+            subprocess.run([MAKE_DEV_CERT, cert_dir.name], check=True, capture_output=True, timeout=30)
+            cert = os.path.join(cert_dir.name, "cert.pem")
+            server.tls_args = ["--tls-cert", cert, "--tls-key", os.path.join(cert_dir.name, "key.pem")]
+            trust = ssl.create_default_context(cafile=cert)
         await server.start()
-        print(f"# switchboard listening on ws://127.0.0.1:{server.port} (pid {server.proc.pid}), "
+        if TLS and not server.ws_url.startswith("wss://"):
+            raise RuntimeError(f"TLS is on but the server listens on {server.ws_url}")
+        print(f"# switchboard listening on {server.ws_url} (pid {server.proc.pid}), "
               f"websockets {websockets.__version__}")
         for name, check in CHECKS:
             started = time.monotonic()
@@ -221,6 +260,7 @@ async def main():
             print("--- switchboard output (tail) ---")
             print("\n".join(server.output))
         await server.kill()
+        cert_dir.cleanup()
     return passed, failed
 
 

@@ -52,6 +52,17 @@ export class SwitchboardServer {
     if (this.running) this.child.kill('SIGKILL');
   }
 
+  // Resolves once stderr (the log) matches `pattern`; rejects after `ms`.
+  waitForLog(pattern, ms, what = String(pattern)) {
+    if (pattern.test(this.stderr)) return Promise.resolve();
+    let onData;
+    const seen = new Promise((resolve) => {
+      onData = () => { if (pattern.test(this.stderr)) resolve(); };
+      this.child.stderr.on('data', onData);
+    });
+    return withTimeout(seen, ms, what).finally(() => this.child.stderr.off('data', onData));
+  }
+
   output() {
     return `--- switchboard stdout (tail) ---\n${this.stdout}\n--- switchboard stderr (tail) ---\n${this.stderr}`;
   }
