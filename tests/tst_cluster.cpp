@@ -4,10 +4,14 @@
 // takes the cross-instance traffic with it while local traffic goes on.
 #include "RedisServer.h"
 #include "TestSupport.h"
+#include "cluster/ClusterMessage.h"
+#include "cluster/RedisConnection.h"
+#include "cluster/RedisEndpoint.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTest>
 #include <QWebSocket>
 
@@ -62,8 +66,15 @@ private Q_SLOTS:
     void binaryStaysBinary();
     void presenceFollowsInstances();
     void redisDownAndBack();
+    void foreignPublicationsAreIgnoredAndCounted();
+    void hostNamesAreResolved();
     void withoutRedisNothingConnects();
     void badRedisUrlIsRefused();
+    void badRedisFlagExits2();
+    void redisUrls_data();
+    void redisUrls();
+    void envelopeRoundTrip_data();
+    void envelopeRoundTrip();
 
 private:
     std::unique_ptr<Engine> startMember();
@@ -283,6 +294,41 @@ void TestCluster::redisDownAndBack()
     QCOMPARE(bLobby->texts, QStringList{QStringLiteral("back again")});
 }
 
+void TestCluster::foreignPublicationsAreIgnoredAndCounted()
+{
+    startPair();
+    QVERIFY(!QTest::currentTestFailed());
+    auto aLobby = Client::connect(*m_a, QStringLiteral("/chat/lobby"));
+    auto bLobby = Client::connect(*m_b, QStringLiteral("/chat/lobby"));
+    QVERIFY(aLobby && bLobby);
+    // Someone else publishes on the cluster's channels: no envelope, a bad header, a bad heartbeat.
+    RedisConnection intruder(QStringLiteral("intruder"));
+    QSignalSpy connected(&intruder, &RedisConnection::connected);
+    intruder.open(QStringLiteral("127.0.0.1"), m_redis->port(), 5000);
+    QVERIFY(connected.wait(5000));
+    int replies = 0;
+    const auto counted = [&replies](bool ok, const QByteArray &) { replies += ok ? 1 : 0; };
+    QVERIFY(intruder.command({"PUBLISH", "test:messages", "no envelope at all"}, counted));
+    QVERIFY(intruder.command({"PUBLISH", "test:messages", "{\"v\":2}\npayload"}, counted));
+    QVERIFY(intruder.command({"PUBLISH", "test:presence", "\xff\xfe"}, counted));
+    QTRY_COMPARE(replies, 3);
+    QTRY_COMPARE(m_a->clusterStatus().invalid, 3u);
+    QVERIFY(m_a->metricsText().contains("switchboard_cluster_invalid_total 3\n"));
+    // Both keep serving, locally and across.
+    bLobby->socket->sendTextMessage(QStringLiteral("still here"));
+    QTRY_COMPARE(aLobby->texts, QStringList{QStringLiteral("still here")});
+}
+
+void TestCluster::hostNamesAreResolved()
+{
+    ServerConfig config;
+    config.redisUrl = QStringLiteral("redis://localhost:%1").arg(m_redis->port());
+    auto engine = startEngine(config);
+    QVERIFY(engine);
+    QTRY_VERIFY_WITH_TIMEOUT(engine->clusterStatus().linkUp, 10000);
+    QCOMPARE(engine->clusterStatus().name, QStringLiteral("switchboard")); // the default cluster
+}
+
 void TestCluster::withoutRedisNothingConnects()
 {
     auto engine = startEngine();
@@ -306,6 +352,96 @@ void TestCluster::badRedisUrlIsRefused()
              qPrintable(error));
     QCOMPARE(config.redisUrl, QStringLiteral("redis://localhost/3"));
     QCOMPARE(config.clusterName, QStringLiteral("blue"));
+}
+
+void TestCluster::badRedisFlagExits2()
+{
+    QProcess process;
+    process.start(QStringLiteral(SWITCHBOARD_BIN),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--redis"),
+                   QStringLiteral("127.0.0.1:6379")});
+    QSignalSpy finished(&process, &QProcess::finished);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(process.exitCode(), 2);
+    const QByteArray err = process.readAllStandardError();
+    QVERIFY2(err.contains("--redis: '127.0.0.1:6379' is not a Redis URL"), err.constData());
+    QVERIFY(!process.readAllStandardOutput().contains("Listening"));
+}
+
+void TestCluster::redisUrls_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<int>("database");
+    QTest::newRow("full") << "redis://10.0.0.7:6380/4" << true << "10.0.0.7" << 6380 << 4;
+    QTest::newRow("defaults") << "redis://cache.internal" << true << "cache.internal" << 6379 << 0;
+    QTest::newRow("slash") << "redis://127.0.0.1:7000/" << true << "127.0.0.1" << 7000 << 0;
+    QTest::newRow("no scheme") << "127.0.0.1:6379" << false << "" << 0 << 0;
+    QTest::newRow("wrong scheme") << "rediss://127.0.0.1" << false << "" << 0 << 0;
+    QTest::newRow("no host") << "redis://:6379" << false << "" << 0 << 0;
+    QTest::newRow("port 0") << "redis://127.0.0.1:0" << false << "" << 0 << 0;
+    QTest::newRow("database 16") << "redis://127.0.0.1/16" << false << "" << 0 << 0;
+    QTest::newRow("database word") << "redis://127.0.0.1/zero" << false << "" << 0 << 0;
+    QTest::newRow("password") << "redis://user:secret@127.0.0.1" << false << "" << 0 << 0;
+    QTest::newRow("query") << "redis://127.0.0.1?timeout=1" << false << "" << 0 << 0;
+}
+
+void TestCluster::redisUrls()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, valid);
+    RedisEndpoint endpoint;
+    QString error;
+    QCOMPARE(RedisEndpoint::parse(url, &endpoint, &error), valid);
+    if (!valid) {
+        QVERIFY2(error.contains(QLatin1String("expected redis://HOST:PORT[/DB]")), qPrintable(error));
+        return;
+    }
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(int, database);
+    QCOMPARE(endpoint.host, host);
+    QCOMPARE(int(endpoint.port), port);
+    QCOMPARE(endpoint.database, database);
+}
+
+void TestCluster::envelopeRoundTrip_data()
+{
+    QTest::addColumn<BroadcastTarget>("target");
+    QTest::addColumn<bool>("binary");
+    QTest::addColumn<QByteArray>("payload");
+    QTest::newRow("room text") << BroadcastTarget::room(QStringLiteral("lobby")) << false << QByteArray("hi\nthere");
+    QTest::newRow("route binary") << BroadcastTarget::route(QStringLiteral("/ws")) << true << QByteArray("\0\n\xff", 3);
+    QTest::newRow("everyone empty") << BroadcastTarget::everyone() << false << QByteArray();
+    QTest::newRow("room with newline in its name") << BroadcastTarget::room(QStringLiteral("a\nb")) << true
+                                                    << QByteArray("{\"v\":1}\n");
+}
+
+void TestCluster::envelopeRoundTrip()
+{
+    QFETCH(BroadcastTarget, target);
+    QFETCH(bool, binary);
+    QFETCH(QByteArray, payload);
+    ClusterMessage message;
+    message.origin = QStringLiteral("abc123");
+    message.target = target;
+    message.binary = binary;
+    message.payload = payload;
+    message.detail = QStringLiteral("room lobby");
+    ClusterMessage decoded;
+    QString error;
+    QVERIFY2(ClusterMessage::decode(message.encode(), &decoded, &error), qPrintable(error));
+    QCOMPARE(decoded.origin, message.origin);
+    QCOMPARE(decoded.target.scope, target.scope);
+    QCOMPARE(decoded.target.name, target.name);
+    QCOMPARE(decoded.binary, binary);
+    QCOMPARE(decoded.payload, payload);
+    QCOMPARE(decoded.detail, message.detail);
+    // Truncated or foreign bytes are refused with a reason, never half-read.
+    QVERIFY(!ClusterMessage::decode(message.encode().left(10), &decoded, &error));
+    QVERIFY(!error.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCluster)

@@ -60,7 +60,15 @@ void RedisConnection::open(const QString &host, quint16 port, int connectTimeout
             fail(QStringLiteral("cannot resolve %1: %2").arg(m_endpoint, info.errorString()));
             return;
         }
-        connectTo(info.addresses().constFirst().toString(), port);
+        // Redis often listens on 127.0.0.1 only, while "localhost" may resolve to ::1 first.
+        QHostAddress address = info.addresses().constFirst();
+        for (const QHostAddress &candidate : info.addresses()) {
+            if (candidate.protocol() == QAbstractSocket::IPv4Protocol) {
+                address = candidate;
+                break;
+            }
+        }
+        connectTo(address.toString(), port);
     });
 }
 

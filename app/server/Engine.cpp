@@ -644,9 +644,10 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
-    sent.route = message.target.scope == BroadcastTarget::Scope::Route ? message.target.name
-                 : targets.isEmpty()                                   ? QString()
-                                                                       : targets.constFirst()->info().route;
+    if (message.target.scope == BroadcastTarget::Scope::Route)
+        sent.route = message.target.name;
+    else if (message.target.scope == BroadcastTarget::Scope::Room && !targets.isEmpty())
+        sent.route = targets.constFirst()->info().route; // as broadcastToRoom() records it
     sent.size = message.payload.size();
     sent.payload = message.payload;
     sent.fanout = fanout;
