@@ -289,30 +289,23 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                                 : QStringLiteral("--tls-cert needs --tls-key (its private key)"));
         return Outcome::ExitError;
     }
-    if (parser.isSet(adminToken)) {
-        const QString why = ServerConfig::whyInvalidAdminToken(parser.value(adminToken));
+    // A string flag that a why-not function accepts (empty answer) or refuses with its reason.
+    const auto readChecked = [&parser](const QCommandLineOption &option, QString (*whyNot)(const QString &),
+                                       QString *out) {
+        if (!parser.isSet(option))
+            return true;
+        const QString why = whyNot(parser.value(option));
         if (!why.isEmpty()) {
-            printError(QStringLiteral("--admin-token %1").arg(why));
-            return Outcome::ExitError;
+            printError(QStringLiteral("--%1: %2").arg(option.names().constFirst(), why));
+            return false;
         }
-        server.adminToken = parser.value(adminToken);
-    }
-    if (parser.isSet(redis)) {
-        RedisEndpoint endpoint;
-        QString why;
-        if (!RedisEndpoint::parse(parser.value(redis), &endpoint, &why)) {
-            printError(QStringLiteral("--redis: %1").arg(why));
-            return Outcome::ExitError;
-        }
-        server.redisUrl = parser.value(redis);
-    }
-    if (parser.isSet(cluster)) {
-        const QString why = RedisEndpoint::whyInvalidClusterName(parser.value(cluster));
-        if (!why.isEmpty()) {
-            printError(QStringLiteral("--cluster: %1").arg(why));
-            return Outcome::ExitError;
-        }
-        server.clusterName = parser.value(cluster);
+        *out = parser.value(option);
+        return true;
+    };
+    if (!readChecked(adminToken, &ServerConfig::whyInvalidAdminToken, &server.adminToken)
+        || !readChecked(redis, &RedisEndpoint::whyInvalidUrl, &server.redisUrl)
+        || !readChecked(cluster, &RedisEndpoint::whyInvalidClusterName, &server.clusterName)) {
+        return Outcome::ExitError;
     }
     if (parser.isSet(slowConsumer)) {
         const QString policy = parser.value(slowConsumer);

@@ -87,10 +87,10 @@ void RedisConnection::connectTo(const QString &address, quint16 port)
     ctx->data = this;
     // ev.data is the context itself, so a hook can tell whether it is still the one we hold.
     ctx->ev.data = ctx;
-    ctx->ev.addRead = &RedisConnection::addRead;
-    ctx->ev.delRead = &RedisConnection::delRead;
-    ctx->ev.addWrite = &RedisConnection::addWrite;
-    ctx->ev.delWrite = &RedisConnection::delWrite;
+    ctx->ev.addRead = [](void *privdata) { setNotifierEnabled(privdata, &RedisConnection::m_read, true); };
+    ctx->ev.delRead = [](void *privdata) { setNotifierEnabled(privdata, &RedisConnection::m_read, false); };
+    ctx->ev.addWrite = [](void *privdata) { setNotifierEnabled(privdata, &RedisConnection::m_write, true); };
+    ctx->ev.delWrite = [](void *privdata) { setNotifierEnabled(privdata, &RedisConnection::m_write, false); };
     ctx->ev.cleanup = &RedisConnection::cleanup;
 
     const qintptr fd = ctx->c.fd;
@@ -265,28 +265,10 @@ void RedisConnection::onSubscription(redisAsyncContext *ctx, void *reply, void *
         Q_EMIT self->subscribed(channel);
 }
 
-void RedisConnection::addRead(void *privdata)
+void RedisConnection::setNotifierEnabled(void *privdata, QSocketNotifier *RedisConnection::*notifier, bool enabled)
 {
     if (RedisConnection *self = ownerOf(static_cast<redisAsyncContext *>(privdata)))
-        self->m_read->setEnabled(true);
-}
-
-void RedisConnection::delRead(void *privdata)
-{
-    if (RedisConnection *self = ownerOf(static_cast<redisAsyncContext *>(privdata)))
-        self->m_read->setEnabled(false);
-}
-
-void RedisConnection::addWrite(void *privdata)
-{
-    if (RedisConnection *self = ownerOf(static_cast<redisAsyncContext *>(privdata)))
-        self->m_write->setEnabled(true);
-}
-
-void RedisConnection::delWrite(void *privdata)
-{
-    if (RedisConnection *self = ownerOf(static_cast<redisAsyncContext *>(privdata)))
-        self->m_write->setEnabled(false);
+        (self->*notifier)->setEnabled(enabled);
 }
 
 void RedisConnection::cleanup(void *privdata)

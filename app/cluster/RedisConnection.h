@@ -62,10 +62,8 @@ private:
     static void onDisconnect(const redisAsyncContext *ctx, int status);
     static void onReply(redisAsyncContext *ctx, void *reply, void *privdata);
     static void onSubscription(redisAsyncContext *ctx, void *reply, void *privdata);
-    static void addRead(void *privdata);
-    static void delRead(void *privdata);
-    static void addWrite(void *privdata);
-    static void delWrite(void *privdata);
+    // hiredis' addRead/delRead/addWrite/delWrite hooks: privdata is the context.
+    static void setNotifierEnabled(void *privdata, QSocketNotifier *RedisConnection::*notifier, bool enabled);
     static void cleanup(void *privdata);
     static RedisConnection *ownerOf(const redisAsyncContext *ctx);
 

@@ -32,6 +32,13 @@ bool RedisEndpoint::parse(const QString &url, RedisEndpoint *endpoint, QString *
     return true;
 }
 
+QString RedisEndpoint::whyInvalidUrl(const QString &url)
+{
+    RedisEndpoint endpoint;
+    QString why;
+    return parse(url, &endpoint, &why) ? QString() : why;
+}
+
 QString RedisEndpoint::whyInvalidClusterName(const QString &name)
 {
     static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));

@@ -11,6 +11,8 @@ struct RedisEndpoint
 
     // Parses url; on error returns false and sets *error to a message naming what is wrong.
     static bool parse(const QString &url, RedisEndpoint *endpoint, QString *error);
+    // Empty when url parses, else why not.
+    static QString whyInvalidUrl(const QString &url);
     // Empty when name can name a cluster (Redis channel and key prefix), else why not.
     static QString whyInvalidClusterName(const QString &name);
     QString toString() const;

@@ -163,16 +163,18 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
                               QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey")});
-    if (reader.readString(root, QString(), QStringLiteral("redis"), &next.redisUrl) && !next.redisUrl.isEmpty()) {
-        RedisEndpoint endpoint;
-        QString why;
-        if (!RedisEndpoint::parse(next.redisUrl, &endpoint, &why))
-            reader.fail(QStringLiteral("redis"), why);
-    }
-    if (reader.readString(root, QString(), QStringLiteral("cluster"), &next.clusterName)) {
-        const QString why = RedisEndpoint::whyInvalidClusterName(next.clusterName);
-        if (!why.isEmpty())
-            reader.fail(QStringLiteral("cluster"), why);
+    // Each checked key: read it, then say why its value is refused, if it is.
+    const std::pair<QString, std::pair<QString *, QString (*)(const QString &)>> checked[] = {
+        {QStringLiteral("adminToken"), {&next.adminToken, &ServerConfig::whyInvalidAdminToken}},
+        {QStringLiteral("redis"), {&next.redisUrl, &RedisEndpoint::whyInvalidUrl}},
+        {QStringLiteral("cluster"), {&next.clusterName, &RedisEndpoint::whyInvalidClusterName}},
+    };
+    for (const auto &[key, target] : checked) {
+        if (reader.readString(root, QString(), key, target.first)) {
+            const QString why = target.second(*target.first);
+            if (!why.isEmpty())
+                reader.fail(key, why);
+        }
     }
     for (const auto &[key, target] : {std::pair{QStringLiteral("tlsCert"), &next.tlsCertPath},
                                       std::pair{QStringLiteral("tlsKey"), &next.tlsKeyPath}}) {
@@ -180,11 +182,6 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
             reader.fail(key, QStringLiteral("must name a PEM file (leave the key out for plain http)"));
     }
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
-    if (reader.readString(root, QString(), QStringLiteral("adminToken"), &next.adminToken)) {
-        const QString why = whyInvalidAdminToken(next.adminToken);
-        if (!why.isEmpty())
-            reader.fail(QStringLiteral("adminToken"), why);
-    }
     QString policy;
     if (reader.readString(root, QString(), QStringLiteral("slowConsumerPolicy"), &policy)) {
         if (policy == QLatin1String("drop"))
