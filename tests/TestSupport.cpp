@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -8,6 +9,32 @@
 #include <QWebSocketHandshakeOptions>
 
 namespace TestSupport {
+
+LogRecord makeRecord(quint64 sequence, LogRecord::Direction direction, LogRecord::Kind kind,
+                     const QByteArray &payload, quint64 clientId, const QString &route)
+{
+    LogRecord record;
+    record.sequence = sequence;
+    record.timestampMs = 1718000000000 + static_cast<qint64>(sequence);
+    record.clientId = clientId;
+    record.route = route;
+    record.direction = direction;
+    record.kind = kind;
+    record.payload = payload;
+    record.size = payload.size();
+    return record;
+}
+
+QList<QByteArray> fileLines(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines = file.readAll().split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines;
+}
 
 std::unique_ptr<Engine> startEngine(ServerConfig config)
 {

@@ -34,6 +34,15 @@ QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders
 // False (with the script's complaint in *error) when it failed.
 bool makeDevCert(const QString &dir, QString *error);
 
+// A log record as the engine would make one: timestamp derived from the sequence, the payload's
+// size as its size.
+LogRecord makeRecord(quint64 sequence, LogRecord::Direction direction, LogRecord::Kind kind,
+                     const QByteArray &payload = {}, quint64 clientId = 1,
+                     const QString &route = QStringLiteral("/ws"));
+
+// A file's lines without their '\n' (no empty last line); empty when it cannot be read.
+QList<QByteArray> fileLines(const QString &path);
+
 // Collects every record the engine emits, across batches.
 struct RecordCollector
 {

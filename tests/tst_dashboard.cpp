@@ -10,6 +10,7 @@
 #include "MainWindow.h"
 #include "ServerBar.h"
 #include "TestSupport.h"
+#include "WidgetTestMain.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
 #include "server/EngineHost.h"
@@ -965,17 +966,6 @@ void TestDashboard::closingTheWindowSendsGoingAway()
     QVERIFY(QSettings().contains(QStringLiteral("log/directions")));
 }
 
-int main(int argc, char **argv)
-{
-    // Settings go to a throwaway directory, never the user's.
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(config.path()));
-    QApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("SwitchboardTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_dashboard"));
-    TestDashboard test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboard, "tst_dashboard")
 
 #include "tst_dashboard.moc"

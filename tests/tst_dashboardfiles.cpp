@@ -12,6 +12,7 @@
 #include "cli/CommandLine.h"
 #include "log/LogExporter.h"
 #include "TestSupport.h"
+#include "WidgetTestMain.h"
 #include "log/LogRecorder.h"
 #include "log/RecordingReader.h"
 #include "model/ClientTableModel.h"
@@ -196,33 +197,14 @@ void TestDashboardFiles::logCapacityFromTheConfigAndEvictionsInMetrics()
 
 namespace {
 
-QList<QByteArray> csvLines(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    QList<QByteArray> lines = file.readAll().split('\n');
-    if (!lines.isEmpty() && lines.last().isEmpty())
-        lines.removeLast();
-    return lines;
-}
-
 LogRecordBatch syntheticRecords(int count)
 {
     LogRecordBatch records;
     records.reserve(count);
     const QByteArray payload(200, 'p');
     for (int i = 0; i < count; ++i) {
-        LogRecord record;
-        record.sequence = quint64(i + 1);
-        record.timestampMs = 1700000000000 + i;
-        record.clientId = quint64(i % 50 + 1);
-        record.route = QStringLiteral("/ws");
-        record.direction = i % 2 ? LogRecord::Direction::Out : LogRecord::Direction::In;
-        record.kind = LogRecord::Kind::Text;
-        record.payload = payload;
-        record.size = payload.size();
-        records.append(record);
+        records.append(TestSupport::makeRecord(quint64(i + 1), i % 2 ? LogRecord::Direction::Out : LogRecord::Direction::In,
+                                               LogRecord::Kind::Text, payload, quint64(i % 50 + 1)));
     }
     return records;
 }
@@ -273,7 +255,7 @@ void TestDashboardFiles::exportWritesAllFilteredOrSelected()
     filteredDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
     QVERIFY(finished.wait(10000));
     QVERIFY(finished.at(1).at(0).toBool());
-    QList<QByteArray> lines = csvLines(csv);
+    QList<QByteArray> lines = TestSupport::fileLines(csv);
     QCOMPARE(lines.size(), 1 + 3);
     QVERIFY(lines.at(0).startsWith("sequence,timestamp_ms"));
     QVERIFY2(lines.at(3).contains(",\"gamma, with a comma\""), lines.at(3).constData());
@@ -292,7 +274,7 @@ void TestDashboardFiles::exportWritesAllFilteredOrSelected()
     QCOMPARE(selectedDialog->path(), m_dir.filePath(QStringLiteral("picked.csv")));
     selectedDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
     QVERIFY(finished.wait(10000));
-    lines = csvLines(m_dir.filePath(QStringLiteral("picked.csv")));
+    lines = TestSupport::fileLines(m_dir.filePath(QStringLiteral("picked.csv")));
     QCOMPARE(lines.size(), 1 + 2);
     QVERIFY(lines.at(1).endsWith(",alpha\r"));
     QVERIFY2(lines.at(2).endsWith(",\"gamma, with a comma\"\r"), lines.at(2).constData());
@@ -360,7 +342,7 @@ void TestDashboardFiles::exportOf100kRecordsKeepsTheWindowResponsive()
     }
     QCOMPARE(finished.at(0).at(2).toInt(), 100000);
     QCOMPARE(finished.at(1).at(2).toInt(), 50000);
-    QCOMPARE(csvLines(m_dir.filePath(QStringLiteral("all.csv"))).size(), 100001);
+    QCOMPARE(TestSupport::fileLines(m_dir.filePath(QStringLiteral("all.csv"))).size(), 100001);
     QCOMPARE(RecordingReader::read(m_dir.filePath(QStringLiteral("in.jsonl"))).recordsRead, qint64(50000));
 }
 
@@ -443,16 +425,7 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
         recorder.stop();
     };
     const auto message = [](quint64 sequence, LogRecord::Kind kind, const QByteArray &payload) {
-        LogRecord record;
-        record.sequence = sequence;
-        record.timestampMs = 1700000000000 + qint64(sequence);
-        record.clientId = 7;
-        record.route = QStringLiteral("/ws");
-        record.direction = LogRecord::Direction::In;
-        record.kind = kind;
-        record.payload = payload;
-        record.size = payload.size();
-        return record;
+        return TestSupport::makeRecord(sequence, LogRecord::Direction::In, kind, payload, 7);
     };
     LogRecord open = message(1, LogRecord::Kind::Open, {});
     recordSession({open, message(2, LogRecord::Kind::Text, "{\"hello\":\"replay\"}"),
@@ -547,16 +520,6 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
     replay->close();
 }
 
-int main(int argc, char **argv)
-{
-    // Settings go to a throwaway directory, never the user's.
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(config.path()));
-    QApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("SwitchboardTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_dashboardfiles"));
-    TestDashboardFiles test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardFiles, "tst_dashboardfiles")
+
 #include "tst_dashboardfiles.moc"

@@ -1,5 +1,6 @@
 // Exporting the log: JSON Lines and CSV (RFC 4180), whole log or chosen rows, in the background,
 // and from the command line.
+#include "TestSupport.h"
 #include "log/LogExporter.h"
 #include "log/LogRecordJson.h"
 #include "log/LogRecorder.h"
@@ -18,15 +19,7 @@ namespace {
 
 LogRecord makeRecord(quint64 sequence, LogRecord::Kind kind, const QByteArray &payload, const QString &detail = {})
 {
-    LogRecord record;
-    record.sequence = sequence;
-    record.timestampMs = 1718000000000 + static_cast<qint64>(sequence);
-    record.clientId = 2;
-    record.route = QStringLiteral("/ws");
-    record.direction = LogRecord::Direction::In;
-    record.kind = kind;
-    record.payload = payload;
-    record.size = payload.size();
+    LogRecord record = TestSupport::makeRecord(sequence, LogRecord::Direction::In, kind, payload, 2);
     record.detail = detail;
     return record;
 }

@@ -19,16 +19,7 @@ namespace {
 LogRecord makeRecord(quint64 sequence, LogRecord::Direction direction, LogRecord::Kind kind,
                      const QByteArray &payload = {})
 {
-    LogRecord record;
-    record.sequence = sequence;
-    record.timestampMs = 1718000000000 + static_cast<qint64>(sequence);
-    record.clientId = sequence % 7;
-    record.route = QStringLiteral("/chat/lobby");
-    record.direction = direction;
-    record.kind = kind;
-    record.payload = payload;
-    record.size = payload.size();
-    return record;
+    return TestSupport::makeRecord(sequence, direction, kind, payload, sequence % 7, QStringLiteral("/chat/lobby"));
 }
 
 LogRecordBatch textRecords(int count, quint64 first, int payloadBytes = 40)
@@ -55,17 +46,6 @@ void compareRecords(const LogRecord &actual, const LogRecord &expected)
     QCOMPARE(actual.fanout, expected.fanout);
     QCOMPARE(actual.closeCode, expected.closeCode);
     QCOMPARE(actual.detail, expected.detail);
-}
-
-QList<QByteArray> linesOf(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    QList<QByteArray> lines = file.readAll().split('\n');
-    if (!lines.isEmpty() && lines.last().isEmpty())
-        lines.removeLast();
-    return lines;
 }
 
 } // namespace
@@ -142,7 +122,7 @@ void TestRecorder::roundTrip()
     QVERIFY(!recorder.isRecording());
     QCOMPARE(recorder.recordsWritten(), quint64(records.size()));
     QCOMPARE(recorder.recordsLost(), quint64(0));
-    QCOMPARE(recorder.bytesWritten() + quint64(linesOf(path).first().size() + 1), quint64(QFileInfo(path).size()));
+    QCOMPARE(recorder.bytesWritten() + quint64(TestSupport::fileLines(path).first().size() + 1), quint64(QFileInfo(path).size()));
 
     const RecordingReader::Result result = RecordingReader::read(path);
     QVERIFY2(result.ok(), qPrintable(result.summary()));
@@ -203,7 +183,7 @@ void TestRecorder::appendsToAnExistingRecording()
     QCOMPARE(result.records.at(3).sequence, quint64(4));
     QCOMPARE(result.records.at(4).sequence, quint64(1));
     int headers = 0;
-    for (const QByteArray &line : linesOf(path))
+    for (const QByteArray &line : TestSupport::fileLines(path))
         headers += line.startsWith("{\"recording\"") ? 1 : 0;
     QCOMPARE(headers, 2);
 }
@@ -235,7 +215,7 @@ void TestRecorder::rotatesAndKeepsN()
                                  m_dir.filePath(QStringLiteral("rot.1.jsonl")), path}));
     for (const QString &part : parts) {
         QVERIFY2(QFileInfo(part).size() <= options.maxBytes, qPrintable(part));
-        QVERIFY(linesOf(part).first().startsWith("{\"recording\"")); // every part says what it is
+        QVERIFY(TestSupport::fileLines(part).first().startsWith("{\"recording\"")); // every part says what it is
     }
     // The kept parts hold the newest records, contiguous, ending with the last one.
     const RecordingReader::Result result = RecordingReader::read(parts, RecordingReader::Options());
