@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
@@ -62,6 +63,7 @@ ExportDialog::ExportDialog(int allCount, int filteredCount, int selectedCount, c
     form->addRow(tr("Records"), scopeBox);
     form->addRow(tr("F&ormat"), m_format);
     form->addRow(tr("&File"), pathRow);
+    qobject_cast<QLabel *>(form->labelForField(pathRow))->setBuddy(m_path); // so "&File" is a mnemonic
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_buttons);

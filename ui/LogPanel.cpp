@@ -331,7 +331,7 @@ void LogPanel::updateCounts()
     const int total = m_model.rowCount();
     const int shown = m_proxy->rowCount();
     QString text = m_proxy->isFiltering() ? tr("showing %1 of %2").arg(number(shown), number(total))
-                                          : tr("%1 records").arg(number(total));
+                                          : (total == 1 ? tr("1 record") : tr("%1 records").arg(number(total)));
     if (m_proxy->selectedClientsOnly() && shown == 0 && total > 0)
         text += tr(" (select clients in the table)");
     m_counts->setText(text);

@@ -804,7 +804,8 @@ void MainWindow::updateLogStatus()
 {
     const QLocale locale;
     const quint64 gone = m_log->evictedTotal();
-    QString text = tr("Log: %1 records in memory").arg(locale.toString(m_log->rowCount()));
+    const int kept = m_log->rowCount();
+    QString text = kept == 1 ? tr("Log: 1 record in memory") : tr("Log: %1 records in memory").arg(locale.toString(kept));
     if (gone > 0)
         text += tr(" · %1 left memory").arg(locale.toString(static_cast<qulonglong>(gone)));
     if (m_log->isPaused())
