@@ -75,6 +75,8 @@ QString ClusterInstanceModel::summary() const
         return tr("Cluster '%1': link DOWN (%2) - local clients are still served; reconnecting to %3")
             .arg(m_status.name, m_status.lastError.isEmpty() ? tr("connecting") : m_status.lastError, m_status.redis);
     }
-    return tr("Cluster '%1': link up via %2 - %n instance(s)", nullptr, static_cast<int>(m_status.instances.size()))
-        .arg(m_status.name, m_status.redis);
+    const auto count = m_status.instances.size();
+    return tr("Cluster '%1': link up via %2 - %3")
+        .arg(m_status.name, m_status.redis,
+             count == 1 ? tr("this instance alone") : tr("%1 instances").arg(count));
 }

@@ -10,7 +10,7 @@ class ClusterInstanceModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Instance, Address, Clients, ColumnCount };
+    enum Column { Instance, Clients, Address, ColumnCount }; // counts before the long address: visible in a narrow dock
 
     explicit ClusterInstanceModel(QObject *parent = nullptr);
 
