@@ -4,6 +4,7 @@
 // takes the cross-instance traffic with it while local traffic goes on.
 #include "RedisServer.h"
 #include "TestSupport.h"
+#include "cluster/ClusterLink.h"
 #include "cluster/ClusterMessage.h"
 #include "cluster/RedisConnection.h"
 #include "cluster/RedisEndpoint.h"
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void redisDownAndBack();
     void foreignPublicationsAreIgnoredAndCounted();
     void hostNamesAreResolved();
+    void publicationsWaitingForRedisAreBounded();
     void withoutRedisNothingConnects();
     void badRedisUrlIsRefused();
     void badRedisFlagExits2();
@@ -327,6 +329,35 @@ void TestCluster::hostNamesAreResolved()
     QVERIFY(engine);
     QTRY_VERIFY_WITH_TIMEOUT(engine->clusterStatus().linkUp, 10000);
     QCOMPARE(engine->clusterStatus().name, QStringLiteral("switchboard")); // the default cluster
+}
+
+void TestCluster::publicationsWaitingForRedisAreBounded()
+{
+    ClusterLink::Options options;
+    QString error;
+    QVERIFY(RedisEndpoint::parse(m_redis->url(), &options.endpoint, &error));
+    options.maxPendingPublishes = 5;
+    ClusterLink link(options, [] { return 0; });
+    link.start(QStringLiteral("127.0.0.1:1"));
+    QTRY_VERIFY_WITH_TIMEOUT(link.isUp(), 10000);
+    // Redis stops answering for a moment: what waits for it is capped, the rest dropped and counted.
+    RedisConnection admin(QStringLiteral("admin"));
+    QSignalSpy connected(&admin, &RedisConnection::connected);
+    admin.open(QStringLiteral("127.0.0.1"), m_redis->port(), 5000);
+    QVERIFY(connected.wait(5000));
+    bool paused = false;
+    QVERIFY(admin.command({"CLIENT", "PAUSE", "1000", "ALL"}, [&paused](bool ok, const QByteArray &) { paused = ok; }));
+    QTRY_VERIFY(paused);
+    ClusterMessage message;
+    message.payload = "x";
+    int accepted = 0;
+    for (int i = 0; i < 20; ++i)
+        accepted += link.publish(message) ? 1 : 0;
+    QVERIFY2(accepted <= 5, qPrintable(QString::number(accepted)));
+    QCOMPARE(link.status().droppedBacklog, quint64(20 - accepted));
+    // Once Redis answers again, publishing works again.
+    QTRY_VERIFY_WITH_TIMEOUT(link.publish(message), 5000);
+    QVERIFY(link.isUp());
 }
 
 void TestCluster::withoutRedisNothingConnects()
