@@ -4,6 +4,7 @@
 #include "MainWindow.h"
 #include "RedisServer.h"
 #include "TestSupport.h"
+#include "WidgetTestMain.h"
 #include "model/ClusterInstanceModel.h"
 #include "server/EngineHost.h"
 
@@ -90,5 +91,5 @@ void TestClusterPanel::hiddenWithoutACluster()
     QVERIFY(stopped.count() == 1 || stopped.wait(5000));
 }
 
-QTEST_MAIN(TestClusterPanel)
+SWITCHBOARD_WIDGET_TEST_MAIN(TestClusterPanel, "tst_clusterpanel")
 #include "tst_clusterpanel.moc"
