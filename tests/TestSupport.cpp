@@ -98,16 +98,47 @@ QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders
            + extraHeaders + "\r\n";
 }
 
+ProcessRun runToEnd(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment,
+                    int timeoutMs)
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(program, arguments);
+    ProcessRun run;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+QProcessEnvironment environmentWithoutDisplay()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    return env;
+}
+
+quint64 clientIdOnRoute(const Engine &engine, const QString &route)
+{
+    for (const ClientInfo &info : engine.clients()) {
+        if (info.route == route)
+            return info.id;
+    }
+    return 0;
+}
+
 bool makeDevCert(const QString &dir, QString *error)
 {
-    QProcess script;
-    script.start(QStringLiteral(SWITCHBOARD_SOURCE_DIR "/scripts/make-dev-cert.sh"), {dir});
-    if (!script.waitForFinished(30000)) {
-        script.kill();
-        script.waitForFinished();
-    }
-    *error = QString::fromLocal8Bit(script.readAllStandardError());
-    return script.exitStatus() == QProcess::NormalExit && script.exitCode() == 0;
+    const ProcessRun run = runToEnd(QStringLiteral(SWITCHBOARD_SOURCE_DIR "/scripts/make-dev-cert.sh"), {dir});
+    *error = QString::fromLocal8Bit(run.err);
+    return run.exitCode == 0;
 }
 
 RecordCollector::RecordCollector(Engine *engine) : spy(engine, &Engine::recordsAppended) {}

@@ -3,6 +3,7 @@
 #include "server/Engine.h"
 
 #include <QByteArray>
+#include <QProcessEnvironment>
 #include <QSignalSpy>
 #include <functional>
 #include <QStringList>
@@ -29,6 +30,23 @@ std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &su
 
 // A well-formed upgrade request head for path, with extra header lines appended.
 QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders = {});
+
+// A program run to its end: exit code (-1 when it crashed or was killed at the timeout) and output.
+struct ProcessRun
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+ProcessRun runToEnd(const QString &program, const QStringList &arguments,
+                    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+                    int timeoutMs = 20000);
+
+// The environment of a machine without a display (for the switchboard binary).
+QProcessEnvironment environmentWithoutDisplay();
+
+// The id of the first client the engine lists on route, 0 when there is none.
+quint64 clientIdOnRoute(const Engine &engine, const QString &route);
 
 // Runs scripts/make-dev-cert.sh: dir/cert.pem and dir/key.pem for 127.0.0.1 and localhost.
 // False (with the script's complaint in *error) when it failed.

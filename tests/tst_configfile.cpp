@@ -1,5 +1,6 @@
 // The config file as users meet it: saved and loaded back whole, overridden by flags, errors named by
 // their path with the server not started, and --help showing every flag's default.
+#include "TestSupport.h"
 #include "cli/CommandLine.h"
 #include "server/ServerConfig.h"
 
@@ -49,31 +50,9 @@ ServerConfig everythingChanged()
     return config;
 }
 
-struct Run
+TestSupport::ProcessRun runSwitchboard(const QStringList &arguments)
 {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runSwitchboard(const QStringList &arguments)
-{
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(SWITCHBOARD_BIN), arguments);
-    Run run;
-    if (!process.waitForFinished(20000)) {
-        process.kill();
-        process.waitForFinished();
-        return run;
-    }
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
+    return TestSupport::runToEnd(QStringLiteral(SWITCHBOARD_BIN), arguments, TestSupport::environmentWithoutDisplay());
 }
 
 } // namespace
@@ -227,7 +206,7 @@ void TestConfigFile::badFileIsNamedAndNothingStarts()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(json);
     file.close();
-    const Run run = runSwitchboard({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"),
+    const TestSupport::ProcessRun run = runSwitchboard({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"),
                                     QStringLiteral("--config"), path});
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(QString::fromUtf8(run.err).contains(path + QStringLiteral(": ") + error), run.err.constData());
@@ -236,7 +215,7 @@ void TestConfigFile::badFileIsNamedAndNothingStarts()
 
 void TestConfigFile::helpListsEveryFlagWithItsDefault()
 {
-    const Run run = runSwitchboard({QStringLiteral("--help")});
+    const TestSupport::ProcessRun run = runSwitchboard({QStringLiteral("--help")});
     QCOMPARE(run.exitCode, 0);
     // Each option starts a line with "  -"; its description runs until the next one.
     static const QRegularExpression optionLine(QStringLiteral("^  (-\\w, )?--([\\w-]+)"));

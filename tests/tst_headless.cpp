@@ -1,4 +1,6 @@
 // The switchboard executable as users run it on a machine without a display.
+#include "TestSupport.h"
+
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -6,40 +8,13 @@
 #include <QWebSocket>
 #include <csignal>
 
+using TestSupport::environmentWithoutDisplay;
+
 namespace {
 
-QProcessEnvironment environmentWithoutDisplay()
+TestSupport::ProcessRun runToEnd(const QStringList &arguments)
 {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    return env;
-}
-
-// Runs switchboard to completion with the given arguments.
-struct Finished
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Finished runToEnd(const QStringList &arguments)
-{
-    QProcess process;
-    process.setProcessEnvironment(environmentWithoutDisplay());
-    process.start(QStringLiteral(SWITCHBOARD_BIN), arguments);
-    Finished result;
-    if (!process.waitForFinished(20000)) {
-        process.kill();
-        process.waitForFinished();
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = process.readAllStandardOutput();
-    result.err = process.readAllStandardError();
-    return result;
+    return TestSupport::runToEnd(QStringLiteral(SWITCHBOARD_BIN), arguments, environmentWithoutDisplay());
 }
 
 } // namespace
@@ -97,7 +72,7 @@ void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm()
 
 void TestHeadless::help()
 {
-    const Finished run = runToEnd({QStringLiteral("--help")});
+    const TestSupport::ProcessRun run = runToEnd({QStringLiteral("--help")});
     QCOMPARE(run.exitCode, 0);
     for (const char *flag : {"--headless", "--host", "--port", "--config", "--allow-origin", "--version"})
         QVERIFY2(run.out.contains(flag), flag);
@@ -105,17 +80,17 @@ void TestHeadless::help()
 
 void TestHeadless::version()
 {
-    const Finished run = runToEnd({QStringLiteral("--version")});
+    const TestSupport::ProcessRun run = runToEnd({QStringLiteral("--version")});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.out.startsWith("switchboard " SWITCHBOARD_VERSION));
 }
 
 void TestHeadless::badPort()
 {
-    const Finished run = runToEnd({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("http")});
+    const TestSupport::ProcessRun run = runToEnd({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("http")});
     QCOMPARE(run.exitCode, 2);
     QVERIFY(run.err.contains("--port must be a number from 0 to 65535"));
-    const Finished unknown = runToEnd({QStringLiteral("--headless"), QStringLiteral("--colour")});
+    const TestSupport::ProcessRun unknown = runToEnd({QStringLiteral("--headless"), QStringLiteral("--colour")});
     QCOMPARE(unknown.exitCode, 2);
     QVERIFY(unknown.err.contains("Unknown option 'colour'"));
 }
@@ -124,14 +99,14 @@ void TestHeadless::portInUseIsAClearError()
 {
     QTcpServer occupant;
     QVERIFY(occupant.listen(QHostAddress::LocalHost, 0));
-    const Finished run = runToEnd({QStringLiteral("--headless"), QStringLiteral("--port"), QString::number(occupant.serverPort())});
+    const TestSupport::ProcessRun run = runToEnd({QStringLiteral("--headless"), QStringLiteral("--port"), QString::number(occupant.serverPort())});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.err.contains("cannot listen on 127.0.0.1:" + QByteArray::number(occupant.serverPort())), run.err.constData());
 }
 
 void TestHeadless::noDisplayPointsToHeadless()
 {
-    const Finished run = runToEnd({});
+    const TestSupport::ProcessRun run = runToEnd({});
     QCOMPARE(run.exitCode, 2);
     QVERIFY(run.err.contains("no display found"));
     QVERIFY(run.err.contains("switchboard --headless --port 8080"));

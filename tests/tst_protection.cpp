@@ -258,11 +258,7 @@ void TestProtection::slowConsumerIsClosedWith1013()
     auto stalled = rawWebSocket(engine->port(), "/operator"); // stops reading after the upgrade
     QVERIFY(stalled);
     QTRY_COMPARE(engine->openClientCount(), 2);
-    quint64 stalledId = 0;
-    for (const ClientInfo &info : engine->clients()) {
-        if (info.route == QLatin1String("/operator"))
-            stalledId = info.id;
-    }
+    const quint64 stalledId = clientIdOnRoute(*engine, QStringLiteral("/operator"));
     const QByteArray chunk(64 * 1024, 'z');
     for (int i = 0; i < 400 && engine->clients().size() == 2; ++i) {
         engine->sendToClient(stalledId, chunk, true);

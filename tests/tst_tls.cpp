@@ -23,30 +23,6 @@ using namespace TestSupport;
 
 namespace {
 
-// Runs a program to its end; its exit code (-1 when it crashed or ran over 20 s) and stderr.
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runToEnd(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.start(program, arguments);
-    Run run;
-    if (!process.waitForFinished(20000)) {
-        process.kill();
-        process.waitForFinished();
-        return run;
-    }
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
 bool writeFile(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);
@@ -266,11 +242,7 @@ void TestTls::slowConsumerCountsEncryptedBytes()
 
     QSignalSpy changes(engine.get(), &Engine::clientsChanged);
     QTRY_COMPARE(engine->openClientCount(), 2);
-    quint64 stalledId = 0;
-    for (const ClientInfo &info : engine->clients()) {
-        if (info.route == QLatin1String("/operator"))
-            stalledId = info.id;
-    }
+    const quint64 stalledId = clientIdOnRoute(*engine, QStringLiteral("/operator"));
     const QByteArray chunk(64 * 1024, 'z');
     for (int i = 0; i < 400 && engine->openClientCount() == 2; ++i) {
         engine->sendToClient(stalledId, chunk, true);
@@ -292,7 +264,7 @@ void TestTls::badFilesFailStartClearly_data()
     const QString garbage = m_dir.filePath(QStringLiteral("garbage.pem"));
     QVERIFY(writeFile(garbage, "this is not PEM\n"));
     const QString encrypted = m_dir.filePath(QStringLiteral("encrypted-key.pem"));
-    const Run pkey = runToEnd(QStringLiteral("openssl"), {QStringLiteral("pkey"), QStringLiteral("-in"), m_key,
+    const ProcessRun pkey = runToEnd(QStringLiteral("openssl"), {QStringLiteral("pkey"), QStringLiteral("-in"), m_key,
                                                           QStringLiteral("-aes256"), QStringLiteral("-passout"),
                                                           QStringLiteral("pass:secret"), QStringLiteral("-out"), encrypted});
     QVERIFY2(pkey.exitCode == 0, pkey.err.constData());
@@ -383,7 +355,7 @@ void TestTls::headlessBadCertExitsWithClearError()
     QFETCH(QStringList, arguments);
     QFETCH(int, exitCode);
     QFETCH(QString, message);
-    const Run run = runToEnd(QStringLiteral(SWITCHBOARD_BIN),
+    const ProcessRun run = runToEnd(QStringLiteral(SWITCHBOARD_BIN),
                              QStringList{QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")} + arguments);
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(run.err.contains(message.toUtf8()), run.err.constData());
