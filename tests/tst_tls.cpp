@@ -68,6 +68,8 @@ private Q_SLOTS:
 private:
     ServerConfig tlsConfig() const;
     QByteArray httpsGet(const QUrl &url, int *status);
+    // The failures of this reason that the engine's /metrics counts.
+    QByteArray tlsFailureSample(const Engine &engine, const char *reason);
 
     QTemporaryDir m_dir;
     QString m_cert, m_key;           // the trusted development certificate
@@ -116,6 +118,19 @@ QByteArray TestTls::httpsGet(const QUrl &url, int *status)
         qWarning() << url << reply->errorString();
     *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     return reply->readAll();
+}
+
+QByteArray TestTls::tlsFailureSample(const Engine &engine, const char *reason)
+{
+    QUrl url = engine.httpUrl();
+    url.setPath(QStringLiteral("/metrics"));
+    int status = 0;
+    const QByteArray prefix = QByteArray("switchboard_tls_handshake_failures_total{reason=\"") + reason + "\"} ";
+    for (const QByteArray &line : httpsGet(url, &status).split('\n')) {
+        if (line.startsWith(prefix))
+            return line;
+    }
+    return {};
 }
 
 void TestTls::wssEchoAndSecureUrls()
@@ -182,6 +197,7 @@ void TestTls::plainHttpOnTlsPortIsDroppedAndLogged()
     // No answer in clear text: the port speaks TLS only, and says why in the log.
     QCOMPARE(rawExchange(engine->port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), QByteArray());
     QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Error, QStringLiteral("plain http:// sent to this https:// port")));
+    QCOMPARE(tlsFailureSample(*engine, "not_tls"), QByteArray("switchboard_tls_handshake_failures_total{reason=\"not_tls\"} 1"));
     expectEcho(*served);
 }
 
@@ -203,6 +219,7 @@ void TestTls::distrustingClientFailsAloneAndIsLogged()
     QVERIFY(disconnected.wait(5000));
     QVERIFY(!sslErrors.isEmpty());
     QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Error, QStringLiteral("TLS handshake failed")));
+    QCOMPARE(tlsFailureSample(*engine, "error"), QByteArray("switchboard_tls_handshake_failures_total{reason=\"error\"} 1"));
     expectEcho(*served);
 }
 
@@ -218,6 +235,7 @@ void TestTls::stalledHandshakeTimesOut()
     silent.connectToHost(QHostAddress::LocalHost, engine->port());
     QVERIFY(dropped.wait(5000));
     QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Error, QStringLiteral("no TLS handshake within 300 ms")));
+    QCOMPARE(tlsFailureSample(*engine, "timeout"), QByteArray("switchboard_tls_handshake_failures_total{reason=\"timeout\"} 1"));
 }
 
 void TestTls::slowConsumerCountsEncryptedBytes()

@@ -66,7 +66,8 @@ Engine::Engine(ServerConfig config, QObject *parent)
                 onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
             });
     connect(m_frontDoor.get(), &FrontDoor::tlsFailed, this,
-            [this](const QString &peer, const QString &why) {
+            [this](const QString &peer, const QString &reason, const QString &why) {
+                m_metrics.noteTlsHandshakeFailed(reason);
                 LogRecord failure;
                 failure.timestampMs = QDateTime::currentMSecsSinceEpoch();
                 failure.direction = LogRecord::Direction::System;

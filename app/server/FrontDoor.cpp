@@ -34,10 +34,11 @@ FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits li
         sslServer->setHandshakeTimeout(m_limits.headTimeoutMs);
         // QSslServer queues a socket only once its handshake is done.
         connect(sslServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
-        connect(sslServer.get(), &TlsServer::handshakeFailed, this, [this](const QString &peer, const QString &why) {
-            qCInfo(lcFrontDoor).noquote() << peer << "dropped:" << why;
-            Q_EMIT tlsFailed(peer, why);
-        });
+        connect(sslServer.get(), &TlsServer::handshakeFailed, this,
+                [this](const QString &peer, const QString &reason, const QString &why) {
+                    qCInfo(lcFrontDoor).noquote() << peer << "dropped:" << why;
+                    Q_EMIT tlsFailed(peer, reason, why);
+                });
         m_tcpServer = std::move(sslServer);
     } else {
         m_tcpServer = std::make_unique<QTcpServer>();

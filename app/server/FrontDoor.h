@@ -60,7 +60,8 @@ Q_SIGNALS:
                  const QString &why);
     // A TLS handshake failed (plain http:// on the https:// port, a client distrusting the
     // certificate, a timeout); the connection was dropped.
-    void tlsFailed(const QString &peer, const QString &why);
+    // reason: "not_tls", "timeout" or "error".
+    void tlsFailed(const QString &peer, const QString &reason, const QString &why);
 
 private:
     void onNewConnection();

@@ -45,6 +45,10 @@ Metrics::Metrics()
                           "WebSocket connections ended, by close code and by the side that closed "
                           "(client, server, or network for a drop without a close frame).",
                           {QStringLiteral("code"), QStringLiteral("side")}, {}};
+    m_counters[TlsFailures] = {"switchboard_tls_handshake_failures_total",
+                               "Connections dropped before or during the TLS handshake (with --tls-cert), by reason "
+                               "(not_tls: no TLS at all, e.g. http:// to the https:// port; timeout; error).",
+                               {QStringLiteral("reason")}, {}};
     m_rttSeconds.reserve(kRttWindow);
 }
 
@@ -88,6 +92,11 @@ void Metrics::noteMessageOut(const QString &route, bool binary, qint64 bytes)
 void Metrics::noteClose(int code, const QString &side)
 {
     add(Closes, {QString::number(code), side.isEmpty() ? QStringLiteral("unknown") : side}, 1);
+}
+
+void Metrics::noteTlsHandshakeFailed(const QString &reason)
+{
+    add(TlsFailures, {reason}, 1);
 }
 
 void Metrics::notePingRtt(qint64 rttMs)

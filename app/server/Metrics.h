@@ -37,6 +37,8 @@ public:
     void noteMessageIn(const QString &route, bool binary, qint64 bytes);
     void noteMessageOut(const QString &route, bool binary, qint64 bytes);
     void noteClose(int code, const QString &side);
+    // reason: "not_tls", "timeout" or "error" (TlsServer::handshakeFailed).
+    void noteTlsHandshakeFailed(const QString &reason);
     void notePingRtt(qint64 rttMs);
     void noteLogRecordsDropped(quint64 count);
 
@@ -53,7 +55,7 @@ private:
         QStringList labelNames;
         QMap<QStringList, double> values; // by label values, in labelNames order
     };
-    enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, CounterCount };
+    enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, TlsFailures, CounterCount };
 
     void add(CounterId id, const QStringList &labels, double amount);
     static void appendHeader(QByteArray &out, const QByteArray &name, const QByteArray &help, const char *type);

@@ -16,10 +16,14 @@ void TlsServer::onError(QSslSocket *socket, QAbstractSocket::SocketError error)
 {
     if (socket->isEncrypted())
         return; // after the handshake, errors belong to whoever has the socket now
-    const QString why = error == QAbstractSocket::SocketTimeoutError
-                            ? QStringLiteral("no TLS handshake within %1 ms").arg(handshakeTimeout())
-                            : QStringLiteral("TLS handshake failed: %1").arg(socket->errorString());
-    Q_EMIT handshakeFailed(socket->property(kPeerProperty).toString(), why);
+    const QString peer = socket->property(kPeerProperty).toString();
+    if (error == QAbstractSocket::SocketTimeoutError) {
+        Q_EMIT handshakeFailed(peer, QStringLiteral("timeout"),
+                               QStringLiteral("no TLS handshake within %1 ms").arg(handshakeTimeout()));
+    } else {
+        Q_EMIT handshakeFailed(peer, QStringLiteral("error"),
+                               QStringLiteral("TLS handshake failed: %1").arg(socket->errorString()));
+    }
     // QSslServer deletes the socket itself.
 }
 
@@ -41,6 +45,7 @@ void TlsServer::incomingConnection(qintptr descriptor)
             return; // no byte to judge yet
         disconnect(*watch);
         if (socket->mode() == QSslSocket::UnencryptedMode)
-            Q_EMIT handshakeFailed(peer, QStringLiteral("not a TLS handshake (plain http:// sent to this https:// port?)"));
+            Q_EMIT handshakeFailed(peer, QStringLiteral("not_tls"),
+                                   QStringLiteral("not a TLS handshake (plain http:// sent to this https:// port?)"));
     });
 }

@@ -12,8 +12,9 @@ public:
     explicit TlsServer(QObject *parent = nullptr);
 
 Q_SIGNALS:
-    // peer is "address:port"; the connection is closed already or about to be.
-    void handshakeFailed(const QString &peer, const QString &why);
+    // peer is "address:port"; reason is "not_tls", "timeout" or "error"; the connection is closed
+    // already or about to be.
+    void handshakeFailed(const QString &peer, const QString &reason, const QString &why);
 
 protected:
     void incomingConnection(qintptr descriptor) override;
