@@ -500,6 +500,18 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
     QVERIFY(!send->isEnabled());
     QVERIFY(!replay->findChild<QLabel *>(QStringLiteral("replaySendNote"))->text().isEmpty());
 
+    // The recording's filtered records export like the live log's (here: the open record, as CSV).
+    ExportDialog *exportDialog = replay->openExportDialog();
+    QCOMPARE(exportDialog->scope(), ExportDialog::Scope::Filtered);
+    const QString csv = m_dir.filePath(QStringLiteral("replay-open.csv"));
+    exportDialog->setPath(csv);
+    QSignalSpy exported(replay->exporter(), &LogExporter::finished);
+    exportDialog->findChild<QPushButton *>(QStringLiteral("exportOk"))->click();
+    QVERIFY(exported.wait(10000));
+    QCOMPARE(exported.at(0).at(2).toInt(), 1);
+    QCOMPARE(TestSupport::fileLines(csv).size(), 2);
+    QVERIFY(TestSupport::fileLines(csv).at(1).contains(",in,open,"));
+
     // Once the client is gone there is nobody to send to.
     panel->setKindFilter(LogFilterProxyModel::kAllKinds);
     panel->view()->setCurrentIndex(panel->proxy()->index(1, 0));

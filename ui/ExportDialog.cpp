@@ -1,6 +1,10 @@
 #include "ExportDialog.h"
 
+#include "LogPanel.h"
+
 #include <QComboBox>
+#include <QDateTime>
+#include <QDir>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -11,6 +15,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QSettings>
 #include <QVBoxLayout>
 
 namespace {
@@ -74,6 +79,27 @@ ExportDialog::ExportDialog(int allCount, int filteredCount, int selectedCount, c
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     setPath(suggestedPath);
+}
+
+ExportDialog *ExportDialog::openFor(const LogPanel &panel, const QString &baseName, QWidget *parent, const Handler &handler)
+{
+    const QString folder = QSettings().value(QStringLiteral("files/exportFolder"), QDir::homePath()).toString();
+    const QString suggested = QDir(folder).filePath(
+        QStringLiteral("%1-%2.jsonl").arg(baseName, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
+    auto *dialog = new ExportDialog(panel.totalCount(), panel.filteredCount(), panel.selectedCount(), suggested, parent);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QObject::connect(dialog, &QDialog::accepted, parent, [&panel, dialog, handler] {
+        LogRecordBatch records;
+        switch (dialog->scope()) {
+        case Scope::All: records = panel.allRecords(); break;
+        case Scope::Filtered: records = panel.filteredRecords(); break;
+        case Scope::Selected: records = panel.selectedRecords(); break;
+        }
+        QSettings().setValue(QStringLiteral("files/exportFolder"), QFileInfo(dialog->path()).absolutePath());
+        handler(dialog->path(), records, dialog->format());
+    });
+    dialog->open();
+    return dialog;
 }
 
 ExportDialog::Scope ExportDialog::scope() const

@@ -3,7 +3,9 @@
 #include "log/LogExporter.h"
 
 #include <QDialog>
+#include <functional>
 
+class LogPanel;
 class QComboBox;
 class QDialogButtonBox;
 class QLineEdit;
@@ -20,6 +22,12 @@ public:
 
     ExportDialog(int allCount, int filteredCount, int selectedCount, const QString &suggestedPath,
                  QWidget *parent = nullptr);
+
+    using Handler = std::function<void(const QString &path, const LogRecordBatch &records, LogExporter::Format format)>;
+    // Opens the (window-modal, self-deleting) dialog over what panel shows, suggesting
+    // "<baseName>-<time>.jsonl" in the folder of the last export; accepting it hands the chosen
+    // records (payloads shared) to handler.
+    static ExportDialog *openFor(const LogPanel &panel, const QString &baseName, QWidget *parent, const Handler &handler);
 
     Scope scope() const;
     void setScope(Scope scope);

@@ -283,6 +283,16 @@ void LogPanel::setSelectedClientsFilterAvailable(bool available)
     m_selectedOnly->setVisible(available);
 }
 
+LogRecordBatch LogPanel::allRecords() const
+{
+    return m_model.records();
+}
+
+int LogPanel::totalCount() const
+{
+    return m_model.rowCount();
+}
+
 LogRecordBatch LogPanel::filteredRecords() const
 {
     if (!m_proxy->isFiltering())

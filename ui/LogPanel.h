@@ -43,8 +43,10 @@ public:
 
     // For export: the records the filters let through, and the selected rows, in log order
     // (payloads shared, not copied).
+    LogRecordBatch allRecords() const;
     LogRecordBatch filteredRecords() const;
     LogRecordBatch selectedRecords() const;
+    int totalCount() const;
     int filteredCount() const;
     int selectedCount() const;
 

@@ -503,25 +503,10 @@ void MainWindow::sampleRates()
 
 ExportDialog *MainWindow::openExportDialog()
 {
-    const QSettings settings;
-    const QString folder = settings.value(QStringLiteral("files/exportFolder"), QDir::homePath()).toString();
-    const QString suggested = QDir(folder).filePath(
-        QStringLiteral("switchboard-log-%1.jsonl").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
-    auto *dialog = new ExportDialog(m_log->rowCount(), m_logPanel->filteredCount(), m_logPanel->selectedCount(),
-                                    suggested, this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        LogRecordBatch records;
-        switch (dialog->scope()) {
-        case ExportDialog::Scope::All: records = m_log->records(); break;
-        case ExportDialog::Scope::Filtered: records = m_logPanel->filteredRecords(); break;
-        case ExportDialog::Scope::Selected: records = m_logPanel->selectedRecords(); break;
-        }
-        QSettings().setValue(QStringLiteral("files/exportFolder"), QFileInfo(dialog->path()).absolutePath());
-        exportRecords(dialog->path(), records, dialog->format());
-    });
-    dialog->open();
-    return dialog;
+    return ExportDialog::openFor(*m_logPanel, QStringLiteral("switchboard-log"), this,
+                                 [this](const QString &path, const LogRecordBatch &records, LogExporter::Format format) {
+                                     exportRecords(path, records, format);
+                                 });
 }
 
 void MainWindow::exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format)

@@ -2,16 +2,20 @@
 
 #include "ClientFilterProxyModel.h"
 #include "DetailPane.h"
+#include "ExportDialog.h"
 #include "LogPanel.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStatusBar>
@@ -26,7 +30,7 @@ constexpr int kProblemsShown = 8; // the rest are counted; the banner must not f
 
 ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payloadCap, QWidget *parent)
     : QMainWindow(parent), m_liveClients(liveClients), m_model(new MessageLogModel(capacity, this)),
-      m_reader(new RecordingReader(this)), m_openClients(new ClientFilterProxyModel(this)),
+      m_reader(new RecordingReader(this)), m_exporter(new LogExporter(this)), m_openClients(new ClientFilterProxyModel(this)),
       m_problems(new QLabel(this)), m_clientChoice(new QComboBox(this)),
       m_send(new QPushButton(tr("&Send to Client"), this)), m_sendNote(new QLabel(this)), m_payloadCap(payloadCap)
 {
@@ -96,6 +100,20 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
     setCentralWidget(central);
     resize(1200, 700);
 
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportAction = file->addAction(tr("&Export Records…"), this, &ReplayWindow::openExportDialog);
+    exportAction->setObjectName(QStringLiteral("actionReplayExport"));
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addSeparator();
+    QAction *closeAction = file->addAction(tr("&Close"), this, &QWidget::close);
+    closeAction->setShortcut(QKeySequence::Close);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_logPanel->clearAction());
+    addAction(m_logPanel->clearAction());
+    connect(m_exporter, &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
+        statusBar()->showMessage(ok ? tr("Exported %1 records").arg(count) : tr("Export failed: %1").arg(error), 10000);
+    });
+
     connect(m_logPanel, &LogPanel::recordSelected, m_detail, &DetailPane::showRecord);
     connect(m_logPanel, &LogPanel::cleared, m_detail, &DetailPane::clear);
     connect(m_logPanel, &LogPanel::recordSelected, this, &ReplayWindow::updateSendButton);
@@ -128,6 +146,15 @@ void ReplayWindow::load(const QString &path)
     options.payloadCap = m_payloadCap;
     statusBar()->showMessage(tr("Loading %1…").arg(QDir::toNativeSeparators(path)));
     m_reader->start(parts, options);
+}
+
+ExportDialog *ReplayWindow::openExportDialog()
+{
+    const QString base = QFileInfo(m_path).completeBaseName() + QStringLiteral("-export");
+    return ExportDialog::openFor(*m_logPanel, base, this,
+                                 [this](const QString &path, const LogRecordBatch &records, LogExporter::Format format) {
+                                     m_exporter->start(path, records, format);
+                                 });
 }
 
 bool ReplayWindow::isLoading() const

@@ -7,6 +7,8 @@
 class ClientFilterProxyModel;
 class ClientTableModel;
 class DetailPane;
+class ExportDialog;
+class LogExporter;
 class LogPanel;
 class MessageLogModel;
 class QComboBox;
@@ -38,6 +40,10 @@ public:
     QString problems() const;
     QString summary() const;
 
+    // File > Export Records: the recording's records (all, filtered or selected) to JSON Lines or CSV.
+    ExportDialog *openExportDialog();
+    LogExporter *exporter() const { return m_exporter; }
+
     // The live client "Send" sends the selected record to; false when it is not open.
     bool setResendClient(quint64 clientId);
     quint64 resendClient() const;
@@ -57,6 +63,7 @@ private:
     ClientTableModel &m_liveClients;
     MessageLogModel *m_model;
     RecordingReader *m_reader;
+    LogExporter *m_exporter;
     ClientFilterProxyModel *m_openClients;
     LogPanel *m_logPanel;
     DetailPane *m_detail;
