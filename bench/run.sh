@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# Switchboard against Node's ws, side by side, on this machine (issue 6), plus the two-instance fan-out
+# through Redis (issue 8). One command:
+#
+#   bench/run.sh            full run (~7 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, fan-out to
+#                           1,000 receivers at 1,000 msg/s, 10,000 idle connections, the dashboard bench
+#   bench/run.sh --quick    smoke run (~1.5 min): short windows, at most 1,000 connections
+#   options: --seconds S (measurement window per run), --out DIR (default build/bench/results/<time>)
+#
+# Builds a Release tree of its own (build/bench), installs what is missing (redis-server through apt,
+# the peer's `ws` through npm ci), raises `ulimit -n`, starts each server on 127.0.0.1 with port 0,
+# runs bench's switchboard_loadgen against it, reads the server's CPU time (utime+stime) and peak RSS
+# (VmHWM) from /proc before stopping it, and prints one Markdown table. Every wait is bounded and every
+# process it starts is stopped on exit, Ctrl+C included. Talks to 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0
+SECONDS_OVERRIDE=""
+OUT=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1 ;;
+    --seconds) SECONDS_OVERRIDE=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ "$QUICK" = 1 ]; then
+    WINDOW=2; WARMUP=0.5; ECHO_CONNS=(100 1000); FAN_RECEIVERS=200; FAN_RATE=200; IDLE_CONNS=1000; DASH_SECONDS=3
+else
+    WINDOW=10; WARMUP=1; ECHO_CONNS=(100 1000 10000); FAN_RECEIVERS=1000; FAN_RATE=1000; IDLE_CONNS=10000; DASH_SECONDS=10
+fi
+[ -n "$SECONDS_OVERRIDE" ] && WINDOW=$SECONDS_OVERRIDE
+PAYLOADS=(32 4096)
+RECORD_ECHO_CONNS=${ECHO_CONNS[1]} # the --record row: echo at 1,000 connections (quick: 1,000 too), 32 B
+
+# ---------------------------------------------------------------- dependencies and build
+install_missing() { # apt packages, the way scripts/install-deps.sh does it
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "bench: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo="sudo"
+    fi
+    echo "bench: installing ${missing[*]}"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+scripts/install-deps.sh run
+command -v redis-server >/dev/null 2>&1 || install_missing redis-server
+command -v node >/dev/null 2>&1 || install_missing nodejs
+command -v npm >/dev/null 2>&1 || install_missing npm
+
+BUILD=build/bench
+echo "bench: building Release in $BUILD (-j2)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$BUILD" -j2 --target switchboard switchboard_loadgen switchboard_logbench >/dev/null
+SB=$ROOT/$BUILD/bin/switchboard
+LG=$ROOT/$BUILD/bin/switchboard_loadgen
+LOGBENCH=$ROOT/$BUILD/bin/switchboard_logbench
+(cd bench/peer && npm ci --no-audit --no-fund --silent)
+
+# 10,000 connections need 10,000 descriptors in the load generator and in the server.
+ulimit -Hn 65536 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+FD_LIMIT=$(ulimit -n)
+if [ "$FD_LIMIT" != unlimited ] && [ "$FD_LIMIT" -lt 10100 ]; then
+    echo "bench: ulimit -n is $FD_LIMIT (hard limit $(ulimit -Hn)): runs over $((FD_LIMIT - 100)) connections are skipped" >&2
+fi
+fits() { [ "$FD_LIMIT" = unlimited ] || [ "$1" -le $((FD_LIMIT - 100)) ]; }
+
+# ---------------------------------------------------------------- processes (all ours, all stopped on exit)
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+[ -n "$OUT" ] || OUT=$BUILD/results/$STAMP
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+TMP=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        local alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.2
+    done
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+CLK_TCK=$(getconf CLK_TCK)
+SB_FLAGS=(--max-connections-per-ip 20000 --rate-limit 1000000 --rate-burst 1000000)
+RUN=0
+
+# cpu_seconds PID: utime + stime from /proc/PID/stat (fields 14 and 15, counted after the ')' of comm)
+cpu_seconds() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "?"; return; }
+    echo "${stat##*) }" | awk -v tck="$CLK_TCK" '{ printf "%.2f", ($12 + $13) / tck }'
+}
+status_mb() { # status_mb PID VmHWM|VmRSS
+    awk -v key="$2:" '$1 == key { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+status_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# start_server NAME COMMAND...: sets SERVER_PID and SERVER_PORT from its `Listening on http://127.0.0.1:PORT`.
+start_server() {
+    local name=$1; shift
+    RUN=$((RUN + 1))
+    local out=$OUT/$RUN-$name.server.out
+    "$@" >"$out" 2>"$OUT/$RUN-$name.server.err" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    SERVER_PORT=""
+    for _ in $(seq 100); do
+        SERVER_PORT=$(sed -n '1s#^Listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$out")
+        [ -n "$SERVER_PORT" ] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench: $name did not start listening within 10 s:" >&2
+    cat "$out" "$OUT/$RUN-$name.server.err" >&2
+    exit 1
+}
+# stop_server PID: sets SERVER_CPU and SERVER_HWM (MB), then SIGTERM (SIGKILL after 5 s).
+stop_server() {
+    local pid=$1
+    SERVER_CPU=$(cpu_seconds "$pid")
+    SERVER_HWM=$(status_mb "$pid" VmHWM)
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+sb_server() { start_server "$1" "$SB" --headless --host 127.0.0.1 --port 0 "${SB_FLAGS[@]}" "${@:2}"; }
+ws_server() { start_server "$1" node "$ROOT/bench/peer/server.mjs" --host 127.0.0.1 --port 0; }
+
+# loadgen NAME ARGS...: runs the load generator (bounded), sets RESULT to its RESULT line.
+loadgen() {
+    local name=$1; shift
+    local out=$OUT/$RUN-$name.loadgen.out rc=0
+    timeout -k 5 "$LOADGEN_LIMIT" "$LG" "$@" >"$out" 2>"$OUT/$RUN-$name.loadgen.err" || rc=$?
+    RESULT=$(grep '^RESULT ' "$out" | tail -1 || true)
+    [ -n "$RESULT" ] || RESULT="RESULT error=no_result rc=$rc"
+    echo "$name: $RESULT" >>"$OUT/results.txt"
+}
+field() { # field KEY [RESULT line]
+    local line=${2:-$RESULT}
+    local value
+    value=$(echo " $line " | sed -n "s/.* $1=\([^ ]*\) .*/\1/p")
+    echo "${value:-?}"
+}
+num() { case "$1" in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
+ms() { awk -v us="$1" 'BEGIN { if (us == "?") print "?"; else printf "%.2f", us / 1000 }'; }
+# Health of one load-generator run: failures, server closes, and whether the generator itself was busy.
+health() {
+    local notes=""
+    local failed=$(( $(num "$(field connect_failed)") + $(num "$(field handshake_failed)") ))
+    [ "$failed" -gt 0 ] && notes+=" $failed failed to connect;"
+    [ "$(field dropped)" != 0 ] && notes+=" $(field dropped) dropped (codes $(field close_codes));"
+    [ "$(field mismatched)" != "?" ] && [ "$(field mismatched)" != 0 ] && notes+=" $(field mismatched) wrong echoes;"
+    [ "$(field error)" != "?" ] && notes+=" error $(field error);"
+    local busy=$(field loadgen_window_cpu_pct)
+    [ "$(num "$busy")" -ge 90 ] && notes+=" loadgen busy ${busy}% (may be the bottleneck);"
+    echo "$notes"
+}
+
+ROWS=$OUT/rows.tsv
+NOTES=$OUT/notes.txt
+: >"$ROWS"; : >"$NOTES"
+# row SCENARIO METRIC SB WS HIGHER_IS_BETTER(unused, for the reader) SB_CPU WS_CPU SB_HWM WS_HWM
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+note() { echo "$*" >>"$NOTES"; echo "  note: $*"; }
+
+LOADGEN_LIMIT=60
+echo "bench: results in $OUT"
+
+# ---------------------------------------------------------------- echo
+echo_pair() { # echo_pair CONNECTIONS PAYLOAD
+    local n=$1 p=$2 label="echo ${1} conns × ${2} B"
+    LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+    local args=(--scenario echo --connections "$n" --payload "$p" --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120)
+    echo "bench: $label"
+    sb_server "sb-echo-$n-$p"; local pid=$SERVER_PID
+    loadgen "sb-echo-$n-$p" --url "ws://127.0.0.1:$SERVER_PORT" "${args[@]}"; local sb=$RESULT
+    stop_server "$pid"; local sbcpu=$SERVER_CPU sbhwm=$SERVER_HWM
+    [ -n "$(health)" ] && note "switchboard $label:$(health)"
+    ws_server "ws-echo-$n-$p"; pid=$SERVER_PID
+    loadgen "ws-echo-$n-$p" --url "ws://127.0.0.1:$SERVER_PORT" "${args[@]}"; local ws=$RESULT
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "ws $label:$(health)"
+    row "$label" "msg/s" "$(field msgs_per_s "$sb")" "$(field msgs_per_s "$ws")" "$sbcpu" "$SERVER_CPU" "$sbhwm" "$SERVER_HWM"
+    row "$label" "RTT p50 ms" "$(ms "$(field p50_us "$sb")")" "$(ms "$(field p50_us "$ws")")" "" "" "" ""
+    row "$label" "RTT p99 ms" "$(ms "$(field p99_us "$sb")")" "$(ms "$(field p99_us "$ws")")" "" "" "" ""
+}
+for n in "${ECHO_CONNS[@]}"; do
+    fits $((n + 10)) || { note "echo with $n connections skipped: ulimit -n $FD_LIMIT"; continue; }
+    for p in "${PAYLOADS[@]}"; do echo_pair "$n" "$p"; done
+done
+
+# Switchboard recording every record to disk (--record): the same echo run.
+RECORD_LABEL="echo ${RECORD_ECHO_CONNS} conns × 32 B"
+echo "bench: $RECORD_LABEL, Switchboard with --record"
+LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+sb_server "sbrec-echo" --record "$TMP/record-echo.jsonl"; pid=$SERVER_PID
+loadgen "sbrec-echo" --url "ws://127.0.0.1:$SERVER_PORT" --scenario echo --connections "$RECORD_ECHO_CONNS" --payload 32 \
+    --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120
+stop_server "$pid"
+[ -n "$(health)" ] && note "switchboard --record $RECORD_LABEL:$(health)"
+REC_BYTES=$(cat "$TMP"/record-echo*.jsonl 2>/dev/null | wc -c)
+note "--record echo run wrote $((REC_BYTES / 1048576)) MiB of JSON Lines (rotating at 100 MiB, 5 kept)"
+WS_REF=$(awk -F'\t' -v l="$RECORD_LABEL" '$1 == l && $2 == "msg/s" { print $4 }' "$ROWS")
+WS_REF_P99=$(awk -F'\t' -v l="$RECORD_LABEL" '$1 == l && $2 == "RTT p99 ms" { print $4 }' "$ROWS")
+row "$RECORD_LABEL, Switchboard --record" "msg/s" "$(field msgs_per_s)" "${WS_REF:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
+row "$RECORD_LABEL, Switchboard --record" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
+rm -f "$TMP"/record-echo*.jsonl
+
+# ---------------------------------------------------------------- fan-out
+FAN_LABEL="fan-out ${FAN_RECEIVERS} receivers, ${FAN_RATE} msg/s"
+FAN_ARGS=(--scenario fanout --receivers "$FAN_RECEIVERS" --rate "$FAN_RATE" --payload 64 --seconds "$WINDOW"
+          --warmup "$WARMUP" --connect-timeout 60)
+LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 90 }')
+fan_rows() { # fan_rows LABEL SB_RESULT WS_RESULT SBCPU WSCPU SBHWM WSHWM
+    row "$1" "delivered/s (offered $((FAN_RECEIVERS * FAN_RATE)))" "$(field delivered_per_s "$2")" "$(field delivered_per_s "$3")" "$4" "$5" "$6" "$7"
+    row "$1" "latency p50 ms" "$(ms "$(field p50_us "$2")")" "$(ms "$(field p50_us "$3")")" "" "" "" ""
+    row "$1" "latency p99 ms" "$(ms "$(field p99_us "$2")")" "$(ms "$(field p99_us "$3")")" "" "" "" ""
+}
+echo "bench: $FAN_LABEL"
+sb_server "sb-fanout"; pid=$SERVER_PID
+loadgen "sb-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; SB_FAN=$RESULT
+stop_server "$pid"; SB_FAN_CPU=$SERVER_CPU; SB_FAN_HWM=$SERVER_HWM
+[ -n "$(health)" ] && note "switchboard $FAN_LABEL:$(health)"
+ws_server "ws-fanout"; pid=$SERVER_PID
+loadgen "ws-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; WS_FAN=$RESULT
+stop_server "$pid"
+[ -n "$(health)" ] && note "ws $FAN_LABEL:$(health)"
+fan_rows "$FAN_LABEL" "$SB_FAN" "$WS_FAN" "$SB_FAN_CPU" "$SERVER_CPU" "$SB_FAN_HWM" "$SERVER_HWM"
+
+echo "bench: $FAN_LABEL, Switchboard with --record"
+sb_server "sbrec-fanout" --record "$TMP/record-fanout.jsonl"; pid=$SERVER_PID
+loadgen "sbrec-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"
+stop_server "$pid"
+[ -n "$(health)" ] && note "switchboard --record $FAN_LABEL:$(health)"
+row "$FAN_LABEL, Switchboard --record" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" "$SERVER_CPU" "" "$SERVER_HWM" ""
+row "$FAN_LABEL, Switchboard --record" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+rm -f "$TMP"/record-fanout*.jsonl
+
+# Issue 8: the same fan-out over two Switchboard instances joined through Redis: the sender and half the
+# receivers on A, the other half on B. ws has no cluster here: its column repeats the single-server run.
+echo "bench: $FAN_LABEL over two instances through Redis"
+REDIS_PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
+    >"$OUT/redis.out" 2>&1 &
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
+for _ in $(seq 50); do
+    [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
+    sleep 0.1
+done
+[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] || { echo "bench: redis-server did not start" >&2; cat "$OUT/redis.out" >&2; exit 1; }
+CLUSTER=(--redis "redis://127.0.0.1:$REDIS_PORT" --cluster "bench$$")
+sb_server "sb-cluster-a" "${CLUSTER[@]}"; PID_A=$SERVER_PID; PORT_A=$SERVER_PORT
+sb_server "sb-cluster-b" "${CLUSTER[@]}"; PID_B=$SERVER_PID; PORT_B=$SERVER_PORT
+for _ in $(seq 50); do # both instances see each other (bounded: 5 s)
+    curl -s --max-time 1 "http://127.0.0.1:$PORT_A/healthz" | grep -q '"instances":2' \
+        && curl -s --max-time 1 "http://127.0.0.1:$PORT_B/healthz" | grep -q '"instances":2' && break
+    sleep 0.1
+done
+loadgen "sb-cluster" --url "ws://127.0.0.1:$PORT_A" --url2 "ws://127.0.0.1:$PORT_B" --settle 1 "${FAN_ARGS[@]}"
+stop_server "$PID_A"; CPU_A=$SERVER_CPU; HWM_A=$SERVER_HWM
+stop_server "$PID_B"; CPU_B=$SERVER_CPU; HWM_B=$SERVER_HWM
+REDIS_CPU=$(cpu_seconds "$REDIS_PID")
+kill -TERM "$REDIS_PID" 2>/dev/null || true
+for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$REDIS_PID" 2>/dev/null || true
+wait "$REDIS_PID" 2>/dev/null || true
+[ -n "$(health)" ] && note "switchboard two instances $FAN_LABEL:$(health)"
+CL_LABEL="$FAN_LABEL, 2 Switchboards + Redis (issue 8)"
+row "$CL_LABEL" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" \
+    "$(awk -v a="$CPU_A" -v b="$CPU_B" 'BEGIN { printf "%.2f", a + b }')" "" "$HWM_A + $HWM_B" ""
+row "$CL_LABEL" "latency p50 ms" "$(ms "$(field p50_us)")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
+row "$CL_LABEL" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+note "two-instance run: instance A $CPU_A s CPU, B $CPU_B s, redis-server $REDIS_CPU s; its ws column repeats the single ws server (no cluster)"
+
+# ---------------------------------------------------------------- idle connections
+idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) and IDLE_HELD
+    local name=$1
+    "$2" "$name"; local pid=$SERVER_PID
+    sleep 0.5
+    local base=$(status_kb "$pid" VmRSS)
+    local out=$OUT/$RUN-$name.loadgen.out
+    timeout -k 5 300 "$LG" --url "ws://127.0.0.1:$SERVER_PORT" --scenario idle --connections "$IDLE_CONNS" --hold 120 \
+        --connect-timeout 120 >"$out" 2>"$OUT/$RUN-$name.loadgen.err" &
+    local lg=$!
+    PIDS+=("$lg")
+    for _ in $(seq 1300); do # up to 130 s for every connection to open
+        grep -q '^READY' "$out" && break
+        kill -0 "$lg" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 1 # let the server finish its per-connection work (log records, timers)
+    local held=$(status_kb "$pid" VmRSS)
+    IDLE_HELD=$(sed -n 's/^READY open=\([0-9]*\).*/\1/p' "$out")
+    kill -TERM "$lg" 2>/dev/null || true # timeout(1) passes TERM on to the load generator, which then closes politely
+    wait "$lg" 2>/dev/null || true
+    RESULT=$(grep '^RESULT ' "$out" | tail -1 || true)
+    echo "$name: $RESULT base_rss_kb=$base held_rss_kb=$held" >>"$OUT/results.txt"
+    stop_server "$pid"
+    IDLE_KB=$(awk -v b="$base" -v h="$held" -v n="${IDLE_HELD:-0}" 'BEGIN { if (n > 0) printf "%.1f", (h - b) / n; else print "?" }')
+    IDLE_RSS=$(awk -v h="$held" 'BEGIN { printf "%.1f", h / 1024 }')
+}
+if fits $((IDLE_CONNS + 10)); then
+    echo "bench: idle $IDLE_CONNS connections"
+    idle_run "sb-idle" sb_server; SB_IDLE=$IDLE_KB; SB_IDLE_HELD=$IDLE_HELD; SB_IDLE_CPU=$SERVER_CPU; SB_IDLE_HWM=$SERVER_HWM; SB_IDLE_RSS=$IDLE_RSS
+    [ -n "$(health)" ] && note "switchboard idle:$(health)"
+    idle_run "ws-idle" ws_server
+    [ -n "$(health)" ] && note "ws idle:$(health)"
+    row "idle ${IDLE_CONNS} conns held (${SB_IDLE_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" "$SB_IDLE" "$IDLE_KB" \
+        "$SB_IDLE_CPU" "$SERVER_CPU" "$SB_IDLE_HWM" "$SERVER_HWM"
+    row "idle ${IDLE_CONNS} conns held" "RSS MB while held" "$SB_IDLE_RSS" "$IDLE_RSS" "" "" "" ""
+else
+    note "idle run skipped: ulimit -n $FD_LIMIT"
+fi
+
+# ---------------------------------------------------------------- dashboard (issue 5's switchboard_logbench)
+echo "bench: dashboard at 20,000 msg/s (switchboard_logbench, ${DASH_SECONDS} s, offscreen)"
+RUN=$((RUN + 1))
+QT_QPA_PLATFORM=offscreen timeout -k 5 $((DASH_SECONDS + 90)) "$LOGBENCH" --seconds "$DASH_SECONDS" \
+    >"$OUT/$RUN-logbench.out" 2>"$OUT/$RUN-logbench.err" || true
+DASH_P99=$(sed -n 's/^GUI event-loop delay.* p99 \([0-9.]*\) ms.*/\1/p' "$OUT/$RUN-logbench.out")
+DASH_HWM=$(sed -n 's/.*VmHWM \([0-9]*\) MB.*/\1/p' "$OUT/$RUN-logbench.out")
+DASH_RATE=$(sed -n 's/^generator: sent .*(\([0-9]*\)\/s).*/\1/p' "$OUT/$RUN-logbench.out")
+row "dashboard (GUI offscreen), 20,000 msg/s in (generator sent ${DASH_RATE:-?}/s)" "GUI event-loop delay p99 ms" "${DASH_P99:-?}" "—" "" "" "${DASH_HWM:-?}" ""
+
+# ---------------------------------------------------------------- the table
+{
+    echo "Switchboard $(git -C "$ROOT" describe --always --dirty 2>/dev/null) vs Node $(node --version) + ws $(node -p 'require("./bench/peer/node_modules/ws/package.json").version'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "Window ${WINDOW} s per run after ${WARMUP} s warm-up$([ "$QUICK" = 1 ] && echo ' (--quick)'); Switchboard ${SB_FLAGS[*]}, every other setting default (log records created)"
+    echo
+    echo "| scenario | metric | Switchboard | ws | Switchboard / ws | CPU s (SB / ws) | peak RSS MB (SB / ws) |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    awk -F'\t' '
+        function commas(v,    s, out) { if (v !~ /^[0-9]+$/) return v; s = v; out = ""; while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) } return s out }
+        {
+            ratio = "—"
+            if ($3 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ && $4 + 0 > 0) ratio = sprintf("%.2f", $3 / $4)
+            cpu = ($5 == "" && $6 == "") ? "" : $5 " / " ($6 == "" ? "—" : $6)
+            rss = ($7 == "" && $8 == "") ? "" : $7 " / " ($8 == "" ? "—" : $8)
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, commas($3), commas($4), ratio, cpu, rss
+        }' "$ROWS"
+    echo
+    echo "Ratios: above 1 means Switchboard is higher — better for msg/s and delivered/s, worse for latency and memory."
+    if [ -s "$NOTES" ]; then
+        echo
+        echo "Notes:"
+        sed 's/^/- /' "$NOTES"
+    fi
+    echo
+    echo "Raw RESULT lines: $OUT/results.txt"
+} | tee "$OUT/table.md"
