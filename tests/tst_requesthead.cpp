@@ -32,6 +32,9 @@ void TestRequestHead::parsesStatus_data()
     QTest::newRow("space in name") << QByteArray("GET / HTTP/1.1\r\nHo st: a\r\n\r\n") << int(S::Malformed);
     QTest::newRow("folded") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n") << int(S::Malformed);
     QTest::newRow("bad method") << QByteArray("G(T / HTTP/1.1\r\nHost: a\r\n\r\n") << int(S::Malformed);
+    QTest::newRow("bare CR in value") << QByteArray("GET / HTTP/1.1\r\nHost: a\rX-Injected: b\r\n\r\n") << int(S::Malformed);
+    QTest::newRow("bare CR ending value") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\r\n\r\n") << int(S::Malformed);
+    QTest::newRow("bare CR in target") << QByteArray("GET /ws\rX HTTP/1.1\r\nHost: a\r\n\r\n") << int(S::Malformed);
     QTest::newRow("control char in value") << QByteArray("GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n") << int(S::Malformed);
     QTest::newRow("too large") << QByteArray("GET / HTTP/1.1\r\nX: ") + QByteArray(20000, 'a') << int(S::TooLarge);
 }

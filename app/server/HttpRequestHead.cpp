@@ -125,6 +125,10 @@ HttpRequestHead HttpRequestHead::parse(const QByteArray &bytes, int maxHeadBytes
     for (QByteArray &line : lines) {
         if (line.endsWith('\r'))
             line.chop(1);
+        // A CR that does not end a line is invalid (RFC 9112 §2.2): a parser behind this one
+        // could see a line break there, and it must never reach a path or a header value.
+        if (line.contains('\r'))
+            return malformed(QStringLiteral("a CR inside a line of the request head"));
     }
     while (!lines.isEmpty() && lines.constLast().isEmpty())
         lines.removeLast();
