@@ -11,6 +11,8 @@ packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-websocke
 if [ "$purpose" = test ]; then
     # Third-party clients the tests drive: Python websockets (Debian's python3), headless Chromium.
     packages+=(python3 python3-websockets chromium curl)
+    # libFuzzer (tests/fuzz): clang++ and its runtime libraries (libclang_rt.fuzzer, asan, ubsan).
+    packages+=(clang libclang-rt-14-dev)
     # The cluster tests start their own Redis on a free loopback port.
     packages+=(redis-server)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
