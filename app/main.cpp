@@ -1,6 +1,7 @@
 // The switchboard executable: the dashboard by default, --headless for the server alone.
 #include "cli/CommandLine.h"
 #include "cli/HeadlessRunner.h"
+#include "eventloop/EpollEventDispatcher.h"
 #include "../ui/DashboardLauncher.h"
 
 #include <QCoreApplication>
@@ -27,6 +28,9 @@ void describeApplication()
 int main(int argc, char **argv)
 {
     if (CommandLine::wantsConsoleOnly(argc, argv) || !hasDisplay()) {
+        // Headless, the server runs on the main thread: give it the epoll dispatcher.
+        if (QAbstractEventDispatcher *dispatcher = EpollEventDispatcher::createPreferred())
+            QCoreApplication::setEventDispatcher(dispatcher);
         QCoreApplication app(argc, argv);
         describeApplication();
         CommandLineOptions options;

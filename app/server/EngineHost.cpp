@@ -1,11 +1,15 @@
 #include "EngineHost.h"
 
 #include "Engine.h"
+#include "../eventloop/EpollEventDispatcher.h"
 
 
 EngineHost::EngineHost(QObject *parent) : QObject(parent)
 {
     m_thread.setObjectName(QStringLiteral("switchboard-engine"));
+    // The network thread waits on epoll, so its turns cost what is ready, not what is connected.
+    if (QAbstractEventDispatcher *dispatcher = EpollEventDispatcher::createPreferred())
+        m_thread.setEventDispatcher(dispatcher);
     m_thread.start();
     m_threadAnchor = new QObject;
     m_threadAnchor->moveToThread(&m_thread);
