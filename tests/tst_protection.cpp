@@ -257,6 +257,7 @@ void TestProtection::slowConsumerIsClosedWith1013()
     QSignalSpy changes(engine.get(), &Engine::clientsChanged);
     auto stalled = rawWebSocket(engine->port(), "/operator"); // stops reading after the upgrade
     QVERIFY(stalled);
+    stalled->setReadBufferSize(1); // really stops: else Qt would keep reading into memory here
     QTRY_COMPARE(engine->openClientCount(), 2);
     const quint64 stalledId = clientIdOnRoute(*engine, QStringLiteral("/operator"));
     const QByteArray chunk(64 * 1024, 'z');
@@ -280,6 +281,7 @@ void TestProtection::slowConsumerDropPolicyBoundsMemory()
     QVERIFY(engine);
     auto stalled = rawWebSocket(engine->port(), "/operator");
     QVERIFY(stalled);
+    stalled->setReadBufferSize(1); // really stops: else Qt would keep reading into memory here
     QTRY_COMPARE(engine->openClientCount(), 1);
     const quint64 id = engine->clients().first().id;
     const QByteArray chunk(64 * 1024, 'z');

@@ -17,6 +17,9 @@ private Q_SLOTS:
     void cleanup();
     void echoText();
     void echoBinary();
+    void echoEveryFrameLengthForm_data();
+    void echoEveryFrameLengthForm();
+    void operatorTextWithInvalidUtf8ArrivesRepaired();
     void chatRoomsAreIsolated();
     void clockPushesAtItsInterval();
     void clockStopsWhenTheClientGoes();
@@ -65,6 +68,60 @@ void TestRoutes::echoBinary()
     QVERIFY(binary.wait(5000));
     QCOMPARE(binary.first().first().toByteArray(), payload);
     QCOMPARE(text.count(), 0);
+}
+
+void TestRoutes::echoEveryFrameLengthForm_data()
+{
+    // The server frames messages itself (WebSocketFrame): 7-bit, 16-bit and 64-bit lengths and
+    // their edges, text and binary.
+    QTest::addColumn<bool>("binary");
+    QTest::addColumn<int>("size");
+    for (const bool binary : {false, true}) {
+        for (const int size : {0, 1, 125, 126, 127, 65535, 65536, 1000000}) {
+            QTest::addRow("%s %d", binary ? "binary" : "text", size) << binary << size;
+        }
+    }
+}
+
+void TestRoutes::echoEveryFrameLengthForm()
+{
+    QFETCH(bool, binary);
+    QFETCH(int, size);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/ws")));
+    QVERIFY(client);
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy bytes(client.get(), &QWebSocket::binaryMessageReceived);
+    QByteArray payload(size, Qt::Uninitialized);
+    for (int i = 0; i < size; ++i)
+        payload[i] = binary ? char(i * 7) : char('a' + i % 26);
+    if (binary)
+        client->sendBinaryMessage(payload);
+    else
+        client->sendTextMessage(QString::fromLatin1(payload));
+    QSignalSpy &answer = binary ? bytes : text;
+    QVERIFY(answer.wait(10000));
+    QCOMPARE(answer.size(), 1);
+    if (binary)
+        QCOMPARE(answer.first().first().toByteArray(), payload);
+    else
+        QCOMPARE(answer.first().first().toString(), QString::fromLatin1(payload));
+    QCOMPARE(client->state(), QAbstractSocket::ConnectedState);
+}
+
+void TestRoutes::operatorTextWithInvalidUtf8ArrivesRepaired()
+{
+    // Operator text is not a client's (already validated) message: bytes that are not UTF-8 are
+    // replaced, never sent in a text frame the client would have to close with 1007.
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/operator")));
+    QVERIFY(client);
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy disconnected(client.get(), &QWebSocket::disconnected);
+    QTRY_COMPARE(m_engine->openClientCount(), 1);
+    const CommandResult result = m_engine->broadcast(BroadcastTarget::everyone(), QByteArray("ok \xff\xfe end"), false);
+    QVERIFY(result.ok);
+    QVERIFY(text.wait(5000));
+    QCOMPARE(text.first().first().toString(), QStringLiteral("ok \uFFFD\uFFFD end"));
+    QCOMPARE(disconnected.count(), 0);
 }
 
 void TestRoutes::chatRoomsAreIsolated()

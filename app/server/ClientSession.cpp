@@ -3,6 +3,8 @@
 #include "CloseCode.h"
 #include "RouteBehaviour.h"
 
+#include <QTcpSocket>
+
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSslSocket>
@@ -18,7 +20,8 @@ ClientSession::ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QO
     m_socket->setParent(this);
     // FrontDoor hands over the transport as the WebSocket's child; over TLS its encrypted bytes
     // queue there, out of sight of QWebSocket::bytesToWrite().
-    m_tls = m_socket->findChild<QSslSocket *>(QString(), Qt::FindDirectChildrenOnly);
+    m_transport = m_socket->findChild<QTcpSocket *>(QString(), Qt::FindDirectChildrenOnly);
+    m_tls = qobject_cast<QSslSocket *>(m_transport);
     m_lastHeardMs = m_info.connectedAtMs;
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         if (!admitIncoming())
@@ -96,26 +99,31 @@ void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)
     m_behaviour = std::move(behaviour);
 }
 
-qint64 ClientSession::sendText(const QString &text, qint64 utf8Size)
+qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &frame)
 {
     if (!isOpen())
         return -1;
-    m_socket->sendTextMessage(text);
+    // QWebSocket writes each message to the same connection in one go, so a whole frame of ours
+    // never lands inside one of its own (pings, pongs, the close frame).
+    if (m_transport)
+        m_transport->write(frame);
+    else if (message.binary)
+        m_socket->sendBinaryMessage(message.data);
+    else
+        m_socket->sendTextMessage(message.text);
+    writeNow();
     ++m_info.messagesOut;
-    m_info.bytesOut += utf8Size;
+    m_info.bytesOut += message.data.size();
     m_info.bytesToWrite = bytesToWrite();
-    return utf8Size;
+    return message.data.size();
 }
 
-qint64 ClientSession::sendBinary(const QByteArray &data)
+void ClientSession::writeNow()
 {
-    if (!isOpen())
-        return -1;
-    m_socket->sendBinaryMessage(data);
-    ++m_info.messagesOut;
-    m_info.bytesOut += data.size();
-    m_info.bytesToWrite = bytesToWrite();
-    return data.size();
+    // Write to the kernel now, as Node's ws does, rather than on the next turn's write
+    // notification: a reader that keeps up costs one send() per message and no notifier changes.
+    // What the kernel does not take stays queued and goes out when the socket is writable.
+    m_socket->flush();
 }
 
 bool ClientSession::ping(const QByteArray &payload)

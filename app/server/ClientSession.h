@@ -10,6 +10,8 @@
 #include "TokenBucket.h"
 
 class QSslSocket;
+class QTcpSocket;
+struct IncomingMessage;
 class QWebSocket;
 class RouteBehaviour;
 
@@ -41,9 +43,10 @@ public:
     // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
-    // Returns the bytes queued, or -1 when the session is no longer open.
-    qint64 sendText(const QString &text, qint64 utf8Size);
-    qint64 sendBinary(const QByteArray &data);
+    // Sends the message as `frame` (WebSocketFrame::encode of it), written straight to the
+    // connection so one encoding serves every recipient. Returns the payload bytes queued, or -1
+    // when the session is no longer open.
+    qint64 send(const IncomingMessage &message, const QByteArray &frame);
     bool ping(const QByteArray &payload = {});
     // The code must be sendable (CloseCode::isSendable) and the reason already truncated.
     void close(int code, const QString &reason);
@@ -65,9 +68,11 @@ private:
     void onDisconnected();
     void onError(QAbstractSocket::SocketError error);
     bool admitIncoming(); // the rate limit: false closes the client with 1008
+    void writeNow();
 
     ClientInfo m_info;
     QWebSocket *m_socket = nullptr; // child of this session
+    QTcpSocket *m_transport = nullptr; // the connection under m_socket (child of m_socket), if found
     QSslSocket *m_tls = nullptr;     // the socket's TLS transport, if any (child of m_socket)
     std::unique_ptr<RouteBehaviour> m_behaviour;
     bool m_closeInitiatedHere = false;

@@ -7,6 +7,7 @@
 #include "HttpRequestHead.h"
 #include "RequestRouter.h"
 #include "TlsCredentials.h"
+#include "WebSocketFrame.h"
 #include "routes/ChatBehaviour.h"
 #include "routes/ClockBehaviour.h"
 #include "routes/EchoBehaviour.h"
@@ -19,6 +20,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QMetaMethod>
 #include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
@@ -30,6 +32,17 @@ namespace {
 // ServerConfig::logPayloadCapBytes of each, so memory stays bounded there.
 
 const char *kShutdownReason = "server shutting down";
+
+// A message that did not come from one of our clients (operator, admin API, another instance).
+// Text goes out as a frame of its UTF-8 bytes, so make sure they are UTF-8: invalid sequences
+// become U+FFFD, as QWebSocket's own conversion did, instead of a frame clients close with 1007.
+IncomingMessage messageFromOutside(bool binary, const QByteArray &payload)
+{
+    if (binary)
+        return IncomingMessage{true, QString(), payload};
+    const QString text = QString::fromUtf8(payload);
+    return IncomingMessage{false, text, text.toUtf8()};
+}
 
 } // namespace
 
@@ -414,7 +427,8 @@ void Engine::onSessionEnded(ClientSession *session)
 
     leaveRoom(session);
     m_admission.closed(session->socket()->peerAddress());
-    m_pendingClients.insert(info.id, info);
+    m_endedClients.insert(info.id, info);
+    m_changedClients.insert(info.id);
     m_statsDirty = true;
     scheduleFlush();
     m_sessions.erase(info.id);
@@ -436,7 +450,7 @@ CommandResult Engine::sendToClient(quint64 clientId, const QByteArray &payload, 
     ClientSession *session = openSession(clientId);
     if (!session)
         return CommandResult::failure(QStringLiteral("client %1 is not connected").arg(clientId));
-    IncomingMessage message{binary, binary ? QString() : QString::fromUtf8(payload), payload};
+    const IncomingMessage message = messageFromOutside(binary, payload);
     sendToClient(session, message);
     return CommandResult::success(1);
 }
@@ -459,7 +473,7 @@ QVector<ClientSession *> Engine::localTargets(const BroadcastTarget &target) con
 
 CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
 {
-    IncomingMessage message{binary, binary ? QString() : QString::fromUtf8(payload), payload};
+    const IncomingMessage message = messageFromOutside(binary, payload);
     const int fanout = deliver(localTargets(target), message);
     const QString detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
     publishToCluster(target, message, detail);
@@ -468,8 +482,8 @@ CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray 
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     sent.route = target.scope == BroadcastTarget::Scope::Route ? target.name : QString();
-    sent.size = payload.size();
-    sent.payload = payload;
+    sent.size = message.data.size();
+    sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = detail;
     record(sent);
@@ -584,7 +598,7 @@ QByteArray Engine::metricsText() const
 
 void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
 {
-    if (deliver({session}, message) == 0)
+    if (!deliverTo(session, message, WebSocketFrame::encode(message.binary, message.data)))
         return;
     LogRecord out = makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
@@ -638,8 +652,7 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     } else {
         targets = localTargets(message.target);
     }
-    IncomingMessage incoming{message.binary, message.binary ? QString() : QString::fromUtf8(message.payload),
-                             message.payload};
+    const IncomingMessage incoming = messageFromOutside(message.binary, message.payload);
     const int fanout = deliver(targets, incoming);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
@@ -695,21 +708,27 @@ void Engine::checkHeartbeats()
 
 int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)
 {
+    if (targets.isEmpty())
+        return 0;
+    const QByteArray frame = WebSocketFrame::encode(message.binary, message.data); // once for all
     int delivered = 0;
-    for (ClientSession *session : targets) {
-        if (!session->isOpen() || !admitOutgoing(session))
-            continue;
-        const qint64 sent = message.binary ? session->sendBinary(message.data)
-                                           : session->sendText(message.text, message.data.size());
-        if (sent < 0)
-            continue;
-        ++delivered;
-        m_totals.messagesOut++;
-        m_totals.bytesOut += sent;
-        m_metrics.noteMessageOut(session->info().route, message.binary, sent);
-        markChanged(session);
-    }
+    for (ClientSession *session : targets)
+        delivered += deliverTo(session, message, frame) ? 1 : 0;
     return delivered;
+}
+
+bool Engine::deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame)
+{
+    if (!session->isOpen() || !admitOutgoing(session))
+        return false;
+    const qint64 sent = session->send(message, frame);
+    if (sent < 0)
+        return false;
+    m_totals.messagesOut++;
+    m_totals.bytesOut += sent;
+    m_metrics.noteMessageOut(session->info().route, message.binary, sent);
+    markChanged(session);
+    return true;
 }
 
 void Engine::joinRoom(ClientSession *session, const QString &room)
@@ -754,7 +773,7 @@ void Engine::record(LogRecord record)
 
 void Engine::markChanged(ClientSession *session)
 {
-    m_pendingClients.insert(session->id(), session->info());
+    m_changedClients.insert(session->id());
     scheduleFlush();
 }
 
@@ -771,18 +790,21 @@ void Engine::flush()
         batch.swap(m_pendingRecords);
         Q_EMIT recordsAppended(batch);
     }
-    if (!m_pendingClients.isEmpty()) {
-        ClientInfoList changed;
-        changed.reserve(m_pendingClients.size());
-        for (auto it = m_pendingClients.cbegin(); it != m_pendingClients.cend(); ++it) {
-            // Counters move on between markChanged() and the flush: send the latest.
-            const auto live = m_sessions.find(it.key());
-            changed.append(live != m_sessions.end() ? live->second->info() : it.value());
+    if (!m_changedClients.isEmpty()) {
+        // Headless, nobody watches the table: the rows are not built at all.
+        if (isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged))) {
+            ClientInfoList changed;
+            changed.reserve(m_changedClients.size());
+            for (const quint64 id : std::as_const(m_changedClients)) {
+                const auto live = m_sessions.find(id);
+                changed.append(live != m_sessions.end() ? live->second->info() : m_endedClients.value(id));
+            }
+            std::sort(changed.begin(), changed.end(),
+                      [](const ClientInfo &a, const ClientInfo &b) { return a.id < b.id; });
+            Q_EMIT clientsChanged(changed);
         }
-        m_pendingClients.clear();
-        std::sort(changed.begin(), changed.end(),
-                  [](const ClientInfo &a, const ClientInfo &b) { return a.id < b.id; });
-        Q_EMIT clientsChanged(changed);
+        m_changedClients.clear();
+        m_endedClients.clear();
     }
     if (m_statsDirty) {
         m_statsDirty = false;

@@ -107,6 +107,7 @@ private:
                                                   ClientSession &session);
     ClientSession *openSession(quint64 clientId) const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
+    bool deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame);
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
@@ -141,7 +142,10 @@ private:
     EngineStats m_totals;
 
     LogRecordBatch m_pendingRecords;
-    QHash<quint64, ClientInfo> m_pendingClients;
+    // Clients whose row changed since the last flush: ids only (the flush reads the live session),
+    // plus the final state of those that ended in between.
+    QSet<quint64> m_changedClients;
+    QHash<quint64, ClientInfo> m_endedClients;
     QTimer m_flushTimer;
     bool m_statsDirty = false;
 

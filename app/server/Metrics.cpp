@@ -77,16 +77,36 @@ void Metrics::noteRefused(int httpStatus)
 
 void Metrics::noteMessageIn(const QString &route, bool binary, qint64 bytes)
 {
-    const QStringList labels{route, QLatin1String(kindName(binary))};
-    add(MessagesIn, labels, 1);
-    add(BytesIn, labels, static_cast<double>(bytes));
+    noteMessage(Received, route, binary, bytes);
 }
 
 void Metrics::noteMessageOut(const QString &route, bool binary, qint64 bytes)
 {
-    const QStringList labels{route, QLatin1String(kindName(binary))};
-    add(MessagesOut, labels, 1);
-    add(BytesOut, labels, static_cast<double>(bytes));
+    noteMessage(Sent, route, binary, bytes);
+}
+
+void Metrics::noteMessage(TrafficDirection direction, const QString &route, bool binary, qint64 bytes)
+{
+    Traffic &traffic = m_traffic[route];
+    traffic.messages[direction][binary ? 1 : 0] += 1;
+    traffic.bytes[direction][binary ? 1 : 0] += static_cast<double>(bytes);
+}
+
+void Metrics::renderTraffic(QByteArray &out, CounterId id) const
+{
+    const Counter &counter = m_counters.at(id);
+    const int direction = (id == MessagesIn || id == BytesIn) ? Received : Sent;
+    const bool countsBytes = id == BytesIn || id == BytesOut;
+    // The same series as a map keyed by (route, kind) would give: sorted, and only once counted.
+    for (auto it = m_traffic.cbegin(); it != m_traffic.cend(); ++it) {
+        for (const bool binary : {true, false}) {
+            const int kind = binary ? 1 : 0;
+            if (it->messages[direction][kind] == 0)
+                continue;
+            appendSample(out, counter.name, counter.labelNames, {it.key(), QLatin1String(kindName(binary))},
+                         countsBytes ? it->bytes[direction][kind] : it->messages[direction][kind]);
+        }
+    }
 }
 
 void Metrics::noteClose(int code, const QString &side)
@@ -175,8 +195,13 @@ QByteArray Metrics::render(const Gauges &gauges) const
     for (auto it = gauges.clientsByRoute.cbegin(); it != gauges.clientsByRoute.cend(); ++it)
         appendSample(out, "switchboard_clients_connected", {QStringLiteral("route")}, {it.key()}, it.value());
 
-    for (const Counter &counter : m_counters) {
+    for (int id = 0; id < CounterCount; ++id) {
+        const Counter &counter = m_counters.at(id);
         appendHeader(out, counter.name, counter.help, "counter");
+        if (id == MessagesIn || id == MessagesOut || id == BytesIn || id == BytesOut) {
+            renderTraffic(out, CounterId(id));
+            continue;
+        }
         for (auto it = counter.values.cbegin(); it != counter.values.cend(); ++it)
             appendSample(out, counter.name, counter.labelNames, it.key(), it.value());
     }

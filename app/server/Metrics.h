@@ -48,6 +48,16 @@ public:
     static QByteArray escapeLabelValue(const QString &value);
 
 private:
+    // Messages are counted once per message (and per recipient): one lookup by route pattern,
+    // no label lists built. Rendered as the messages/bytes received/sent counters.
+    struct Traffic
+    {
+        double messages[2][2] = {}; // [received, sent][text, binary]
+        double bytes[2][2] = {};
+    };
+    enum TrafficDirection { Received = 0, Sent = 1 };
+    void noteMessage(TrafficDirection direction, const QString &route, bool binary, qint64 bytes);
+
     struct Counter
     {
         QByteArray name; // with the switchboard_ prefix and _total suffix
@@ -56,6 +66,7 @@ private:
         QMap<QStringList, double> values; // by label values, in labelNames order
     };
     enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, TlsFailures, CounterCount };
+    void renderTraffic(QByteArray &out, CounterId id) const;
 
     void add(CounterId id, const QStringList &labels, double amount);
     static void appendHeader(QByteArray &out, const QByteArray &name, const QByteArray &help, const char *type);
@@ -65,6 +76,7 @@ private:
     static void renderCluster(QByteArray &out, const ClusterStatus &cluster);
 
     QVector<Counter> m_counters;
+    QMap<QString, Traffic> m_traffic; // by route pattern: as many as the config has routes
     QVector<double> m_rttSeconds; // ring of the newest kRttWindow samples
     int m_rttNext = 0;
     double m_rttSum = 0;
