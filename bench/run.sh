@@ -121,12 +121,13 @@ start_server() {
     local name=$1; shift
     RUN=$((RUN + 1))
     local out=$OUT/$RUN-$name.server.out
+    : >"$out" # exists before the server's shell opens it, so the first read below cannot fail
     "$@" >"$out" 2>"$OUT/$RUN-$name.server.err" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     SERVER_PORT=""
     for _ in $(seq 100); do
-        SERVER_PORT=$(sed -n '1s#^Listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$out")
+        SERVER_PORT=$(sed -n '1s#^Listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$out" 2>/dev/null || true)
         [ -n "$SERVER_PORT" ] && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
@@ -173,6 +174,8 @@ health() {
     [ "$(field dropped)" != 0 ] && notes+=" $(field dropped) dropped (codes $(field close_codes));"
     [ "$(field mismatched)" != "?" ] && [ "$(field mismatched)" != 0 ] && notes+=" $(field mismatched) wrong echoes;"
     [ "$(field error)" != "?" ] && notes+=" error $(field error);"
+    local expected=$(num "$(field expected)") delivered=$(num "$(field delivered)")
+    [ "$delivered" -lt "$expected" ] && notes+=" $delivered of $expected deliveries arrived ($(field sender_copies) of $(field sent) messages came back to the sender): the server fell behind and the rest was still queued when the 3 s drain ended;"
     local busy=$(field loadgen_window_cpu_pct)
     [ "$(num "$busy")" -ge 90 ] && notes+=" loadgen busy ${busy}% (may be the bottleneck);"
     echo "$notes"
@@ -321,16 +324,18 @@ idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) an
     stop_server "$pid"
     IDLE_KB=$(awk -v b="$base" -v h="$held" -v n="${IDLE_HELD:-0}" 'BEGIN { if (n > 0) printf "%.1f", (h - b) / n; else print "?" }')
     IDLE_RSS=$(awk -v h="$held" 'BEGIN { printf "%.1f", h / 1024 }')
+    IDLE_CONNECT=$(field connect_s)
 }
 if fits $((IDLE_CONNS + 10)); then
     echo "bench: idle $IDLE_CONNS connections"
-    idle_run "sb-idle" sb_server; SB_IDLE=$IDLE_KB; SB_IDLE_HELD=$IDLE_HELD; SB_IDLE_CPU=$SERVER_CPU; SB_IDLE_HWM=$SERVER_HWM; SB_IDLE_RSS=$IDLE_RSS
+    idle_run "sb-idle" sb_server; SB_IDLE=$IDLE_KB; SB_IDLE_HELD=$IDLE_HELD; SB_IDLE_CPU=$SERVER_CPU; SB_IDLE_HWM=$SERVER_HWM; SB_IDLE_RSS=$IDLE_RSS; SB_IDLE_CONNECT=$IDLE_CONNECT
     [ -n "$(health)" ] && note "switchboard idle:$(health)"
     idle_run "ws-idle" ws_server
     [ -n "$(health)" ] && note "ws idle:$(health)"
     row "idle ${IDLE_CONNS} conns held (${SB_IDLE_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" "$SB_IDLE" "$IDLE_KB" \
         "$SB_IDLE_CPU" "$SERVER_CPU" "$SB_IDLE_HWM" "$SERVER_HWM"
     row "idle ${IDLE_CONNS} conns held" "RSS MB while held" "$SB_IDLE_RSS" "$IDLE_RSS" "" "" "" ""
+    row "idle ${IDLE_CONNS} conns held" "seconds to open all (32 connects in flight)" "$SB_IDLE_CONNECT" "$IDLE_CONNECT" "" "" "" ""
 else
     note "idle run skipped: ulimit -n $FD_LIMIT"
 fi
@@ -347,7 +352,7 @@ row "dashboard (GUI offscreen), 20,000 msg/s in (generator sent ${DASH_RATE:-?}/
 
 # ---------------------------------------------------------------- the table
 {
-    echo "Switchboard $(git -C "$ROOT" describe --always --dirty 2>/dev/null) vs Node $(node --version) + ws $(node -p 'require("./bench/peer/node_modules/ws/package.json").version'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Switchboard $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "(no git: $ROOT)") vs Node $(node --version) + ws $(node -p 'require("./bench/peer/node_modules/ws/package.json").version'), $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "Window ${WINDOW} s per run after ${WARMUP} s warm-up$([ "$QUICK" = 1 ] && echo ' (--quick)'); Switchboard ${SB_FLAGS[*]}, every other setting default (log records created)"
     echo
@@ -363,7 +368,8 @@ row "dashboard (GUI offscreen), 20,000 msg/s in (generator sent ${DASH_RATE:-?}/
             printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, commas($3), commas($4), ratio, cpu, rss
         }' "$ROWS"
     echo
-    echo "Ratios: above 1 means Switchboard is higher — better for msg/s and delivered/s, worse for latency and memory."
+    echo "Ratios: above 1 means Switchboard is higher — better for msg/s and delivered/s, worse for latency, time and memory."
+    echo "The load generator (one thread) used at most $(sed -n 's/.* loadgen_window_cpu_pct=\([0-9]*\).*/\1/p' "$OUT/results.txt" | sort -n | tail -1)% of a core during any measurement window."
     if [ -s "$NOTES" ]; then
         echo
         echo "Notes:"
