@@ -24,6 +24,11 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     MainWindow::applySavedAddress(&config, options.hostGiven, options.portGiven);
     window.setServerConfig(config);
     window.setConfigPath(options.configPath);
+    // Ctrl+C or SIGTERM closes the window as the Quit action does: 1001 to every client, the
+    // recording written, then exit 0. Watched before the recording file appears, so that a signal
+    // sent as soon as it exists is handled (by exec() below) instead of killing the process.
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &window, &QWidget::close);
     // --record (or the config's log.recordFile): as headless, before listening, and a file that
     // cannot be written is an error rather than a silent gap.
     QString error;
@@ -31,10 +36,6 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
         QTextStream(stderr) << QApplication::applicationName() << ": " << error << '\n';
         return 1;
     }
-    // Ctrl+C or SIGTERM closes the window as the Quit action does: 1001 to every client, the
-    // recording written, then exit 0.
-    UnixSignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &window, &QWidget::close);
     window.show();
     window.startServer();
     return QApplication::exec();
