@@ -87,7 +87,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     applyInterestChanges();
     int timeoutMs = mayBlock ? waitTimeoutMs(includeTimers) : 0;
-    if (includeNotifiers && m_readyHead < m_readyQueue.size())
+    if (includeNotifiers && (m_readyHead < m_readyQueue.size() || m_alwaysReadyCount > 0))
         timeoutMs = 0; // an outer turn's ready notifiers still wait for delivery
 
     epoll_event events[kMaxEventsPerWait];
@@ -117,8 +117,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             m_readyQueue.push_back(fd);
         watch.readyEvents |= events[i].events;
     }
-    if (includeNotifiers)
+    if (includeNotifiers) {
+        if (m_alwaysReadyCount > 0)
+            queueAlwaysReady();
         handled += activateNotifiers();
+    }
     if (includeTimers)
         handled += activateTimers();
     return handled > 0;
@@ -192,26 +195,52 @@ void EpollEventDispatcher::applyInterestChanges()
         uint32_t wanted = 0;
         for (int type = 0; type < 3; ++type)
             wanted |= watch.notifiers[type] ? kInterest[type] : 0;
-        if (wanted == watch.kernelEvents)
-            continue;
-        epoll_event event{};
-        event.events = wanted;
-        event.data.fd = fd;
-        if (wanted == 0) {
-            // A closed descriptor has already left the interest list by itself (EBADF, ENOENT).
-            epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
-        } else if (watch.kernelEvents == 0) {
-            if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) < 0 && errno == EEXIST)
-                epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
-        } else if (epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event) < 0 && errno == ENOENT) {
-            // The descriptor was closed and its number reused since we last added it.
-            epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event);
+        if (watch.alwaysReady) {
+            // Never in the kernel's list; it stays always ready while anyone watches it.
+            if (wanted == 0) {
+                watch.alwaysReady = false;
+                --m_alwaysReadyCount;
+            }
+        } else if (wanted != watch.kernelEvents) {
+            epoll_event event{};
+            event.events = wanted;
+            event.data.fd = fd;
+            if (wanted == 0) {
+                // A closed descriptor has already left the interest list by itself (EBADF, ENOENT).
+                epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
+            } else if (watch.kernelEvents == 0) {
+                if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) < 0) {
+                    if (errno == EEXIST) {
+                        epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
+                    } else if (errno == EPERM) {
+                        // A regular file or directory: poll() calls those always ready, so do we.
+                        watch.alwaysReady = true;
+                        ++m_alwaysReadyCount;
+                    } else {
+                        qCWarning(lcEventLoop) << "cannot watch descriptor" << fd << ":" << strerror(errno);
+                    }
+                }
+            } else if (epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event) < 0 && errno == ENOENT) {
+                // The descriptor was closed and its number reused since we last added it.
+                epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event);
+            }
+            watch.kernelEvents = watch.alwaysReady ? 0 : wanted;
         }
-        watch.kernelEvents = wanted;
         if (wanted == 0 && watch.readyEvents == 0)
             m_watches.erase(it);
     }
     m_dirtyFds.clear();
+}
+
+void EpollEventDispatcher::queueAlwaysReady()
+{
+    for (auto &[fd, watch] : m_watches) {
+        if (!watch.alwaysReady)
+            continue;
+        if (watch.readyEvents == 0)
+            m_readyQueue.push_back(fd);
+        watch.readyEvents |= EPOLLIN | EPOLLOUT; // what poll() reports for a regular file
+    }
 }
 
 int EpollEventDispatcher::activateNotifiers()
@@ -227,7 +256,7 @@ int EpollEventDispatcher::activateNotifiers()
             continue;
         const uint32_t ready = it->second.readyEvents;
         it->second.readyEvents = 0;
-        if (it->second.kernelEvents == 0 && !it->second.dirty) {
+        if (it->second.kernelEvents == 0 && !it->second.dirty && !it->second.alwaysReady) {
             m_watches.erase(it); // every notifier left while this was queued: nothing to deliver
             continue;
         }

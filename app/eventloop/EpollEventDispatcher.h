@@ -57,6 +57,7 @@ private:
         uint32_t kernelEvents = 0;                    // what epoll was last told (0: not added)
         uint32_t readyEvents = 0;                     // reported ready, not yet delivered
         bool dirty = false;                           // queued in m_dirtyFds
+        bool alwaysReady = false;                     // epoll refused it (a regular file): poll() semantics
     };
     struct Timer
     {
@@ -72,6 +73,7 @@ private:
     void applyInterestChanges();
     int waitTimeoutMs(bool includeTimers) const;
     int activateNotifiers();
+    void queueAlwaysReady();
     int activateTimers();
     void schedule(int timerId, Timer &timer, qint64 deadlineNs);
 
@@ -82,6 +84,7 @@ private:
 
     std::unordered_map<int, Watch> m_watches; // by descriptor
     std::vector<int> m_dirtyFds;
+    int m_alwaysReadyCount = 0;    // watches with alwaysReady set: never block while there are any
     std::vector<int> m_readyQueue; // descriptors with readyEvents, in the order the kernel gave them
     size_t m_readyHead = 0;        // next one to deliver (shared with nested loops)
 
