@@ -288,7 +288,7 @@ void TestCluster::redisDownAndBack()
     QVERIFY2(m_redis->start(), qPrintable(m_redis->error())); // same port
     QTRY_COMPARE_WITH_TIMEOUT(linkOf(*m_a), QStringLiteral("up"), 15000);
     QTRY_VERIFY_WITH_TIMEOUT(m_b->clusterStatus().linkUp, 15000);
-    QVERIFY(aRecords.has([](const LogRecord &r) { return r.detail.startsWith(QLatin1String("cluster link up")); }));
+    QTRY_VERIFY(aRecords.has([](const LogRecord &r) { return r.detail.startsWith(QLatin1String("cluster link up")); }));
     QCOMPARE(m_a->clusterStatus().linkLosses, 1u);
 
     bLobby->socket->sendTextMessage(QStringLiteral("back again"));
