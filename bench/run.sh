@@ -31,9 +31,9 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$QUICK" = 1 ]; then
-    WINDOW=2; WARMUP=0.5; ECHO_CONNS=(100 1000); FAN_RECEIVERS=200; FAN_RATE=200; IDLE_CONNS=1000; DASH_SECONDS=3
+    WINDOW=2; WARMUP=0.5; ECHO_CONNS=(100 1000); FAN_RECEIVERS=200; FAN_RATE=200; FAN_LOW_RATE=""; IDLE_CONNS=1000; DASH_SECONDS=3
 else
-    WINDOW=10; WARMUP=1; ECHO_CONNS=(100 1000 10000); FAN_RECEIVERS=1000; FAN_RATE=1000; IDLE_CONNS=10000; DASH_SECONDS=10
+    WINDOW=10; WARMUP=1; ECHO_CONNS=(100 1000 10000); FAN_RECEIVERS=1000; FAN_RATE=1000; FAN_LOW_RATE=20; IDLE_CONNS=10000; DASH_SECONDS=10
 fi
 [ -n "$SECONDS_OVERRIDE" ] && WINDOW=$SECONDS_OVERRIDE
 PAYLOADS=(32 4096)
@@ -231,72 +231,93 @@ row "$RECORD_LABEL, Switchboard --record" "msg/s" "$(field msgs_per_s)" "${WS_RE
 row "$RECORD_LABEL, Switchboard --record" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
 rm -f "$TMP"/record-echo*.jsonl
 
-# ---------------------------------------------------------------- fan-out
-FAN_LABEL="fan-out ${FAN_RECEIVERS} receivers, ${FAN_RATE} msg/s"
-FAN_ARGS=(--scenario fanout --receivers "$FAN_RECEIVERS" --rate "$FAN_RATE" --payload 64 --seconds "$WINDOW"
-          --warmup "$WARMUP" --connect-timeout 60)
+# ---------------------------------------------------------------- fan-out, one server and two through Redis
 LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 90 }')
-fan_rows() { # fan_rows LABEL SB_RESULT WS_RESULT SBCPU WSCPU SBHWM WSHWM
-    row "$1" "delivered/s (offered $((FAN_RECEIVERS * FAN_RATE)))" "$(field delivered_per_s "$2")" "$(field delivered_per_s "$3")" "$4" "$5" "$6" "$7"
-    row "$1" "latency p50 ms" "$(ms "$(field p50_us "$2")")" "$(ms "$(field p50_us "$3")")" "" "" "" ""
-    row "$1" "latency p99 ms" "$(ms "$(field p99_us "$2")")" "$(ms "$(field p99_us "$3")")" "" "" "" ""
+fan_args() { # fan_args RATE
+    FAN_ARGS=(--scenario fanout --receivers "$FAN_RECEIVERS" --rate "$1" --payload 64 --seconds "$WINDOW"
+              --warmup "$WARMUP" --connect-timeout 60)
 }
-echo "bench: $FAN_LABEL"
-sb_server "sb-fanout"; pid=$SERVER_PID
-loadgen "sb-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; SB_FAN=$RESULT
-stop_server "$pid"; SB_FAN_CPU=$SERVER_CPU; SB_FAN_HWM=$SERVER_HWM
-[ -n "$(health)" ] && note "switchboard $FAN_LABEL:$(health)"
-ws_server "ws-fanout"; pid=$SERVER_PID
-loadgen "ws-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; WS_FAN=$RESULT
-stop_server "$pid"
-[ -n "$(health)" ] && note "ws $FAN_LABEL:$(health)"
-fan_rows "$FAN_LABEL" "$SB_FAN" "$WS_FAN" "$SB_FAN_CPU" "$SERVER_CPU" "$SB_FAN_HWM" "$SERVER_HWM"
-
-echo "bench: $FAN_LABEL, Switchboard with --record"
-sb_server "sbrec-fanout" --record "$TMP/record-fanout.jsonl"; pid=$SERVER_PID
-loadgen "sbrec-fanout" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"
-stop_server "$pid"
-[ -n "$(health)" ] && note "switchboard --record $FAN_LABEL:$(health)"
-row "$FAN_LABEL, Switchboard --record" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" "$SERVER_CPU" "" "$SERVER_HWM" ""
-row "$FAN_LABEL, Switchboard --record" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
-rm -f "$TMP"/record-fanout*.jsonl
-
-# Issue 8: the same fan-out over two Switchboard instances joined through Redis: the sender and half the
-# receivers on A, the other half on B. ws has no cluster here: its column repeats the single-server run.
-echo "bench: $FAN_LABEL over two instances through Redis"
-REDIS_PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
-    >"$OUT/redis.out" 2>&1 &
-REDIS_PID=$!
-PIDS+=("$REDIS_PID")
-for _ in $(seq 50); do
-    [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
-    sleep 0.1
-done
-[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] || { echo "bench: redis-server did not start" >&2; cat "$OUT/redis.out" >&2; exit 1; }
-CLUSTER=(--redis "redis://127.0.0.1:$REDIS_PORT" --cluster "bench$$")
-sb_server "sb-cluster-a" "${CLUSTER[@]}"; PID_A=$SERVER_PID; PORT_A=$SERVER_PORT
-sb_server "sb-cluster-b" "${CLUSTER[@]}"; PID_B=$SERVER_PID; PORT_B=$SERVER_PORT
-for _ in $(seq 50); do # both instances see each other (bounded: 5 s)
-    curl -s --max-time 1 "http://127.0.0.1:$PORT_A/healthz" | grep -q '"instances":2' \
-        && curl -s --max-time 1 "http://127.0.0.1:$PORT_B/healthz" | grep -q '"instances":2' && break
-    sleep 0.1
-done
-loadgen "sb-cluster" --url "ws://127.0.0.1:$PORT_A" --url2 "ws://127.0.0.1:$PORT_B" --settle 1 "${FAN_ARGS[@]}"
-stop_server "$PID_A"; CPU_A=$SERVER_CPU; HWM_A=$SERVER_HWM
-stop_server "$PID_B"; CPU_B=$SERVER_CPU; HWM_B=$SERVER_HWM
-REDIS_CPU=$(cpu_seconds "$REDIS_PID")
+fan_pair() { # fan_pair RATE: Switchboard then ws; sets WS_FAN
+    local rate=$1 label="fan-out ${FAN_RECEIVERS} receivers, $1 msg/s"
+    fan_args "$rate"
+    echo "bench: $label"
+    sb_server "sb-fanout-$rate"; local pid=$SERVER_PID
+    loadgen "sb-fanout-$rate" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; local sb=$RESULT
+    stop_server "$pid"; local sbcpu=$SERVER_CPU sbhwm=$SERVER_HWM
+    [ -n "$(health)" ] && note "switchboard $label:$(health)"
+    ws_server "ws-fanout-$rate"; pid=$SERVER_PID
+    loadgen "ws-fanout-$rate" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; WS_FAN=$RESULT
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "ws $label:$(health)"
+    row "$label" "delivered/s (offered $((FAN_RECEIVERS * rate)))" "$(field delivered_per_s "$sb")" "$(field delivered_per_s "$WS_FAN")" \
+        "$sbcpu" "$SERVER_CPU" "$sbhwm" "$SERVER_HWM"
+    row "$label" "latency p50 ms" "$(ms "$(field p50_us "$sb")")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
+    row "$label" "latency p99 ms" "$(ms "$(field p99_us "$sb")")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+}
+fan_record() { # fan_record RATE: Switchboard with --record; the ws column is the last fan_pair's
+    local rate=$1 label="fan-out ${FAN_RECEIVERS} receivers, $1 msg/s, Switchboard --record"
+    fan_args "$rate"
+    echo "bench: $label"
+    sb_server "sbrec-fanout-$rate" --record "$TMP/record-fanout.jsonl"; local pid=$SERVER_PID
+    loadgen "sbrec-fanout-$rate" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "switchboard $label:$(health)"
+    row "$label" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" "$SERVER_CPU" "" "$SERVER_HWM" ""
+    row "$label" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+    rm -f "$TMP"/record-fanout*.jsonl
+}
+# Issue 8: the same fan-out over two Switchboard instances joined through a redis-server of our own: the sender
+# and half the receivers on A, the other half on B. ws has no cluster here: its column repeats the last fan_pair's.
+start_redis() {
+    REDIS_PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
+        >"$OUT/redis.out" 2>&1 &
+    REDIS_PID=$!
+    PIDS+=("$REDIS_PID")
+    for _ in $(seq 50); do
+        [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && return 0
+        sleep 0.1
+    done
+    echo "bench: redis-server did not start" >&2; cat "$OUT/redis.out" >&2; exit 1
+}
+cluster_run() { # cluster_run RATE
+    local rate=$1 label="fan-out ${FAN_RECEIVERS} receivers, $1 msg/s, 2 Switchboards + Redis (issue 8)"
+    fan_args "$rate"
+    echo "bench: $label"
+    local cluster=(--redis "redis://127.0.0.1:$REDIS_PORT" --cluster "bench$$-$rate")
+    sb_server "sb-cluster-a-$rate" "${cluster[@]}"; local pid_a=$SERVER_PID port_a=$SERVER_PORT
+    sb_server "sb-cluster-b-$rate" "${cluster[@]}"; local pid_b=$SERVER_PID port_b=$SERVER_PORT
+    for _ in $(seq 50); do # both instances see each other (bounded: 5 s)
+        curl -s --max-time 1 "http://127.0.0.1:$port_a/healthz" | grep -q '"instances":2' \
+            && curl -s --max-time 1 "http://127.0.0.1:$port_b/healthz" | grep -q '"instances":2' && break
+        sleep 0.1
+    done
+    local redis_before=$(cpu_seconds "$REDIS_PID")
+    loadgen "sb-cluster-$rate" --url "ws://127.0.0.1:$port_a" --url2 "ws://127.0.0.1:$port_b" --settle 1 "${FAN_ARGS[@]}"
+    stop_server "$pid_a"; local cpu_a=$SERVER_CPU hwm_a=$SERVER_HWM
+    stop_server "$pid_b"; local cpu_b=$SERVER_CPU hwm_b=$SERVER_HWM
+    local redis_cpu=$(awk -v a="$redis_before" -v b="$(cpu_seconds "$REDIS_PID")" 'BEGIN { printf "%.2f", b - a }')
+    [ -n "$(health)" ] && note "switchboard $label:$(health)"
+    row "$label" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" \
+        "$(awk -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { printf "%.2f", a + b }')" "" "$hwm_a + $hwm_b" ""
+    row "$label" "latency p50 ms" "$(ms "$(field p50_us)")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
+    row "$label" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+    note "two instances at $rate msg/s: A $cpu_a s CPU, B $cpu_b s, redis-server $redis_cpu s; the ws column repeats the single ws server's (no cluster)"
+}
+start_redis
+# First a rate both servers sustain here (full run only), so its latency is the servers' own and not a queue
+# growing for the whole window; then the issue's rate (a million deliveries a second in the full run).
+if [ -n "$FAN_LOW_RATE" ]; then
+    fan_pair "$FAN_LOW_RATE"
+    cluster_run "$FAN_LOW_RATE"
+fi
+fan_pair "$FAN_RATE"
+fan_record "$FAN_RATE"
+cluster_run "$FAN_RATE"
 kill -TERM "$REDIS_PID" 2>/dev/null || true
 for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
 kill -KILL "$REDIS_PID" 2>/dev/null || true
 wait "$REDIS_PID" 2>/dev/null || true
-[ -n "$(health)" ] && note "switchboard two instances $FAN_LABEL:$(health)"
-CL_LABEL="$FAN_LABEL, 2 Switchboards + Redis (issue 8)"
-row "$CL_LABEL" "delivered/s" "$(field delivered_per_s)" "$(field delivered_per_s "$WS_FAN")" \
-    "$(awk -v a="$CPU_A" -v b="$CPU_B" 'BEGIN { printf "%.2f", a + b }')" "" "$HWM_A + $HWM_B" ""
-row "$CL_LABEL" "latency p50 ms" "$(ms "$(field p50_us)")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
-row "$CL_LABEL" "latency p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
-note "two-instance run: instance A $CPU_A s CPU, B $CPU_B s, redis-server $REDIS_CPU s; its ws column repeats the single ws server (no cluster)"
 
 # ---------------------------------------------------------------- idle connections
 idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) and IDLE_HELD
