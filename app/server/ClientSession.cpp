@@ -111,19 +111,20 @@ qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &fra
         m_socket->sendBinaryMessage(message.data);
     else
         m_socket->sendTextMessage(message.text);
-    writeNow();
     ++m_info.messagesOut;
     m_info.bytesOut += message.data.size();
     m_info.bytesToWrite = bytesToWrite();
     return message.data.size();
 }
 
-void ClientSession::writeNow()
+bool ClientSession::flushWrites()
 {
-    // Write to the kernel now, as Node's ws does, rather than on the next turn's write
-    // notification: a reader that keeps up costs one send() per message and no notifier changes.
-    // What the kernel does not take stays queued and goes out when the socket is writable.
+    // Everything queued this turn in one send() where the kernel takes it; what it does not take
+    // stays queued and goes out when the socket is writable (Qt's write notification).
+    if (m_info.state == ClientInfo::State::Closed)
+        return false;
     m_socket->flush();
+    return true;
 }
 
 bool ClientSession::ping(const QByteArray &payload)

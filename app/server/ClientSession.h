@@ -6,6 +6,7 @@
 #include <QAbstractSocket>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "TokenBucket.h"
 
@@ -43,10 +44,15 @@ public:
     // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
-    // Sends the message as `frame` (WebSocketFrame::encode of it), written straight to the
-    // connection so one encoding serves every recipient. Returns the payload bytes queued, or -1
-    // when the session is no longer open.
+    // Queues the message as `frame` (WebSocketFrame::encode of it) on the connection, so one
+    // encoding serves every recipient. It goes out at flushWrites(), or when Qt finds the socket
+    // writable. Returns the payload bytes queued, or -1 when the session is no longer open.
     qint64 send(const IncomingMessage &message, const QByteArray &frame);
+    // Writes what send() queued now; false when the connection is gone.
+    bool flushWrites();
+    // The engine collects sessions to flush once per loop turn; this keeps each in its list once.
+    bool markFlushQueued() { return !std::exchange(m_flushQueued, true); }
+    void clearFlushQueued() { m_flushQueued = false; }
     bool ping(const QByteArray &payload = {});
     // The code must be sendable (CloseCode::isSendable) and the reason already truncated.
     void close(int code, const QString &reason);
@@ -68,7 +74,6 @@ private:
     void onDisconnected();
     void onError(QAbstractSocket::SocketError error);
     bool admitIncoming(); // the rate limit: false closes the client with 1008
-    void writeNow();
 
     ClientInfo m_info;
     QWebSocket *m_socket = nullptr; // child of this session
@@ -80,6 +85,7 @@ private:
     QString m_abortReason;
     std::optional<TokenBucket> m_rateLimit;
     int m_closeGraceMs = 2000;
+    bool m_flushQueued = false;
     qint64 m_lastHeardMs = 0;
     qint64 m_pingSentAtMs = 0; // 0: no heartbeat ping outstanding
 };

@@ -14,6 +14,7 @@
 #include "routes/OperatorBehaviour.h"
 #include "../cluster/ClusterLink.h"
 
+#include <QAbstractEventDispatcher>
 #include <QDateTime>
 #include <QHostAddress>
 #include <QHostInfo>
@@ -159,6 +160,10 @@ bool Engine::start()
         return false;
     }
     m_router->originPolicy().setPort(port());
+    if (QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance(thread())) {
+        connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, &Engine::flushWrites,
+                Qt::UniqueConnection);
+    }
     m_uptime.start();
     m_stopping = false;
     m_stopFinished = false;
@@ -724,11 +729,27 @@ bool Engine::deliverTo(ClientSession *session, const IncomingMessage &message, c
     const qint64 sent = session->send(message, frame);
     if (sent < 0)
         return false;
+    if (session->markFlushQueued())
+        m_unflushedClients.push_back(session->id());
     m_totals.messagesOut++;
     m_totals.bytesOut += sent;
     m_metrics.noteMessageOut(session->info().route, message.binary, sent);
     markChanged(session);
     return true;
+}
+
+void Engine::flushWrites()
+{
+    // Swapped out first: a flush can end a session (a reset connection), which may write again.
+    std::vector<quint64> clients;
+    clients.swap(m_unflushedClients);
+    for (const quint64 id : clients) {
+        const auto it = m_sessions.find(id);
+        if (it == m_sessions.end())
+            continue; // ended since: nothing left to write
+        it->second->clearFlushQueued();
+        it->second->flushWrites();
+    }
 }
 
 void Engine::joinRoom(ClientSession *session, const QString &room)

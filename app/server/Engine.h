@@ -18,6 +18,7 @@
 #include <QUrl>
 #include <map>
 #include <memory>
+#include <vector>
 
 class AdminApi;
 class ClientSession;
@@ -108,6 +109,10 @@ private:
     ClientSession *openSession(quint64 clientId) const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
     bool deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame);
+    // Writes are coalesced: a turn's frames to one client leave in one send(), when the thread's
+    // event loop is about to wait again (a fan-out of many messages costs a system call per
+    // client per turn, not per message).
+    void flushWrites();
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
@@ -141,6 +146,7 @@ private:
     QElapsedTimer m_uptime;
     EngineStats m_totals;
 
+    std::vector<quint64> m_unflushedClients; // written to this turn (ids: a session may end first)
     LogRecordBatch m_pendingRecords;
     // Clients whose row changed since the last flush: ids only (the flush reads the live session),
     // plus the final state of those that ended in between.
