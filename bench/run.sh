@@ -40,26 +40,7 @@ PAYLOADS=(32 4096)
 RECORD_ECHO_CONNS=${ECHO_CONNS[1]} # the --record row: echo at 1,000 connections (quick: 1,000 too), 32 B
 
 # ---------------------------------------------------------------- dependencies and build
-install_missing() { # apt packages, the way scripts/install-deps.sh does it
-    local missing=() package
-    for package in "$@"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    local sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { echo "bench: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-        sudo="sudo"
-    fi
-    echo "bench: installing ${missing[*]}"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-}
-
-scripts/install-deps.sh run
-command -v redis-server >/dev/null 2>&1 || install_missing redis-server
-command -v node >/dev/null 2>&1 || install_missing nodejs
-command -v npm >/dev/null 2>&1 || install_missing npm
+scripts/install-deps.sh bench
 
 BUILD=build/bench
 echo "bench: building Release in $BUILD (-j2)"

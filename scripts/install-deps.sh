@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Switchboard needs that are not installed yet.
 #   scripts/install-deps.sh run    build and launch the dashboard
 #   scripts/install-deps.sh test   build and run every test (adds the third-party test clients)
+#   scripts/install-deps.sh bench  bench/run.sh (adds redis-server and Node for the ws peer)
 set -euo pipefail
 
 purpose=${1:-run}
@@ -14,6 +15,12 @@ if [ "$purpose" = test ]; then
     # libFuzzer (tests/fuzz): clang++ and its runtime libraries (libclang_rt.fuzzer, asan, ubsan).
     packages+=(clang libclang-rt-14-dev)
     # The cluster tests start their own Redis on a free loopback port.
+    packages+=(redis-server)
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+if [ "$purpose" = bench ]; then
     packages+=(redis-server)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
