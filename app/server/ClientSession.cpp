@@ -3,11 +3,10 @@
 #include "CloseCode.h"
 #include "RouteBehaviour.h"
 
-#include <QTcpSocket>
-
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSslSocket>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
 
@@ -117,14 +116,12 @@ qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &fra
     return message.data.size();
 }
 
-bool ClientSession::flushWrites()
+void ClientSession::flushWrites()
 {
     // Everything queued this turn in one send() where the kernel takes it; what it does not take
     // stays queued and goes out when the socket is writable (Qt's write notification).
-    if (m_info.state == ClientInfo::State::Closed)
-        return false;
-    m_socket->flush();
-    return true;
+    if (m_info.state != ClientInfo::State::Closed)
+        m_socket->flush();
 }
 
 bool ClientSession::ping(const QByteArray &payload)

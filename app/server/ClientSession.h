@@ -48,8 +48,8 @@ public:
     // encoding serves every recipient. It goes out at flushWrites(), or when Qt finds the socket
     // writable. Returns the payload bytes queued, or -1 when the session is no longer open.
     qint64 send(const IncomingMessage &message, const QByteArray &frame);
-    // Writes what send() queued now; false when the connection is gone.
-    bool flushWrites();
+    // Writes what send() queued now (nothing once the connection is gone).
+    void flushWrites();
     // The engine collects sessions to flush once per loop turn; this keeps each in its list once.
     bool markFlushQueued() { return !std::exchange(m_flushQueued, true); }
     void clearFlushQueued() { m_flushQueued = false; }
