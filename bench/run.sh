@@ -173,22 +173,29 @@ LOADGEN_LIMIT=60
 echo "bench: results in $OUT"
 
 # ---------------------------------------------------------------- echo
+# side_by_side NAME LABEL LOADGEN_ARGS...: the same load against a fresh Switchboard, then a fresh ws.
+# Sets SB_RESULT, SB_CPU, SB_HWM and WS_RESULT, WS_CPU, WS_HWM.
+side_by_side() {
+    local name=$1 label=$2
+    shift 2
+    echo "bench: $label"
+    sb_server "sb-$name"; local pid=$SERVER_PID
+    loadgen "sb-$name" --url "ws://127.0.0.1:$SERVER_PORT" "$@"; SB_RESULT=$RESULT
+    stop_server "$pid"; SB_CPU=$SERVER_CPU; SB_HWM=$SERVER_HWM
+    if [ -n "$(health)" ]; then note "switchboard $label:$(health)"; fi
+    ws_server "ws-$name"; pid=$SERVER_PID
+    loadgen "ws-$name" --url "ws://127.0.0.1:$SERVER_PORT" "$@"; WS_RESULT=$RESULT
+    stop_server "$pid"; WS_CPU=$SERVER_CPU; WS_HWM=$SERVER_HWM
+    if [ -n "$(health)" ]; then note "ws $label:$(health)"; fi
+}
 echo_pair() { # echo_pair CONNECTIONS PAYLOAD
     local n=$1 p=$2 label="echo ${1} conns × ${2} B"
     LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
-    local args=(--scenario echo --connections "$n" --payload "$p" --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120)
-    echo "bench: $label"
-    sb_server "sb-echo-$n-$p"; local pid=$SERVER_PID
-    loadgen "sb-echo-$n-$p" --url "ws://127.0.0.1:$SERVER_PORT" "${args[@]}"; local sb=$RESULT
-    stop_server "$pid"; local sbcpu=$SERVER_CPU sbhwm=$SERVER_HWM
-    [ -n "$(health)" ] && note "switchboard $label:$(health)"
-    ws_server "ws-echo-$n-$p"; pid=$SERVER_PID
-    loadgen "ws-echo-$n-$p" --url "ws://127.0.0.1:$SERVER_PORT" "${args[@]}"; local ws=$RESULT
-    stop_server "$pid"
-    [ -n "$(health)" ] && note "ws $label:$(health)"
-    row "$label" "msg/s" "$(field msgs_per_s "$sb")" "$(field msgs_per_s "$ws")" "$sbcpu" "$SERVER_CPU" "$sbhwm" "$SERVER_HWM"
-    row "$label" "RTT p50 ms" "$(ms "$(field p50_us "$sb")")" "$(ms "$(field p50_us "$ws")")" "" "" "" ""
-    row "$label" "RTT p99 ms" "$(ms "$(field p99_us "$sb")")" "$(ms "$(field p99_us "$ws")")" "" "" "" ""
+    side_by_side "echo-$n-$p" "$label" --scenario echo --connections "$n" --payload "$p" --seconds "$WINDOW" \
+        --warmup "$WARMUP" --connect-timeout 120
+    row "$label" "msg/s" "$(field msgs_per_s "$SB_RESULT")" "$(field msgs_per_s "$WS_RESULT")" "$SB_CPU" "$WS_CPU" "$SB_HWM" "$WS_HWM"
+    row "$label" "RTT p50 ms" "$(ms "$(field p50_us "$SB_RESULT")")" "$(ms "$(field p50_us "$WS_RESULT")")" "" "" "" ""
+    row "$label" "RTT p99 ms" "$(ms "$(field p99_us "$SB_RESULT")")" "$(ms "$(field p99_us "$WS_RESULT")")" "" "" "" ""
 }
 for n in "${ECHO_CONNS[@]}"; do
     fits $((n + 10)) || { note "echo with $n connections skipped: ulimit -n $FD_LIMIT"; continue; }
@@ -221,19 +228,12 @@ fan_args() { # fan_args RATE
 fan_pair() { # fan_pair RATE: Switchboard then ws; sets WS_FAN
     local rate=$1 label="fan-out ${FAN_RECEIVERS} receivers, $1 msg/s"
     fan_args "$rate"
-    echo "bench: $label"
-    sb_server "sb-fanout-$rate"; local pid=$SERVER_PID
-    loadgen "sb-fanout-$rate" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; local sb=$RESULT
-    stop_server "$pid"; local sbcpu=$SERVER_CPU sbhwm=$SERVER_HWM
-    [ -n "$(health)" ] && note "switchboard $label:$(health)"
-    ws_server "ws-fanout-$rate"; pid=$SERVER_PID
-    loadgen "ws-fanout-$rate" --url "ws://127.0.0.1:$SERVER_PORT" "${FAN_ARGS[@]}"; WS_FAN=$RESULT
-    stop_server "$pid"
-    [ -n "$(health)" ] && note "ws $label:$(health)"
-    row "$label" "delivered/s (offered $((FAN_RECEIVERS * rate)))" "$(field delivered_per_s "$sb")" "$(field delivered_per_s "$WS_FAN")" \
-        "$sbcpu" "$SERVER_CPU" "$sbhwm" "$SERVER_HWM"
-    row "$label" "latency p50 ms" "$(ms "$(field p50_us "$sb")")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
-    row "$label" "latency p99 ms" "$(ms "$(field p99_us "$sb")")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
+    side_by_side "fanout-$rate" "$label" "${FAN_ARGS[@]}"
+    WS_FAN=$WS_RESULT
+    row "$label" "delivered/s (offered $((FAN_RECEIVERS * rate)))" "$(field delivered_per_s "$SB_RESULT")" \
+        "$(field delivered_per_s "$WS_FAN")" "$SB_CPU" "$WS_CPU" "$SB_HWM" "$WS_HWM"
+    row "$label" "latency p50 ms" "$(ms "$(field p50_us "$SB_RESULT")")" "$(ms "$(field p50_us "$WS_FAN")")" "" "" "" ""
+    row "$label" "latency p99 ms" "$(ms "$(field p99_us "$SB_RESULT")")" "$(ms "$(field p99_us "$WS_FAN")")" "" "" "" ""
 }
 fan_record() { # fan_record RATE: Switchboard with --record; the ws column is the last fan_pair's
     local rate=$1 label="fan-out ${FAN_RECEIVERS} receivers, $1 msg/s, Switchboard --record"
