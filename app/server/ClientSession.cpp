@@ -5,58 +5,48 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QSslSocket>
-#include <QTcpSocket>
-#include <QTimer>
-#include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.session")
 
-ClientSession::ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QObject *parent)
-    : QObject(parent), m_info(std::move(info)), m_socket(socket)
+ClientSession::ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent)
+    : QObject(parent), m_info(std::move(info)), m_connection(connection)
 {
     m_info.id = id;
-    m_socket->setParent(this);
-    // FrontDoor hands over the transport as the WebSocket's child; over TLS its encrypted bytes
-    // queue there, out of sight of QWebSocket::bytesToWrite().
-    m_transport = m_socket->findChild<QTcpSocket *>(QString(), Qt::FindDirectChildrenOnly);
-    m_tls = qobject_cast<QSslSocket *>(m_transport);
+    m_connection->setParent(this);
     m_lastHeardMs = m_info.connectedAtMs;
-    connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+    connect(m_connection, &WebSocketConnection::textMessageReceived, this, [this](const QByteArray &utf8) {
         if (!admitIncoming())
             return;
-        const QByteArray utf8 = text.toUtf8();
         ++m_info.messagesIn;
         m_info.bytesIn += utf8.size();
-        Q_EMIT textReceived(this, text, utf8);
+        Q_EMIT textReceived(this, utf8);
     });
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+    connect(m_connection, &WebSocketConnection::binaryMessageReceived, this, [this](const QByteArray &data) {
         if (!admitIncoming())
             return;
         ++m_info.messagesIn;
         m_info.bytesIn += data.size();
         Q_EMIT binaryReceived(this, data);
     });
-    connect(m_socket, &QWebSocket::pong, this, [this](quint64 elapsedMs, const QByteArray &) {
-        m_info.lastRttMs = static_cast<qint64>(elapsedMs);
+    connect(m_connection, &WebSocketConnection::pongReceived, this, [this](qint64 rttMs) {
+        m_info.lastRttMs = rttMs;
         m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
         m_pingSentAtMs = 0;
         Q_EMIT pongReceived(this, m_info.lastRttMs);
         Q_EMIT changed(this);
     });
-    connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64) {
+    connect(m_connection, &WebSocketConnection::bytesWritten, this, [this] {
         m_info.bytesToWrite = bytesToWrite();
         Q_EMIT changed(this);
     });
-    connect(m_socket, &QWebSocket::aboutToClose, this, &ClientSession::onAboutToClose);
-    connect(m_socket, &QWebSocket::disconnected, this, &ClientSession::onDisconnected);
-    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
-            &ClientSession::onError);
+    connect(m_connection, &WebSocketConnection::closing, this, &ClientSession::onClosing);
+    connect(m_connection, &WebSocketConnection::disconnected, this, &ClientSession::onDisconnected);
+    connect(m_connection, &WebSocketConnection::failed, this, &ClientSession::onFailed);
 }
 
 ClientSession::~ClientSession()
 {
-    // The behaviour may still reference the host; drop it before the socket goes.
+    // The behaviour may still reference the host; drop it before the connection goes.
     m_behaviour.reset();
 }
 
@@ -75,7 +65,7 @@ bool ClientSession::admitIncoming()
 
 qint64 ClientSession::bytesToWrite() const
 {
-    return m_socket->bytesToWrite() + (m_tls ? m_tls->encryptedBytesToWrite() : 0);
+    return m_connection->bytesToWrite();
 }
 
 void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
@@ -89,7 +79,7 @@ void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
     }
     if (nowMs - m_lastHeardMs >= intervalMs) {
         m_pingSentAtMs = nowMs;
-        m_socket->ping();
+        m_connection->ping();
     }
 }
 
@@ -102,14 +92,7 @@ qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &fra
 {
     if (!isOpen())
         return -1;
-    // QWebSocket writes each message to the same connection in one go, so a whole frame of ours
-    // never lands inside one of its own (pings, pongs, the close frame).
-    if (m_transport)
-        m_transport->write(frame);
-    else if (message.binary)
-        m_socket->sendBinaryMessage(message.data);
-    else
-        m_socket->sendTextMessage(message.text);
+    m_connection->queueFrame(frame);
     ++m_info.messagesOut;
     m_info.bytesOut += message.data.size();
     m_info.bytesToWrite = bytesToWrite();
@@ -118,17 +101,16 @@ qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &fra
 
 void ClientSession::flushWrites()
 {
-    // Everything queued this turn in one send() where the kernel takes it; what it does not take
-    // stays queued and goes out when the socket is writable (Qt's write notification).
-    if (m_info.state != ClientInfo::State::Closed)
-        m_socket->flush();
+    // Everything queued this turn in one system call where the kernel takes it; what it does not
+    // take stays queued and goes out when the socket is writable.
+    m_connection->flush();
 }
 
 bool ClientSession::ping(const QByteArray &payload)
 {
     if (!isOpen())
         return false;
-    m_socket->ping(payload);
+    m_connection->ping(payload);
     return true;
 }
 
@@ -136,17 +118,12 @@ void ClientSession::close(int code, const QString &reason)
 {
     if (!isOpen())
         return;
-    m_closeInitiatedHere = true;
     m_info.closeCode = code;
     m_info.closeReason = reason;
     m_info.closedBy = ClientInfo::ClosedBy::Server;
     m_info.state = ClientInfo::State::Closing;
-    m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
-    // A client that never answers (or never reads) must not keep its socket and buffers forever.
-    QTimer::singleShot(m_closeGraceMs, this, [this] {
-        if (m_info.state != ClientInfo::State::Closed)
-            m_socket->abort();
-    });
+    // A client that never answers (or never reads) is dropped after the close grace time.
+    m_connection->close(code, reason);
     Q_EMIT changed(this);
 }
 
@@ -155,37 +132,29 @@ void ClientSession::abort(const QString &why)
     if (m_info.state == ClientInfo::State::Closed)
         return;
     m_abortReason = why;
-    m_socket->abort();
+    m_connection->abort();
 }
 
-void ClientSession::onAboutToClose()
+void ClientSession::onClosing(WebSocketConnection::CloseInitiator initiator)
 {
-    // Qt emits aboutToClose whenever it sends a close frame: when we close, when it answers the
-    // client's close frame, and when it rejects a bad frame itself (1002, 1007, 1009).
-    if (!m_abortReason.isEmpty())
-        return; // QWebSocket::abort() emits aboutToClose too, though no close frame is sent
     m_closeFrameSeen = true;
-    if (m_closeInitiatedHere)
-        return;
-    m_info.closeCode = m_socket->closeCode();
-    m_info.closeReason = m_socket->closeReason();
-    const bool rejectedByQt = m_info.closeCode == CloseCode::ProtocolError
-                              || m_info.closeCode == CloseCode::InvalidPayload
-                              || m_info.closeCode == CloseCode::MessageTooBig;
-    m_info.closedBy = rejectedByQt ? ClientInfo::ClosedBy::Server : ClientInfo::ClosedBy::Client;
+    if (initiator == WebSocketConnection::CloseInitiator::Local)
+        return; // close() has recorded it
+    m_info.closeCode = m_connection->closeCode();
+    m_info.closeReason = m_connection->closeReason();
+    // A violation is the server failing the connection (1002, 1007, 1009).
+    m_info.closedBy = initiator == WebSocketConnection::CloseInitiator::Violation ? ClientInfo::ClosedBy::Server
+                                                                                 : ClientInfo::ClosedBy::Client;
     m_info.state = ClientInfo::State::Closing;
     Q_EMIT changed(this);
 }
 
-void ClientSession::onError(QAbstractSocket::SocketError error)
+void ClientSession::onFailed(const QString &error)
 {
-    if (error == QAbstractSocket::RemoteHostClosedError && m_closeFrameSeen)
-        return; // the normal end of a close handshake
-    const QString text = m_socket->errorString();
-    qCDebug(lcSession) << "client" << m_info.id << "error:" << text;
+    qCDebug(lcSession) << "client" << m_info.id << "error:" << error;
     if (m_behaviour)
-        m_behaviour->onError(*this, text);
-    Q_EMIT errorOccurred(this, text);
+        m_behaviour->onError(*this, error);
+    Q_EMIT errorOccurred(this, error);
 }
 
 void ClientSession::onDisconnected()
@@ -193,11 +162,10 @@ void ClientSession::onDisconnected()
     if (m_info.state == ClientInfo::State::Closed)
         return;
     if (!m_closeFrameSeen) {
-        // No close frame went either way: an abrupt drop. Qt's closeCode() would claim 1000.
+        // No close frame went either way: an abrupt drop.
         m_info.closeCode = CloseCode::AbnormalClosure;
         m_info.closeReason = m_abortReason;
-        m_info.closedBy = m_abortReason.isEmpty() ? ClientInfo::ClosedBy::Network
-                                                  : ClientInfo::ClosedBy::Server;
+        m_info.closedBy = m_abortReason.isEmpty() ? ClientInfo::ClosedBy::Network : ClientInfo::ClosedBy::Server;
     }
     m_info.state = ClientInfo::State::Closed;
     m_info.closedAtMs = QDateTime::currentMSecsSinceEpoch();

@@ -2,41 +2,41 @@
 
 #include "ClientInfo.h"
 
+#include "../websocket/WebSocketConnection.h"
+
 #include <QObject>
-#include <QAbstractSocket>
 #include <memory>
 #include <optional>
 #include <utility>
 
 #include "TokenBucket.h"
 
-class QSslSocket;
-class QTcpSocket;
 struct IncomingMessage;
-class QWebSocket;
 class RouteBehaviour;
 
-// One connected WebSocket client. Turns QWebSocket's signals into the session's own, keeps the
-// counters the dashboard shows, and works out who closed the connection and with which code.
+// One connected WebSocket client. Turns its connection's signals into the session's own, keeps
+// the counters the dashboard shows, and works out who closed the connection and with which code.
 class ClientSession : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket (re-parented to this session).
-    ClientSession(quint64 id, QWebSocket *socket, ClientInfo info, QObject *parent = nullptr);
+    // Takes ownership of the connection (re-parented to this session). Call start() once the
+    // session's signals are connected and its behaviour is set.
+    ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent = nullptr);
     ~ClientSession() override;
 
     quint64 id() const { return m_info.id; }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
-    QWebSocket *socket() const { return m_socket; }
+    WebSocketConnection *connection() const { return m_connection; }
+    void start() { m_connection->start(); }
 
     RouteBehaviour *behaviour() const { return m_behaviour.get(); }
     void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
     void setRoom(const QString &room) { m_info.room = room; }
     void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
     // How long a close we start may wait for the client's answer before the socket is dropped.
-    void setCloseGraceMs(int ms) { m_closeGraceMs = ms; }
+    void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }
     void countDroppedMessage() { ++m_info.messagesDropped; }
     qint64 bytesToWrite() const;
 
@@ -45,8 +45,7 @@ public:
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
     // Queues the message as `frame` (WebSocketFrame::encode of it) on the connection, so one
-    // encoding serves every recipient. It goes out at flushWrites(), or when Qt finds the socket
-    // writable. Returns the payload bytes queued, or -1 when the session is no longer open.
+    // encoding serves every recipient. It goes out at flushWrites(). Returns the payload bytes queued, or -1 when the session is no longer open.
     qint64 send(const IncomingMessage &message, const QByteArray &frame);
     // Writes what send() queued now (nothing once the connection is gone).
     void flushWrites();
@@ -60,7 +59,7 @@ public:
     void abort(const QString &why);
 
 Q_SIGNALS:
-    void textReceived(ClientSession *session, const QString &text, const QByteArray &utf8);
+    void textReceived(ClientSession *session, const QByteArray &utf8);
     void binaryReceived(ClientSession *session, const QByteArray &data);
     void pongReceived(ClientSession *session, qint64 rttMs);
     void errorOccurred(ClientSession *session, const QString &error);
@@ -70,21 +69,17 @@ Q_SIGNALS:
     void ended(ClientSession *session);
 
 private:
-    void onAboutToClose();
+    void onClosing(WebSocketConnection::CloseInitiator initiator);
     void onDisconnected();
-    void onError(QAbstractSocket::SocketError error);
+    void onFailed(const QString &error);
     bool admitIncoming(); // the rate limit: false closes the client with 1008
 
     ClientInfo m_info;
-    QWebSocket *m_socket = nullptr; // child of this session
-    QTcpSocket *m_transport = nullptr; // the connection under m_socket (child of m_socket), if found
-    QSslSocket *m_tls = nullptr;     // the socket's TLS transport, if any (child of m_socket)
+    WebSocketConnection *m_connection = nullptr; // child of this session
     std::unique_ptr<RouteBehaviour> m_behaviour;
-    bool m_closeInitiatedHere = false;
     bool m_closeFrameSeen = false;
     QString m_abortReason;
     std::optional<TokenBucket> m_rateLimit;
-    int m_closeGraceMs = 2000;
     bool m_flushQueued = false;
     qint64 m_lastHeardMs = 0;
     qint64 m_pingSentAtMs = 0; // 0: no heartbeat ping outstanding

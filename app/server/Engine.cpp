@@ -7,14 +7,14 @@
 #include "HttpRequestHead.h"
 #include "RequestRouter.h"
 #include "TlsCredentials.h"
-#include "WebSocketFrame.h"
 #include "routes/ChatBehaviour.h"
 #include "routes/ClockBehaviour.h"
 #include "routes/EchoBehaviour.h"
 #include "routes/OperatorBehaviour.h"
 #include "../cluster/ClusterLink.h"
+#include "../websocket/WebSocketConnection.h"
+#include "../websocket/WebSocketFrame.h"
 
-#include <QAbstractEventDispatcher>
 #include <QDateTime>
 #include <QHostAddress>
 #include <QHostInfo>
@@ -22,7 +22,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QMetaMethod>
-#include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
 
@@ -36,13 +35,12 @@ const char *kShutdownReason = "server shutting down";
 
 // A message that did not come from one of our clients (operator, admin API, another instance).
 // Text goes out as a frame of its UTF-8 bytes, so make sure they are UTF-8: invalid sequences
-// become U+FFFD, as QWebSocket's own conversion did, instead of a frame clients close with 1007.
+// become U+FFFD instead of a frame clients close with 1007.
 IncomingMessage messageFromOutside(bool binary, const QByteArray &payload)
 {
-    if (binary)
-        return IncomingMessage{true, QString(), payload};
-    const QString text = QString::fromUtf8(payload);
-    return IncomingMessage{false, text, text.toUtf8()};
+    if (binary || QByteArrayView(payload).isValidUtf8())
+        return IncomingMessage{binary, payload};
+    return IncomingMessage{false, QString::fromUtf8(payload).toUtf8()};
 }
 
 } // namespace
@@ -67,7 +65,6 @@ Engine::Engine(ServerConfig config, QObject *parent)
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
-    limits.upgradeTimeoutMs = m_config.upgradeTimeoutMs;
     limits.maxMessageBytes = m_config.maxMessageBytes;
     // A bad certificate or key is reported by start(), the one place a startup fails.
     std::optional<QSslConfiguration> tls;
@@ -160,10 +157,6 @@ bool Engine::start()
         return false;
     }
     m_router->originPolicy().setPort(port());
-    if (QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance(thread())) {
-        connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, &Engine::flushWrites,
-                Qt::UniqueConnection);
-    }
     m_uptime.start();
     m_stopping = false;
     m_stopFinished = false;
@@ -300,42 +293,44 @@ ClusterStatus Engine::clusterStatus() const
     return m_cluster ? m_cluster->status() : ClusterStatus();
 }
 
-void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head)
+void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head)
 {
     if (m_stopping) {
-        socket->close(QWebSocketProtocol::CloseCodeGoingAway, QString::fromLatin1(kShutdownReason));
-        socket->deleteLater();
+        connection->setParent(this);
+        connect(connection, &WebSocketConnection::disconnected, connection, &QObject::deleteLater);
+        connection->setCloseTimeoutMs(m_config.shutdownGraceMs);
+        connection->close(CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
+        connection->start();
         return;
     }
-    socket->setMaxAllowedIncomingMessageSize(static_cast<quint64>(m_config.maxMessageBytes));
-    socket->setMaxAllowedIncomingFrameSize(static_cast<quint64>(m_config.maxMessageBytes));
+    connection->setMaxMessageBytes(m_config.maxMessageBytes);
 
     const RouteSpec &route = m_config.routes.routes().at(routeIndex);
     ClientInfo info;
-    info.peerAddress = socket->peerAddress().toString();
-    info.peerPort = socket->peerPort();
+    info.peerAddress = connection->peerAddress().toString();
+    info.peerPort = connection->peerPort();
     info.route = route.pattern;
     info.path = RequestRouter::redactedTarget(head);
-    info.subprotocol = socket->subprotocol();
+    info.subprotocol = connection->subprotocol();
     info.origin = QString::fromUtf8(head.header("origin"));
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
     info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
 
     const quint64 id = m_nextClientId++;
-    auto *session = new ClientSession(id, socket, info, this);
+    auto *session = new ClientSession(id, connection, info, this);
     session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
     session->setCloseGraceMs(m_config.shutdownGraceMs);
     m_sessions.emplace(id, session);
-    m_admission.opened(socket->peerAddress());
+    m_admission.opened(connection->peerAddress());
     ++m_totals.connectionsAccepted;
     m_metrics.noteConnectionAccepted(route.pattern);
 
     connect(session, &ClientSession::textReceived, this,
-            [this](ClientSession *from, const QString &text, const QByteArray &utf8) {
-                onIncoming(from, IncomingMessage{false, text, utf8});
+            [this](ClientSession *from, const QByteArray &utf8) {
+                onIncoming(from, IncomingMessage{false, utf8});
             });
     connect(session, &ClientSession::binaryReceived, this, [this](ClientSession *from, const QByteArray &data) {
-        onIncoming(from, IncomingMessage{true, QString(), data});
+        onIncoming(from, IncomingMessage{true, data});
     });
     connect(session, &ClientSession::pongReceived, this, [this](ClientSession *from, qint64 rttMs) {
         m_metrics.notePingRtt(rttMs);
@@ -359,6 +354,7 @@ void Engine::onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHea
 
     session->setBehaviour(makeBehaviour(route, head, *session));
     session->behaviour()->onOpen(*session);
+    session->start();
     markChanged(session);
 }
 
@@ -431,7 +427,7 @@ void Engine::onSessionEnded(ClientSession *session)
                       << ClientInfo::closedByName(info.closedBy);
 
     leaveRoom(session);
-    m_admission.closed(session->socket()->peerAddress());
+    m_admission.closed(session->connection()->peerAddress());
     m_endedClients.insert(info.id, info);
     m_changedClients.insert(info.id);
     m_statsDirty = true;
@@ -534,7 +530,7 @@ CommandResult Engine::banAddress(const QString &address)
     m_admission.ban(peer);
     QList<quint64> clients;
     for (const auto &entry : m_sessions) {
-        if (entry.second->isOpen() && Admission::sameAddress(entry.second->socket()->peerAddress(), peer))
+        if (entry.second->isOpen() && Admission::sameAddress(entry.second->connection()->peerAddress(), peer))
             clients.append(entry.first);
     }
     for (quint64 id : clients) {
@@ -729,8 +725,13 @@ bool Engine::deliverTo(ClientSession *session, const IncomingMessage &message, c
     const qint64 sent = session->send(message, frame);
     if (sent < 0)
         return false;
-    if (session->markFlushQueued())
+    if (session->markFlushQueued()) {
+        // One posted call per loop turn writes everything the turn queued: it runs once the
+        // ready sockets are handled, before the thread waits again, on any event dispatcher.
+        if (m_unflushedClients.empty())
+            QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
         m_unflushedClients.push_back(session->id());
+    }
     m_totals.messagesOut++;
     m_totals.bytesOut += sent;
     m_metrics.noteMessageOut(session->info().route, message.binary, sent);

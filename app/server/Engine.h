@@ -26,7 +26,7 @@ class ClusterLink;
 struct ClusterMessage;
 class FrontDoor;
 class RequestRouter;
-class QWebSocket;
+class WebSocketConnection;
 struct HttpRequestHead;
 
 // The server: front door, sessions, routes and operator commands. It lives on one thread (its
@@ -100,7 +100,7 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
 
 private:
-    void onUpgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head);
+    void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     void onSessionEnded(ClientSession *session);
     void onIncoming(ClientSession *session, const IncomingMessage &message);
@@ -109,9 +109,9 @@ private:
     ClientSession *openSession(quint64 clientId) const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
     bool deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame);
-    // Writes are coalesced: a turn's frames to one client leave in one send(), when the thread's
-    // event loop is about to wait again (a fan-out of many messages costs a system call per
-    // client per turn, not per message).
+    // Writes are coalesced: a turn's frames to one client leave in one sendmsg(), from a call
+    // posted when the turn queued its first frame (a fan-out of many messages costs a system
+    // call per client per turn, not per message).
     void flushWrites();
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).

@@ -2,19 +2,20 @@
 
 #include "HttpGate.h"
 #include "TlsServer.h"
+#include "../websocket/PlainTransport.h"
+#include "../websocket/QtSocketTransport.h"
+#include "../websocket/WebSocketConnection.h"
+#include "../websocket/WebSocketHandshake.h"
 
 #include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
-#include <QWebSocketServer>
 #include <algorithm>
 
-#ifdef Q_OS_UNIX
+#include <fcntl.h>
 #include <sys/socket.h>
-#endif
 
 Q_LOGGING_CATEGORY(lcFrontDoor, "switchboard.http")
 
@@ -45,16 +46,8 @@ FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits li
         connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
     }
     m_tcpServer->setMaxPendingConnections(1000);
-    for (int i = 0; i < routes.size(); ++i) {
-        // One QWebSocketServer per route, because Qt negotiates subprotocols per server. In
-        // SecureMode it only builds wss:// request URLs: it never listens, QSslServer does TLS.
-        auto server = std::make_unique<QWebSocketServer>(
-            QStringLiteral("Switchboard"), m_secure ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode);
-        server->setSupportedSubprotocols(routes.at(i).subprotocols);
-        connect(server.get(), &QWebSocketServer::newConnection, this,
-                [this, i] { onRouteConnection(i); });
-        m_routeServers.push_back(std::move(server));
-    }
+    for (const RouteSpec &route : routes)
+        m_routeSubprotocols.append(route.subprotocols);
 }
 
 FrontDoor::~FrontDoor()
@@ -73,10 +66,6 @@ void FrontDoor::close()
     const auto screening = m_screening.keys();
     for (QTcpSocket *socket : screening)
         socket->abort();
-    for (auto &pending : m_pendingUpgrades) {
-        if (pending.socket)
-            pending.socket->abort();
-    }
 }
 
 bool FrontDoor::isListening() const
@@ -97,11 +86,6 @@ QHostAddress FrontDoor::serverAddress() const
 quint16 FrontDoor::serverPort() const
 {
     return m_tcpServer->serverPort();
-}
-
-QString FrontDoor::peerKey(const QHostAddress &address, quint16 port)
-{
-    return address.toString() + QLatin1Char('|') + QString::number(port);
 }
 
 void FrontDoor::onNewConnection()
@@ -164,7 +148,7 @@ void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
 
     GateDecision decision = m_gate.decide(head, socket->peerAddress());
     if (decision.action == GateDecision::Action::Upgrade) {
-        handOff(socket, decision.routeIndex, head);
+        upgrade(socket, decision.routeIndex, head);
         return;
     }
     answer(socket, head, decision);
@@ -279,55 +263,35 @@ void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, boo
     socket->disconnectFromHost();
 }
 
-void FrontDoor::handOff(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head)
+void FrontDoor::upgrade(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head)
 {
-    QTimer *screeningDeadline = m_screening.take(socket);
-    delete screeningDeadline;
+    delete m_screening.take(socket);
     disconnect(socket, nullptr, this, nullptr);
-    socket->setReadBufferSize(0);
 
-    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-    PendingUpgrade pending;
-    pending.socket = socket;
-    pending.head = head;
-    pending.deadline = new QTimer(this);
-    pending.deadline->setSingleShot(true);
-    connect(pending.deadline, &QTimer::timeout, this, [this, key] {
-        PendingUpgrade timedOut = m_pendingUpgrades.take(key);
-        timedOut.deadline->deleteLater();
-        if (timedOut.socket) {
-            qCInfo(lcFrontDoor) << "WebSocket handshake did not complete in time; dropping" << key;
-            timedOut.socket->abort();
-            timedOut.socket->deleteLater();
+    // The first offered subprotocol the route supports (the gate refused requests with none).
+    const QString subprotocol =
+        WebSocketHandshake::chooseSubprotocol(head, m_routeSubprotocols.at(routeIndex));
+    std::unique_ptr<ByteTransport> transport;
+    if (m_secure) {
+        socket->read(head.headBytes); // what follows the head stays buffered for the transport
+        transport = std::make_unique<QtSocketTransport>(socket);
+    } else {
+        // Plain TCP leaves Qt here: the descriptor is duplicated and the QTcpSocket (with its
+        // buffers) goes, closing only its own copy. Bytes it had read past the head go along.
+        const int descriptor = ::fcntl(int(socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+        const QByteArray early = socket->readAll().mid(head.headBytes);
+        const QHostAddress peer = socket->peerAddress();
+        const quint16 peerPort = socket->peerPort();
+        socket->abort();
+        socket->deleteLater();
+        if (descriptor < 0) {
+            qCWarning(lcFrontDoor) << "cannot take over the connection from" << peer << ":" << qt_error_string(errno);
+            return;
         }
-    });
-    pending.deadline->start(m_limits.upgradeTimeoutMs);
-    // Qt closes sockets whose handshake it rejects; forget them then.
-    connect(socket, &QTcpSocket::disconnected, this, [this, key] {
-        PendingUpgrade gone = m_pendingUpgrades.take(key);
-        if (gone.deadline)
-            gone.deadline->deleteLater();
-        if (gone.socket)
-            gone.socket->deleteLater();
-    });
-    m_pendingUpgrades.insert(key, pending);
-    m_routeServers.at(static_cast<std::size_t>(routeIndex))->handleConnection(socket);
-}
-
-void FrontDoor::onRouteConnection(int routeIndex)
-{
-    QWebSocketServer *server = m_routeServers.at(static_cast<std::size_t>(routeIndex)).get();
-    while (QWebSocket *socket = server->nextPendingConnection()) {
-        PendingUpgrade pending = m_pendingUpgrades.take(peerKey(socket->peerAddress(), socket->peerPort()));
-        HttpRequestHead head = pending.head;
-        if (pending.deadline)
-            pending.deadline->deleteLater();
-        if (pending.socket) {
-            disconnect(pending.socket, nullptr, this, nullptr);
-            // The TCP socket now belongs to the WebSocket, whatever Qt's own ownership does.
-            pending.socket->setParent(socket);
-        }
-        socket->setParent(nullptr);
-        Q_EMIT upgraded(socket, routeIndex, head);
+        transport = std::make_unique<PlainTransport>(descriptor, peer, peerPort, early);
     }
+    transport->write(WebSocketHandshake::response(head, subprotocol));
+    transport->flush();
+    auto *connection = new WebSocketConnection(std::move(transport), subprotocol, m_limits.maxMessageBytes);
+    Q_EMIT upgraded(connection, routeIndex, head);
 }

@@ -6,11 +6,9 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
-#include <QPointer>
 #include <QSslConfiguration>
 #include <memory>
 #include <optional>
-#include <vector>
 
 class HttpGate;
 struct GateDecision;
@@ -18,14 +16,13 @@ struct RequestBody;
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
-class QWebSocket;
-class QWebSocketServer;
+class WebSocketConnection;
 
-// The one listening port. Reads each request head with peek() only (bounded in size and time),
-// answers plain HTTP itself, and hands WebSocket upgrades untouched to the route's
-// QWebSocketServer, whose handshake it also times out (Qt does not for handleConnection()).
-// With a TLS configuration the port speaks only TLS (QSslServer): sockets reach the same
-// screening once their TLS handshake is done, and the WebSocket servers report wss:// URLs.
+// The one listening port. Reads each request head (bounded in size and time), answers plain
+// HTTP itself, and completes WebSocket upgrades the gate allows: it writes the 101 answer and
+// hands the connection on as a WebSocketConnection, which owns the descriptor from then on
+// (plain TCP) or the QSslSocket (TLS). With a TLS configuration the port speaks only TLS
+// (QSslServer): sockets reach the same screening once their TLS handshake is done.
 class FrontDoor : public QObject
 {
     Q_OBJECT
@@ -34,7 +31,6 @@ public:
     {
         int maxHeadBytes = 16 * 1024;
         int headTimeoutMs = 5000;
-        int upgradeTimeoutMs = 5000;
         qint64 maxMessageBytes = 1024 * 1024;
     };
 
@@ -52,8 +48,9 @@ public:
     int screeningCount() const { return m_screening.size(); }
 
 Q_SIGNALS:
-    // A client finished the WebSocket handshake on route routeIndex. The receiver takes the socket.
-    void upgraded(QWebSocket *socket, int routeIndex, const HttpRequestHead &head);
+    // A client was upgraded to a WebSocket on route routeIndex. The receiver takes the
+    // connection (it has no parent) and calls start() on it once it is ready for messages.
+    void upgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head);
     // A plain HTTP request was answered (status < 400) or refused (status >= 400).
     void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
     void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
@@ -74,21 +71,12 @@ private:
     // reset the connection and could destroy the answer before the client reads it.
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
-    void handOff(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head);
-    void onRouteConnection(int routeIndex);
-    static QString peerKey(const QHostAddress &address, quint16 port);
+    void upgrade(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head);
 
     HttpGate &m_gate;
     Limits m_limits;
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
-    std::vector<std::unique_ptr<QWebSocketServer>> m_routeServers;
+    QVector<QStringList> m_routeSubprotocols; // by route index
     QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read
-    struct PendingUpgrade
-    {
-        QPointer<QTcpSocket> socket;
-        HttpRequestHead head;
-        QTimer *deadline = nullptr;
-    };
-    QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer address:port
 };

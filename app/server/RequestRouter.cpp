@@ -3,6 +3,7 @@
 #include "AdminApi.h"
 #include "HttpRequestHead.h"
 #include "routes/ClockBehaviour.h"
+#include "../websocket/WebSocketHandshake.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -127,11 +128,8 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
         return GateDecision::refuse(refusal.status, refusal.why);
 
     const RouteSpec &route = m_routes.routes().at(match.index);
-    const QByteArray offeredHeader = head.header("sec-websocket-protocol");
-    if (!offeredHeader.isEmpty()) {
-        QStringList offered;
-        for (const QByteArray &protocol : offeredHeader.split(','))
-            offered.append(QString::fromUtf8(protocol.trimmed()));
+    const QStringList offered = WebSocketHandshake::offeredSubprotocols(head);
+    if (!offered.isEmpty()) {
         bool anySupported = false;
         for (const QString &protocol : offered)
             anySupported = anySupported || route.subprotocols.contains(protocol);

@@ -9,7 +9,6 @@ class ClientSession;
 struct IncomingMessage
 {
     bool binary = false;
-    QString text;    // text messages only
     QByteArray data; // UTF-8 of text messages, or the binary payload
 };
 

@@ -16,7 +16,7 @@ struct ServerConfig
     // Front door
     int maxHeadBytes = 16 * 1024; // larger request heads get 431
     int headTimeoutMs = 5000;     // heads not complete by then get 408
-    int upgradeTimeoutMs = 5000;  // a socket handed to Qt that is not upgraded by then is dropped
+    int upgradeTimeoutMs = 5000;  // unused: the upgrade completes with the head; still read from older config files
 
     // Origins allowed besides the server's own (exact match, "*" allows every origin).
     QStringList allowedOrigins;

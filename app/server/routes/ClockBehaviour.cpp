@@ -14,8 +14,7 @@ void ClockBehaviour::onOpen(ClientSession &session)
 {
     QObject::connect(&m_timer, &QTimer::timeout, &session, [this, &session] {
         IncomingMessage tick;
-        tick.text = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-        tick.data = tick.text.toUtf8();
+        tick.data = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
         host().sendToClient(&session, tick);
     });
     m_timer.start();

@@ -1,0 +1,190 @@
+#include "PlainTransport.h"
+
+#include <QSocketNotifier>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace {
+
+// One read buffer per thread serves every connection on it: only an incomplete frame is copied
+// out of it (by the WebSocket parser), so an idle connection holds no read memory.
+constexpr qsizetype kReadChunk = 64 * 1024;
+// How many frames one sendmsg() takes at most (IOV_MAX is 1024 on Linux).
+constexpr int kMaxIov = 64;
+
+QString errorText(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
+
+} // namespace
+
+PlainTransport::PlainTransport(int descriptor, QHostAddress peerAddress, quint16 peerPort,
+                               QByteArray alreadyReceived, QObject *parent)
+    : QObject(parent), ByteTransport(std::move(peerAddress), peerPort), m_descriptor(descriptor),
+      m_alreadyReceived(std::move(alreadyReceived))
+{
+}
+
+PlainTransport::~PlainTransport()
+{
+    if (m_descriptor >= 0) {
+        // Notifiers must leave the dispatcher before the descriptor number can be reused.
+        delete m_readNotifier;
+        delete m_writeNotifier;
+        ::close(m_descriptor);
+    }
+}
+
+void PlainTransport::start()
+{
+    if (m_ended || m_readNotifier)
+        return;
+    m_readNotifier = new QSocketNotifier(qintptr(m_descriptor), QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &PlainTransport::onReadable);
+    if (!m_alreadyReceived.isEmpty()) {
+        const QByteArray early = std::exchange(m_alreadyReceived, QByteArray());
+        if (m_receiver)
+            m_receiver->onBytesReceived(early.constData(), early.size());
+    }
+}
+
+void PlainTransport::onReadable()
+{
+    static thread_local std::array<char, kReadChunk> buffer;
+    // A full buffer may mean more is waiting; a bounded number of rounds keeps one busy client
+    // from holding the thread.
+    for (int round = 0; round < 4 && !m_ended; ++round) {
+        const ssize_t got = ::read(m_descriptor, buffer.data(), buffer.size());
+        if (got > 0) {
+            if (m_shutdownDone)
+                continue; // after our close frame only the peer's end matters
+            if (m_receiver)
+                m_receiver->onBytesReceived(buffer.data(), got);
+            if (got < kReadChunk)
+                return;
+            continue;
+        }
+        if (got == 0) {
+            end(End::PeerClosed, QString());
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            end(End::Failed, errorText(errno));
+        return;
+    }
+}
+
+void PlainTransport::write(const QByteArray &bytes)
+{
+    if (m_ended || m_shutdownRequested || bytes.isEmpty())
+        return;
+    m_queue.push_back(bytes);
+    m_queuedBytes += bytes.size();
+}
+
+void PlainTransport::flush()
+{
+    bool wrote = false;
+    while (!m_ended && m_queueHead < m_queue.size()) {
+        std::array<iovec, kMaxIov> iov;
+        int count = 0;
+        for (std::size_t i = m_queueHead; i < m_queue.size() && count < kMaxIov; ++i, ++count) {
+            const qsizetype skip = i == m_queueHead ? m_headOffset : 0;
+            iov[count].iov_base = const_cast<char *>(m_queue[i].constData() + skip);
+            iov[count].iov_len = std::size_t(m_queue[i].size() - skip);
+        }
+        msghdr message{};
+        message.msg_iov = iov.data();
+        message.msg_iovlen = std::size_t(count);
+        // MSG_NOSIGNAL: a peer that vanished must be an error here, not a SIGPIPE for the process.
+        const ssize_t sent = ::sendmsg(m_descriptor, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            end(End::Failed, errorText(errno));
+            return;
+        }
+        wrote = wrote || sent > 0;
+        m_queuedBytes -= sent;
+        qsizetype left = sent;
+        while (left > 0) {
+            const qsizetype rest = m_queue[m_queueHead].size() - m_headOffset;
+            if (left < rest) {
+                m_headOffset += left;
+                break;
+            }
+            left -= rest;
+            m_queue[m_queueHead] = QByteArray(); // release our share of the frame now
+            ++m_queueHead;
+            m_headOffset = 0;
+        }
+    }
+    if (m_ended)
+        return;
+    const bool drained = m_queueHead == m_queue.size();
+    if (drained) {
+        // Forget the queue's storage too: a quiet connection keeps nothing.
+        std::vector<QByteArray>().swap(m_queue);
+        m_queueHead = 0;
+        m_headOffset = 0;
+    }
+    if (!drained && !m_writeNotifier) {
+        m_writeNotifier = new QSocketNotifier(qintptr(m_descriptor), QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &PlainTransport::flush);
+    } else if (m_writeNotifier) {
+        m_writeNotifier->setEnabled(!drained);
+    }
+    if (wrote && m_receiver)
+        m_receiver->onBytesWritten();
+    if (drained)
+        shutdownIfDrained();
+}
+
+void PlainTransport::shutdownWhenWritten()
+{
+    if (m_ended || m_shutdownRequested)
+        return;
+    m_shutdownRequested = true;
+    flush();
+}
+
+void PlainTransport::shutdownIfDrained()
+{
+    if (!m_shutdownRequested || m_shutdownDone || m_ended || m_queuedBytes > 0)
+        return;
+    m_shutdownDone = true;
+    ::shutdown(m_descriptor, SHUT_WR);
+}
+
+void PlainTransport::abort()
+{
+    end(End::Aborted, QString());
+}
+
+void PlainTransport::end(End how, const QString &error)
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    ::close(m_descriptor);
+    m_descriptor = -1;
+    m_queue.clear();
+    m_queue.shrink_to_fit();
+    m_queueHead = 0;
+    m_queuedBytes = 0;
+    if (m_receiver)
+        m_receiver->onTransportEnded(how, error);
+}

@@ -1,0 +1,146 @@
+#include "WebSocketConnection.h"
+
+#include "WebSocketFrame.h"
+#include "../server/CloseCode.h"
+
+#include <QLoggingCategory>
+#include <QTimerEvent>
+
+Q_LOGGING_CATEGORY(lcWebSocket, "switchboard.websocket")
+
+WebSocketConnection::WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol,
+                                         qint64 maxMessageBytes, QObject *parent)
+    : QObject(parent), m_transport(std::move(transport)), m_parser(maxMessageBytes),
+      m_subprotocol(std::move(subprotocol))
+{
+    m_transport->setReceiver(this);
+}
+
+WebSocketConnection::~WebSocketConnection()
+{
+    m_transport->setReceiver(nullptr);
+}
+
+void WebSocketConnection::start()
+{
+    m_transport->start();
+}
+
+void WebSocketConnection::queueFrame(const QByteArray &frame)
+{
+    if (m_state == State::Open)
+        m_transport->write(frame);
+}
+
+void WebSocketConnection::flush()
+{
+    if (m_state != State::Closed)
+        m_transport->flush();
+}
+
+void WebSocketConnection::ping(const QByteArray &payload)
+{
+    if (m_state != State::Open)
+        return;
+    m_pingSent.start();
+    m_transport->write(WebSocketFrame::ping(payload.left(125)));
+    m_transport->flush();
+}
+
+void WebSocketConnection::close(int code, const QString &reason)
+{
+    if (m_state != State::Open)
+        return;
+    // Our close frame is out; the connection ends when the peer answers with its own.
+    sendClose(code, reason, CloseInitiator::Local);
+}
+
+void WebSocketConnection::abort()
+{
+    if (m_state != State::Closed)
+        m_transport->abort();
+}
+
+void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitiator initiator)
+{
+    m_state = State::Closing;
+    m_closeCode = code;
+    m_closeReason = reason;
+    // Answering a close frame echoes its code (RFC 6455 §5.5.1), an empty one with an empty one.
+    m_transport->write(WebSocketFrame::close(code, reason));
+    if (initiator == CloseInitiator::Local)
+        m_transport->flush();
+    else
+        m_transport->shutdownWhenWritten(); // the server ends the TCP connection first (§7.1.1)
+    m_closeTimerId = startTimer(m_closeTimeoutMs);
+    Q_EMIT closing(initiator);
+}
+
+void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
+{
+    m_parser.feed(data, size);
+    while (m_state != State::Closed) {
+        WebSocketParser::Event event = m_parser.next();
+        switch (event.kind) {
+        case WebSocketParser::Kind::NeedMore:
+            return;
+        case WebSocketParser::Kind::Text:
+            if (m_state == State::Open)
+                Q_EMIT textMessageReceived(event.payload);
+            break;
+        case WebSocketParser::Kind::Binary:
+            if (m_state == State::Open)
+                Q_EMIT binaryMessageReceived(event.payload);
+            break;
+        case WebSocketParser::Kind::Ping:
+            if (m_state == State::Open) {
+                m_transport->write(WebSocketFrame::pong(event.payload));
+                m_transport->flush();
+            }
+            break;
+        case WebSocketParser::Kind::Pong:
+            if (m_state == State::Open && m_pingSent.isValid()) {
+                const qint64 rttMs = m_pingSent.elapsed();
+                m_pingSent.invalidate();
+                Q_EMIT pongReceived(rttMs);
+            }
+            break;
+        case WebSocketParser::Kind::Close:
+            if (m_state == State::Open)
+                sendClose(event.code, event.reason, CloseInitiator::Peer);
+            else
+                m_transport->shutdownWhenWritten(); // the answer to our close frame
+            return;
+        case WebSocketParser::Kind::Error:
+            qCDebug(lcWebSocket) << peerAddress() << "failed the protocol:" << event.code << event.reason;
+            if (m_state == State::Open)
+                sendClose(event.code, event.reason, CloseInitiator::Violation);
+            else
+                m_transport->abort();
+            return;
+        }
+    }
+}
+
+void WebSocketConnection::onTransportEnded(ByteTransport::End how, const QString &error)
+{
+    const State before = m_state;
+    m_state = State::Closed;
+    if (m_closeTimerId) {
+        killTimer(m_closeTimerId);
+        m_closeTimerId = 0;
+    }
+    if (before == State::Open && how != ByteTransport::End::Aborted)
+        Q_EMIT failed(error.isEmpty() ? QStringLiteral("The remote host closed the connection") : error);
+    Q_EMIT disconnected();
+}
+
+void WebSocketConnection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_closeTimerId)
+        return QObject::timerEvent(event);
+    killTimer(m_closeTimerId);
+    m_closeTimerId = 0;
+    qCDebug(lcWebSocket) << peerAddress() << "did not finish the closing handshake in" << m_closeTimeoutMs << "ms";
+    abort();
+}

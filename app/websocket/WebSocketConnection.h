@@ -1,0 +1,86 @@
+#pragma once
+
+#include "ByteTransport.h"
+#include "WebSocketParser.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <memory>
+
+// The server end of one RFC 6455 connection over a ByteTransport: reads frames, answers pings,
+// runs the closing handshake (echoing the peer's code, or failing the connection with 1002,
+// 1007 or 1009 on a bad frame), and times out a peer that does not finish it. Data frames come
+// encoded from the caller (WebSocketFrame), so a broadcast frame is built once for everyone.
+class WebSocketConnection : public QObject, private ByteTransport::Receiver
+{
+    Q_OBJECT
+public:
+    enum class State { Open, Closing, Closed };
+    enum class CloseInitiator {
+        Local,    // close() was called
+        Peer,     // the peer sent a close frame; we answered it
+        Violation // the peer broke the protocol; we failed the connection (closeCode() says how)
+    };
+    Q_ENUM(CloseInitiator)
+
+    WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol, qint64 maxMessageBytes,
+                        QObject *parent = nullptr);
+    ~WebSocketConnection() override;
+
+    // Starts reading (bytes that came with the handshake first). Connect the signals before.
+    void start();
+
+    QHostAddress peerAddress() const { return m_transport->peerAddress(); }
+    quint16 peerPort() const { return m_transport->peerPort(); }
+    const QString &subprotocol() const { return m_subprotocol; }
+    State state() const { return m_state; }
+    int closeCode() const { return m_closeCode; }
+    const QString &closeReason() const { return m_closeReason; }
+
+    void setMaxMessageBytes(qint64 bytes) { m_parser.setMaxMessageBytes(bytes); }
+    // How long a closing handshake may wait for the peer before the connection is dropped.
+    void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
+
+    // Queues an encoded data frame (WebSocketFrame::encode) while open; it goes out at flush().
+    void queueFrame(const QByteArray &frame);
+    void flush();
+    qint64 bytesToWrite() const { return m_transport->bytesToWrite(); }
+
+    void ping(const QByteArray &payload = {});
+    // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and
+    // the reason already truncated to fit.
+    void close(int code, const QString &reason);
+    // Drops the connection without a closing handshake; disconnected() is emitted before it returns.
+    void abort();
+
+Q_SIGNALS:
+    void textMessageReceived(const QByteArray &utf8);
+    void binaryMessageReceived(const QByteArray &data);
+    void pongReceived(qint64 rttMs);
+    // A close frame went out; closeCode() and closeReason() hold what it said (for Peer: what the
+    // peer's frame said, 1005 when it carried no code).
+    void closing(WebSocketConnection::CloseInitiator initiator);
+    void bytesWritten();
+    // The connection failed while open: a socket error, or the peer vanished without a close frame.
+    void failed(const QString &error);
+    void disconnected();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void onBytesReceived(const char *data, qsizetype size) override;
+    void onBytesWritten() override { Q_EMIT bytesWritten(); }
+    void onTransportEnded(ByteTransport::End how, const QString &error) override;
+    void sendClose(int code, const QString &reason, CloseInitiator initiator);
+
+    std::unique_ptr<ByteTransport> m_transport;
+    WebSocketParser m_parser;
+    QString m_subprotocol;
+    State m_state = State::Open;
+    int m_closeCode = 0;
+    QString m_closeReason;
+    int m_closeTimeoutMs = 2000;
+    int m_closeTimerId = 0;
+    QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
+};

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+// RFC 6455 frames as a server sends them: unmasked, FIN set, the whole message in one frame.
+// Encoded once, the same bytes go to every recipient of a broadcast.
+namespace WebSocketFrame {
+
+// A text frame's payload must be UTF-8; the caller has it from the client's own message.
+QByteArray encode(bool binary, const QByteArray &payload);
+
+// Control frames: the payload must be at most 125 bytes (the caller keeps it so).
+QByteArray ping(const QByteArray &payload);
+QByteArray pong(const QByteArray &payload);
+// A close frame with the code and reason, or an empty one for code 1005 (no status).
+// The reason must already fit (CloseCode::truncateReason).
+QByteArray close(int code, const QString &reason);
+
+} // namespace WebSocketFrame

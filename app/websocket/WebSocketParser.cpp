@@ -1,0 +1,200 @@
+#include "WebSocketParser.h"
+
+#include "../server/CloseCode.h"
+
+#include <QByteArrayView>
+#include <cstring>
+#include <utility>
+
+namespace {
+
+enum Opcode : quint8 { Continuation = 0x0, TextFrame = 0x1, BinaryFrame = 0x2, CloseFrame = 0x8, PingFrame = 0x9, PongFrame = 0xA };
+
+// Copies the payload while removing the client's mask, eight bytes at a time where it can.
+void unmask(const char *payload, qsizetype size, const unsigned char mask[4], char *out)
+{
+    quint64 mask64 = 0;
+    std::memcpy(&mask64, mask, 4);
+    mask64 |= mask64 << 32;
+    qsizetype i = 0;
+    for (; i + 8 <= size; i += 8) {
+        quint64 chunk;
+        std::memcpy(&chunk, payload + i, 8);
+        chunk ^= mask64;
+        std::memcpy(out + i, &chunk, 8);
+    }
+    for (; i < size; ++i)
+        out[i] = char(payload[i] ^ mask[i & 3]);
+}
+
+} // namespace
+
+void WebSocketParser::feed(const char *data, qsizetype size)
+{
+    if (m_failed || size <= 0)
+        return;
+    if (m_tail.isEmpty()) {
+        m_input = data;
+        m_inputSize = size;
+    } else {
+        m_tail.append(data, size);
+        m_input = m_tail.constData();
+        m_inputSize = m_tail.size();
+    }
+    m_offset = 0;
+}
+
+void WebSocketParser::keepTail()
+{
+    const bool fromTail = !m_tail.isEmpty() && m_input == m_tail.constData();
+    const qsizetype left = m_inputSize - m_offset;
+    if (fromTail) {
+        m_tail.remove(0, m_offset);
+    } else if (left > 0) {
+        m_tail = QByteArray(m_input + m_offset, left);
+    }
+    if (m_tail.isEmpty())
+        m_tail = QByteArray(); // release the buffer: an idle connection keeps nothing
+    m_input = nullptr;
+    m_inputSize = 0;
+    m_offset = 0;
+}
+
+WebSocketParser::Event WebSocketParser::fail(int code, const QString &reason)
+{
+    m_failed = true;
+    m_tail = QByteArray();
+    m_message = QByteArray();
+    m_input = nullptr;
+    m_inputSize = m_offset = 0;
+    Event event;
+    event.kind = Kind::Error;
+    event.code = code;
+    event.reason = reason;
+    return event;
+}
+
+WebSocketParser::Event WebSocketParser::next()
+{
+    for (;;) {
+        if (m_failed)
+            return {};
+        const auto *bytes = reinterpret_cast<const unsigned char *>(m_input + m_offset);
+        const qsizetype available = m_inputSize - m_offset;
+        if (available < 2) {
+            keepTail();
+            return {};
+        }
+        const bool fin = bytes[0] & 0x80;
+        const quint8 opcode = bytes[0] & 0x0F;
+        if (bytes[0] & 0x70)
+            return fail(CloseCode::ProtocolError, QStringLiteral("reserved bits set, but no extension was negotiated"));
+        if (!(bytes[1] & 0x80))
+            return fail(CloseCode::ProtocolError, QStringLiteral("a client frame was not masked"));
+        const bool control = opcode & 0x08;
+        if (opcode != Continuation && opcode != TextFrame && opcode != BinaryFrame && opcode != CloseFrame
+            && opcode != PingFrame && opcode != PongFrame) {
+            return fail(CloseCode::ProtocolError, QStringLiteral("unknown opcode %1").arg(opcode));
+        }
+        quint64 length = bytes[1] & 0x7F;
+        qsizetype headerSize = 2;
+        if (length == 126) {
+            if (available < 4) {
+                keepTail();
+                return {};
+            }
+            length = (quint64(bytes[2]) << 8) | bytes[3];
+            headerSize = 4;
+        } else if (length == 127) {
+            if (available < 10) {
+                keepTail();
+                return {};
+            }
+            length = 0;
+            for (int i = 2; i < 10; ++i)
+                length = (length << 8) | bytes[i];
+            headerSize = 10;
+            if (length >> 63)
+                return fail(CloseCode::ProtocolError, QStringLiteral("frame length has its most significant bit set"));
+        }
+        if (control && (!fin || length > 125))
+            return fail(CloseCode::ProtocolError, QStringLiteral("a control frame was fragmented or longer than 125 bytes"));
+        if (!control) {
+            if (opcode == Continuation && !m_inMessage)
+                return fail(CloseCode::ProtocolError, QStringLiteral("a continuation frame without a message to continue"));
+            if (opcode != Continuation && m_inMessage)
+                return fail(CloseCode::ProtocolError, QStringLiteral("a new message began before the last one ended"));
+            // Refuse before buffering anything: a client cannot make us hold more than the limit.
+            if (length > quint64(m_maxMessageBytes) - quint64(m_message.size())) {
+                return fail(CloseCode::MessageTooBig,
+                            QStringLiteral("message over the %1-byte limit").arg(m_maxMessageBytes));
+            }
+        }
+        headerSize += 4; // the mask
+        if (quint64(available) < quint64(headerSize) + length) {
+            keepTail();
+            return {};
+        }
+        const unsigned char *mask = bytes + headerSize - 4;
+        const char *payload = reinterpret_cast<const char *>(bytes + headerSize);
+        const auto size = qsizetype(length);
+        m_offset += headerSize + size;
+
+        if (control) {
+            Event event;
+            event.payload.resize(size);
+            unmask(payload, size, mask, event.payload.data());
+            if (opcode == PingFrame) {
+                event.kind = Kind::Ping;
+            } else if (opcode == PongFrame) {
+                event.kind = Kind::Pong;
+            } else {
+                event.kind = Kind::Close;
+                if (size == 0) {
+                    event.code = CloseCode::NoStatusReceived;
+                } else if (size == 1) {
+                    return fail(CloseCode::ProtocolError, QStringLiteral("a close frame with a one-byte payload"));
+                } else {
+                    event.code = (quint8(event.payload.at(0)) << 8) | quint8(event.payload.at(1));
+                    if (!CloseCode::isSendable(event.code))
+                        return fail(CloseCode::ProtocolError, QStringLiteral("invalid close code %1").arg(event.code));
+                    const QByteArrayView reason = QByteArrayView(event.payload).sliced(2);
+                    if (!reason.isValidUtf8())
+                        return fail(CloseCode::InvalidPayload, QStringLiteral("the close reason is not UTF-8"));
+                    event.reason = QString::fromUtf8(reason);
+                }
+                event.payload.clear();
+                m_failed = true; // nothing after a close frame counts
+                m_tail = QByteArray();
+            }
+            return event;
+        }
+
+        if (fin && opcode != Continuation) {
+            // The common case: a whole message in one frame, copied once.
+            Event event;
+            event.kind = opcode == BinaryFrame ? Kind::Binary : Kind::Text;
+            event.payload.resize(size);
+            unmask(payload, size, mask, event.payload.data());
+            if (event.kind == Kind::Text && !QByteArrayView(event.payload).isValidUtf8())
+                return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
+            return event;
+        }
+        if (opcode != Continuation) {
+            m_inMessage = true;
+            m_messageBinary = opcode == BinaryFrame;
+        }
+        const qsizetype start = m_message.size();
+        m_message.resize(start + size);
+        unmask(payload, size, mask, m_message.data() + start);
+        if (!fin)
+            continue;
+        Event event;
+        event.kind = m_messageBinary ? Kind::Binary : Kind::Text;
+        event.payload = std::exchange(m_message, QByteArray());
+        m_inMessage = false;
+        if (event.kind == Kind::Text && !QByteArrayView(event.payload).isValidUtf8())
+            return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
+        return event;
+    }
+}
