@@ -13,39 +13,55 @@ ClientSession::ClientSession(quint64 id, WebSocketConnection *connection, Client
 {
     m_info.id = id;
     m_connection->setParent(this);
+    m_connection->setHandler(this);
     m_lastHeardMs = m_info.connectedAtMs;
-    connect(m_connection, &WebSocketConnection::textMessageReceived, this, [this](const QByteArray &utf8) {
-        if (!admitIncoming())
-            return;
-        ++m_info.messagesIn;
-        m_info.bytesIn += utf8.size();
-        Q_EMIT textReceived(this, utf8);
-    });
-    connect(m_connection, &WebSocketConnection::binaryMessageReceived, this, [this](const QByteArray &data) {
-        if (!admitIncoming())
-            return;
-        ++m_info.messagesIn;
-        m_info.bytesIn += data.size();
-        Q_EMIT binaryReceived(this, data);
-    });
-    connect(m_connection, &WebSocketConnection::pongReceived, this, [this](qint64 rttMs) {
-        m_info.lastRttMs = rttMs;
-        m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
-        m_pingSentAtMs = 0;
-        Q_EMIT pongReceived(this, m_info.lastRttMs);
-        Q_EMIT changed(this);
-    });
-    connect(m_connection, &WebSocketConnection::bytesWritten, this, [this] {
-        m_info.bytesToWrite = bytesToWrite();
-        Q_EMIT changed(this);
-    });
-    connect(m_connection, &WebSocketConnection::closing, this, &ClientSession::onClosing);
-    connect(m_connection, &WebSocketConnection::disconnected, this, &ClientSession::onDisconnected);
-    connect(m_connection, &WebSocketConnection::failed, this, &ClientSession::onFailed);
+}
+
+void ClientSession::onTextMessage(const QByteArray &utf8)
+{
+    if (!admitIncoming())
+        return;
+    ++m_info.messagesIn;
+    m_info.bytesIn += utf8.size();
+    if (m_observer)
+        m_observer->sessionText(this, utf8);
+}
+
+void ClientSession::onBinaryMessage(const QByteArray &data)
+{
+    if (!admitIncoming())
+        return;
+    ++m_info.messagesIn;
+    m_info.bytesIn += data.size();
+    if (m_observer)
+        m_observer->sessionBinary(this, data);
+}
+
+void ClientSession::onPong(qint64 rttMs)
+{
+    m_info.lastRttMs = rttMs;
+    m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    m_pingSentAtMs = 0;
+    if (m_observer)
+        m_observer->sessionPong(this, rttMs);
+    changed();
+}
+
+void ClientSession::onBytesWritten()
+{
+    m_info.bytesToWrite = bytesToWrite();
+    changed();
+}
+
+void ClientSession::changed()
+{
+    if (m_observer)
+        m_observer->sessionChanged(this);
 }
 
 ClientSession::~ClientSession()
 {
+    m_connection->setHandler(nullptr);
     // The behaviour may still reference the host; drop it before the connection goes.
     m_behaviour.reset();
 }
@@ -104,6 +120,7 @@ void ClientSession::flushWrites()
     // Everything queued this turn in one system call where the kernel takes it; what it does not
     // take stays queued and goes out when the socket is writable.
     m_connection->flush();
+    m_info.bytesToWrite = bytesToWrite();
 }
 
 bool ClientSession::ping(const QByteArray &payload)
@@ -124,7 +141,7 @@ void ClientSession::close(int code, const QString &reason)
     m_info.state = ClientInfo::State::Closing;
     // A client that never answers (or never reads) is dropped after the close grace time.
     m_connection->close(code, reason);
-    Q_EMIT changed(this);
+    changed();
 }
 
 void ClientSession::abort(const QString &why)
@@ -146,7 +163,7 @@ void ClientSession::onClosing(WebSocketConnection::CloseInitiator initiator)
     m_info.closedBy = initiator == WebSocketConnection::CloseInitiator::Violation ? ClientInfo::ClosedBy::Server
                                                                                  : ClientInfo::ClosedBy::Client;
     m_info.state = ClientInfo::State::Closing;
-    Q_EMIT changed(this);
+    changed();
 }
 
 void ClientSession::onFailed(const QString &error)
@@ -154,7 +171,8 @@ void ClientSession::onFailed(const QString &error)
     qCDebug(lcSession) << "client" << m_info.id << "error:" << error;
     if (m_behaviour)
         m_behaviour->onError(*this, error);
-    Q_EMIT errorOccurred(this, error);
+    if (m_observer)
+        m_observer->sessionError(this, error);
 }
 
 void ClientSession::onDisconnected()
@@ -172,5 +190,6 @@ void ClientSession::onDisconnected()
     m_info.bytesToWrite = 0;
     if (m_behaviour)
         m_behaviour->onClose(*this);
-    Q_EMIT ended(this);
+    if (m_observer)
+        m_observer->sessionEnded(this);
 }

@@ -14,12 +14,28 @@
 struct IncomingMessage;
 class RouteBehaviour;
 
-// One connected WebSocket client. Turns its connection's signals into the session's own, keeps
-// the counters the dashboard shows, and works out who closed the connection and with which code.
-class ClientSession : public QObject
+// One connected WebSocket client. Hands its connection's events to the engine (its Observer),
+// keeps the counters the dashboard shows, and works out who closed the connection and how.
+class ClientSession : public QObject, private WebSocketConnection::Handler
 {
     Q_OBJECT
 public:
+    // What the engine hears from its sessions: direct calls, because per-session signal
+    // connections would cost more memory than an idle connection's socket.
+    class Observer
+    {
+    public:
+        virtual ~Observer() = default;
+        virtual void sessionText(ClientSession *session, const QByteArray &utf8) = 0;
+        virtual void sessionBinary(ClientSession *session, const QByteArray &data) = 0;
+        virtual void sessionPong(ClientSession *session, qint64 rttMs) = 0;
+        virtual void sessionError(ClientSession *session, const QString &error) = 0;
+        // Counters or bytesToWrite changed; cheap, may come often.
+        virtual void sessionChanged(ClientSession *session) = 0;
+        // The connection is gone; info() holds the close code, reason and who closed.
+        virtual void sessionEnded(ClientSession *session) = 0;
+    };
+
     // Takes ownership of the connection (re-parented to this session). Call start() once the
     // session's signals are connected and its behaviour is set.
     ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent = nullptr);
@@ -29,6 +45,7 @@ public:
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
     WebSocketConnection *connection() const { return m_connection; }
+    void setObserver(Observer *observer) { m_observer = observer; }
     void start() { m_connection->start(); }
 
     RouteBehaviour *behaviour() const { return m_behaviour.get(); }
@@ -58,24 +75,20 @@ public:
     // Drops the connection without a close handshake.
     void abort(const QString &why);
 
-Q_SIGNALS:
-    void textReceived(ClientSession *session, const QByteArray &utf8);
-    void binaryReceived(ClientSession *session, const QByteArray &data);
-    void pongReceived(ClientSession *session, qint64 rttMs);
-    void errorOccurred(ClientSession *session, const QString &error);
-    // Counters or bytesToWrite changed; cheap, may fire often.
-    void changed(ClientSession *session);
-    // The connection is gone; info() holds the close code, reason and who closed.
-    void ended(ClientSession *session);
-
 private:
-    void onClosing(WebSocketConnection::CloseInitiator initiator);
-    void onDisconnected();
-    void onFailed(const QString &error);
+    void onTextMessage(const QByteArray &utf8) override;
+    void onBinaryMessage(const QByteArray &data) override;
+    void onPong(qint64 rttMs) override;
+    void onClosing(WebSocketConnection::CloseInitiator initiator) override;
+    void onBytesWritten() override;
+    void onFailed(const QString &error) override;
+    void onDisconnected() override;
+    void changed();
     bool admitIncoming(); // the rate limit: false closes the client with 1008
 
     ClientInfo m_info;
     WebSocketConnection *m_connection = nullptr; // child of this session
+    Observer *m_observer = nullptr;
     std::unique_ptr<RouteBehaviour> m_behaviour;
     bool m_closeFrameSeen = false;
     QString m_abortReason;

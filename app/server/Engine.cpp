@@ -296,8 +296,7 @@ ClusterStatus Engine::clusterStatus() const
 void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head)
 {
     if (m_stopping) {
-        connection->setParent(this);
-        connect(connection, &WebSocketConnection::disconnected, connection, &QObject::deleteLater);
+        connection->setParent(this); // no handler: it deletes itself once closed
         connection->setCloseTimeoutMs(m_config.shutdownGraceMs);
         connection->close(CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
         connection->start();
@@ -325,26 +324,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     ++m_totals.connectionsAccepted;
     m_metrics.noteConnectionAccepted(route.pattern);
 
-    connect(session, &ClientSession::textReceived, this,
-            [this](ClientSession *from, const QByteArray &utf8) {
-                onIncoming(from, IncomingMessage{false, utf8});
-            });
-    connect(session, &ClientSession::binaryReceived, this, [this](ClientSession *from, const QByteArray &data) {
-        onIncoming(from, IncomingMessage{true, data});
-    });
-    connect(session, &ClientSession::pongReceived, this, [this](ClientSession *from, qint64 rttMs) {
-        m_metrics.notePingRtt(rttMs);
-        LogRecord pong = makeRecord(from, LogRecord::Direction::In, LogRecord::Kind::Pong);
-        pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
-        record(pong);
-    });
-    connect(session, &ClientSession::errorOccurred, this, [this](ClientSession *from, const QString &error) {
-        LogRecord failure = makeRecord(from, LogRecord::Direction::System, LogRecord::Kind::Error);
-        failure.detail = error;
-        record(failure);
-    });
-    connect(session, &ClientSession::changed, this, &Engine::markChanged);
-    connect(session, &ClientSession::ended, this, &Engine::onSessionEnded);
+    session->setObserver(this);
 
     LogRecord open = makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Open);
     open.detail = info.subprotocol.isEmpty() ? QStringLiteral("from %1").arg(info.peerAddress)
@@ -356,6 +336,31 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     session->behaviour()->onOpen(*session);
     session->start();
     markChanged(session);
+}
+
+void Engine::sessionText(ClientSession *session, const QByteArray &utf8)
+{
+    onIncoming(session, IncomingMessage{false, utf8});
+}
+
+void Engine::sessionBinary(ClientSession *session, const QByteArray &data)
+{
+    onIncoming(session, IncomingMessage{true, data});
+}
+
+void Engine::sessionPong(ClientSession *session, qint64 rttMs)
+{
+    m_metrics.notePingRtt(rttMs);
+    LogRecord pong = makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Pong);
+    pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
+    record(pong);
+}
+
+void Engine::sessionError(ClientSession *session, const QString &error)
+{
+    LogRecord failure = makeRecord(session, LogRecord::Direction::System, LogRecord::Kind::Error);
+    failure.detail = error;
+    record(failure);
 }
 
 std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
@@ -433,7 +438,7 @@ void Engine::onSessionEnded(ClientSession *session)
     m_statsDirty = true;
     scheduleFlush();
     m_sessions.erase(info.id);
-    session->disconnect(this);
+    session->setObserver(nullptr);
     session->deleteLater();
     maybeFinishStop();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Admission.h"
+#include "ClientSession.h"
 #include "ClientInfo.h"
 #include "EngineStats.h"
 #include "Metrics.h"
@@ -32,7 +33,7 @@ struct HttpRequestHead;
 // The server: front door, sessions, routes and operator commands. It lives on one thread (its
 // own in the dashboard) and reports through batched signals; the GUI and tests reach it only
 // through its command API and those signals.
-class Engine : public QObject, public RouteHost
+class Engine : public QObject, public RouteHost, private ClientSession::Observer
 {
     Q_OBJECT
 public:
@@ -100,6 +101,12 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
 
 private:
+    void sessionText(ClientSession *session, const QByteArray &utf8) override;
+    void sessionBinary(ClientSession *session, const QByteArray &data) override;
+    void sessionPong(ClientSession *session, qint64 rttMs) override;
+    void sessionError(ClientSession *session, const QString &error) override;
+    void sessionChanged(ClientSession *session) override { markChanged(session); }
+    void sessionEnded(ClientSession *session) override { onSessionEnded(session); }
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     void onSessionEnded(ClientSession *session);

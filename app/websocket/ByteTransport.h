@@ -22,6 +22,7 @@ public:
     public:
         virtual ~Receiver() = default;
         virtual void onBytesReceived(const char *data, qsizetype size) = 0;
+        // Queued bytes went out on their own (not during a flush() the receiver called).
         virtual void onBytesWritten() = 0;
         // Called once; after it no other call reaches the receiver.
         virtual void onTransportEnded(End how, const QString &error) = 0;

@@ -1,5 +1,6 @@
 #include "PlainTransport.h"
 
+#include <QEvent>
 #include <QSocketNotifier>
 #include <array>
 #include <cerrno>
@@ -15,6 +16,35 @@ namespace {
 constexpr qsizetype kReadChunk = 64 * 1024;
 // How many frames one sendmsg() takes at most (IOV_MAX is 1024 on Linux).
 constexpr int kMaxIov = 64;
+
+} // namespace
+
+// Calls its transport directly: a signal connection per notifier would cost an idle connection
+// more memory than its socket state.
+class PlainTransport::Notifier final : public QSocketNotifier
+{
+public:
+    Notifier(int descriptor, Type type, PlainTransport *transport, void (PlainTransport::*handler)())
+        : QSocketNotifier(qintptr(descriptor), type, transport), m_transport(transport), m_handler(handler)
+    {
+    }
+
+protected:
+    bool event(QEvent *event) override
+    {
+        if (event->type() != QEvent::SockAct && event->type() != QEvent::SockClose)
+            return QSocketNotifier::event(event);
+        if (isEnabled())
+            (m_transport->*m_handler)();
+        return true;
+    }
+
+private:
+    PlainTransport *m_transport;
+    void (PlainTransport::*m_handler)();
+};
+
+namespace {
 
 QString errorText(int error)
 {
@@ -44,8 +74,7 @@ void PlainTransport::start()
 {
     if (m_ended || m_readNotifier)
         return;
-    m_readNotifier = new QSocketNotifier(qintptr(m_descriptor), QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &PlainTransport::onReadable);
+    m_readNotifier = new Notifier(m_descriptor, QSocketNotifier::Read, this, &PlainTransport::onReadable);
     if (!m_alreadyReceived.isEmpty()) {
         const QByteArray early = std::exchange(m_alreadyReceived, QByteArray());
         if (m_receiver)
@@ -91,7 +120,6 @@ void PlainTransport::write(const QByteArray &bytes)
 
 void PlainTransport::flush()
 {
-    bool wrote = false;
     while (!m_ended && m_queueHead < m_queue.size()) {
         std::array<iovec, kMaxIov> iov;
         int count = 0;
@@ -113,7 +141,6 @@ void PlainTransport::flush()
             end(End::Failed, errorText(errno));
             return;
         }
-        wrote = wrote || sent > 0;
         m_queuedBytes -= sent;
         qsizetype left = sent;
         while (left > 0) {
@@ -138,15 +165,21 @@ void PlainTransport::flush()
         m_headOffset = 0;
     }
     if (!drained && !m_writeNotifier) {
-        m_writeNotifier = new QSocketNotifier(qintptr(m_descriptor), QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &PlainTransport::flush);
+        m_writeNotifier = new Notifier(m_descriptor, QSocketNotifier::Write, this, &PlainTransport::onWritable);
     } else if (m_writeNotifier) {
         m_writeNotifier->setEnabled(!drained);
     }
-    if (wrote && m_receiver)
-        m_receiver->onBytesWritten();
     if (drained)
         shutdownIfDrained();
+}
+
+void PlainTransport::onWritable()
+{
+    const qint64 before = m_queuedBytes;
+    flush();
+    // Only bytes that had to wait are news: whoever calls flush() reads bytesToWrite() itself.
+    if (!m_ended && m_queuedBytes < before && m_receiver)
+        m_receiver->onBytesWritten();
 }
 
 void PlainTransport::shutdownWhenWritten()

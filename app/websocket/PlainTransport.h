@@ -29,13 +29,15 @@ public:
     void abort() override;
 
 private:
+    class Notifier;
     void onReadable();
+    void onWritable();
     void end(End how, const QString &error);
     void shutdownIfDrained();
 
     int m_descriptor = -1;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr; // enabled only while the kernel refuses bytes
+    Notifier *m_readNotifier = nullptr;
+    Notifier *m_writeNotifier = nullptr; // enabled only while the kernel refuses bytes
     QByteArray m_alreadyReceived;
     std::vector<QByteArray> m_queue;            // frames waiting, shared with other recipients
     std::size_t m_queueHead = 0;                // first frame not wholly written

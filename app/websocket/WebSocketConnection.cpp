@@ -73,7 +73,8 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
     else
         m_transport->shutdownWhenWritten(); // the server ends the TCP connection first (§7.1.1)
     m_closeTimerId = startTimer(m_closeTimeoutMs);
-    Q_EMIT closing(initiator);
+    if (m_handler)
+        m_handler->onClosing(initiator);
 }
 
 void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
@@ -85,12 +86,12 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
         case WebSocketParser::Kind::NeedMore:
             return;
         case WebSocketParser::Kind::Text:
-            if (m_state == State::Open)
-                Q_EMIT textMessageReceived(event.payload);
+            if (m_state == State::Open && m_handler)
+                m_handler->onTextMessage(event.payload);
             break;
         case WebSocketParser::Kind::Binary:
-            if (m_state == State::Open)
-                Q_EMIT binaryMessageReceived(event.payload);
+            if (m_state == State::Open && m_handler)
+                m_handler->onBinaryMessage(event.payload);
             break;
         case WebSocketParser::Kind::Ping:
             if (m_state == State::Open) {
@@ -102,7 +103,8 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
             if (m_state == State::Open && m_pingSent.isValid()) {
                 const qint64 rttMs = m_pingSent.elapsed();
                 m_pingSent.invalidate();
-                Q_EMIT pongReceived(rttMs);
+                if (m_handler)
+                    m_handler->onPong(rttMs);
             }
             break;
         case WebSocketParser::Kind::Close:
@@ -130,9 +132,19 @@ void WebSocketConnection::onTransportEnded(ByteTransport::End how, const QString
         killTimer(m_closeTimerId);
         m_closeTimerId = 0;
     }
+    if (!m_handler) {
+        deleteLater();
+        return;
+    }
     if (before == State::Open && how != ByteTransport::End::Aborted)
-        Q_EMIT failed(error.isEmpty() ? QStringLiteral("The remote host closed the connection") : error);
-    Q_EMIT disconnected();
+        m_handler->onFailed(error.isEmpty() ? QStringLiteral("The remote host closed the connection") : error);
+    m_handler->onDisconnected();
+}
+
+void WebSocketConnection::onBytesWritten()
+{
+    if (m_handler)
+        m_handler->onBytesWritten();
 }
 
 void WebSocketConnection::timerEvent(QTimerEvent *event)

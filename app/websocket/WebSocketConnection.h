@@ -11,6 +11,9 @@
 // runs the closing handshake (echoing the peer's code, or failing the connection with 1002,
 // 1007 or 1009 on a bad frame), and times out a peer that does not finish it. Data frames come
 // encoded from the caller (WebSocketFrame), so a broadcast frame is built once for everyone.
+//
+// Events go to one Handler by direct calls, not signals: ten thousand connections with a handful
+// of signal connections each would hold more memory in connection records than in sockets.
 class WebSocketConnection : public QObject, private ByteTransport::Receiver
 {
     Q_OBJECT
@@ -21,13 +24,32 @@ public:
         Peer,     // the peer sent a close frame; we answered it
         Violation // the peer broke the protocol; we failed the connection (closeCode() says how)
     };
-    Q_ENUM(CloseInitiator)
+
+    class Handler
+    {
+    public:
+        virtual ~Handler() = default;
+        virtual void onTextMessage(const QByteArray &utf8) = 0;
+        virtual void onBinaryMessage(const QByteArray &data) = 0;
+        virtual void onPong(qint64 rttMs) = 0;
+        // A close frame went out; closeCode() and closeReason() hold what it said (for Peer: what
+        // the peer's frame said, 1005 when it carried no code).
+        virtual void onClosing(CloseInitiator initiator) = 0;
+        // Bytes that had to wait for the socket went out (bytesToWrite() fell).
+        virtual void onBytesWritten() = 0;
+        // The connection failed while open: a socket error, or the peer vanished without a close frame.
+        virtual void onFailed(const QString &error) = 0;
+        virtual void onDisconnected() = 0;
+    };
 
     WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol, qint64 maxMessageBytes,
                         QObject *parent = nullptr);
     ~WebSocketConnection() override;
 
-    // Starts reading (bytes that came with the handshake first). Connect the signals before.
+    // Events go to handler from start() on. Without one, the connection deletes itself once
+    // disconnected (a connection only being turned away).
+    void setHandler(Handler *handler) { m_handler = handler; }
+    // Starts reading (bytes that came with the handshake first).
     void start();
 
     QHostAddress peerAddress() const { return m_transport->peerAddress(); }
@@ -53,28 +75,17 @@ public:
     // Drops the connection without a closing handshake; disconnected() is emitted before it returns.
     void abort();
 
-Q_SIGNALS:
-    void textMessageReceived(const QByteArray &utf8);
-    void binaryMessageReceived(const QByteArray &data);
-    void pongReceived(qint64 rttMs);
-    // A close frame went out; closeCode() and closeReason() hold what it said (for Peer: what the
-    // peer's frame said, 1005 when it carried no code).
-    void closing(WebSocketConnection::CloseInitiator initiator);
-    void bytesWritten();
-    // The connection failed while open: a socket error, or the peer vanished without a close frame.
-    void failed(const QString &error);
-    void disconnected();
-
 protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
     void onBytesReceived(const char *data, qsizetype size) override;
-    void onBytesWritten() override { Q_EMIT bytesWritten(); }
+    void onBytesWritten() override;
     void onTransportEnded(ByteTransport::End how, const QString &error) override;
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
 
     std::unique_ptr<ByteTransport> m_transport;
+    Handler *m_handler = nullptr;
     WebSocketParser m_parser;
     QString m_subprotocol;
     State m_state = State::Open;
