@@ -5,6 +5,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -58,6 +60,10 @@ PlainTransport::PlainTransport(int descriptor, QHostAddress peerAddress, quint16
     : QObject(parent), ByteTransport(std::move(peerAddress), peerPort), m_descriptor(descriptor),
       m_alreadyReceived(std::move(alreadyReceived))
 {
+    // Writes are already gathered per loop turn; Nagle's algorithm would only hold the next
+    // small frame back until the client's delayed ACK (up to 40 ms on Linux).
+    const int on = 1;
+    ::setsockopt(m_descriptor, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 PlainTransport::~PlainTransport()
@@ -72,8 +78,15 @@ PlainTransport::~PlainTransport()
 
 void PlainTransport::start()
 {
-    if (m_ended || m_readNotifier)
+    if (m_started)
         return;
+    m_started = true;
+    if (m_ended) {
+        // It failed before anyone listened (writing the handshake answer, say): say so now.
+        if (m_receiver)
+            m_receiver->onTransportEnded(m_endedHow, m_endError);
+        return;
+    }
     m_readNotifier = new Notifier(m_descriptor, QSocketNotifier::Read, this, &PlainTransport::onReadable);
     if (!m_alreadyReceived.isEmpty()) {
         const QByteArray early = std::exchange(m_alreadyReceived, QByteArray());
@@ -218,6 +231,8 @@ void PlainTransport::end(End how, const QString &error)
     m_queue.shrink_to_fit();
     m_queueHead = 0;
     m_queuedBytes = 0;
-    if (m_receiver)
+    m_endedHow = how;
+    m_endError = error;
+    if (m_started && m_receiver)
         m_receiver->onTransportEnded(how, error);
 }

@@ -45,5 +45,8 @@ private:
     qint64 m_queuedBytes = 0;
     bool m_shutdownRequested = false;
     bool m_shutdownDone = false;
+    bool m_started = false;
     bool m_ended = false;
+    End m_endedHow = End::Aborted; // kept for start() when it ended before
+    QString m_endError;
 };

@@ -9,6 +9,8 @@ QtSocketTransport::QtSocketTransport(QTcpSocket *socket, QObject *parent)
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(0);
+    // As PlainTransport: no Nagle delay on top of the engine's own write gathering.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     connect(m_socket, &QTcpSocket::readyRead, this, &QtSocketTransport::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &QtSocketTransport::onDisconnected);
     connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
