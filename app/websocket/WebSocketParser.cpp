@@ -166,6 +166,7 @@ WebSocketParser::Event WebSocketParser::next()
                 event.payload.clear();
                 m_failed = true; // nothing after a close frame counts
                 m_tail = QByteArray();
+                m_message = QByteArray(); // nor the message it interrupted
             }
             return event;
         }
