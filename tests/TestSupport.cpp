@@ -98,6 +98,72 @@ QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders
            + extraHeaders + "\r\n";
 }
 
+QByteArray clientFrameHeader(quint8 firstByte, quint64 payloadLength, FrameMask mask)
+{
+    QByteArray header;
+    header.append(static_cast<char>(firstByte));
+    const char maskBit = mask == FrameMask::Masked ? char(0x80) : char(0);
+    if (payloadLength < 126) {
+        header.append(static_cast<char>(maskBit | char(payloadLength)));
+    } else if (payloadLength <= 0xFFFF) {
+        header.append(static_cast<char>(maskBit | 126));
+        header.append(static_cast<char>(payloadLength >> 8));
+        header.append(static_cast<char>(payloadLength & 0xFF));
+    } else {
+        header.append(static_cast<char>(maskBit | 127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            header.append(static_cast<char>((payloadLength >> shift) & 0xFF));
+    }
+    if (mask == FrameMask::Masked)
+        header.append("\x11\x22\x33\x44", 4);
+    return header;
+}
+
+QByteArray clientFrame(quint8 opcode, const QByteArray &payload, std::optional<quint8> firstByte, FrameMask mask)
+{
+    QByteArray frame = clientFrameHeader(firstByte.value_or(quint8(0x80 | opcode)), quint64(payload.size()), mask);
+    if (mask == FrameMask::Unmasked)
+        return frame + payload;
+    const QByteArray key = frame.right(4); // a copy: the resize below may move the frame
+    const qsizetype start = frame.size();
+    frame.resize(start + payload.size());
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame[start + i] = static_cast<char>(payload.at(i) ^ key[i % 4]);
+    return frame;
+}
+
+std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path, const QByteArray &extraHeaders,
+                                         QByteArray *answerHead)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    if (!socket->waitForConnected(5000))
+        return nullptr;
+    socket->write(upgradeRequest(path, extraHeaders));
+    // Wait with the event loop running: the server under test lives on this thread. Line by line,
+    // so that the frames the server sends after its answer stay in the socket for the test.
+    QSignalSpy readable(socket.get(), &QTcpSocket::readyRead);
+    QByteArray head;
+    while (!head.endsWith("\r\n\r\n")) {
+        if (socket->canReadLine()) {
+            head += socket->readLine();
+        } else if (!readable.wait(5000)) {
+            return nullptr;
+        }
+    }
+    if (answerHead)
+        *answerHead = head;
+    return head.startsWith("HTTP/1.1 101") ? std::move(socket) : nullptr;
+}
+
+void expectServed(QWebSocket &client)
+{
+    QSignalSpy echoed(&client, &QWebSocket::textMessageReceived);
+    client.sendTextMessage(QStringLiteral("still served"));
+    QVERIFY(echoed.wait(5000));
+    QCOMPARE(echoed.first().first().toString(), QStringLiteral("still served"));
+}
+
 ProcessRun runToEnd(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment,
                     int timeoutMs)
 {

@@ -9,7 +9,9 @@
 #include <QStringList>
 #include <QUrl>
 #include <memory>
+#include <optional>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace TestSupport {
@@ -30,6 +32,29 @@ std::unique_ptr<QWebSocket> connectClient(const QUrl &url, const QStringList &su
 
 // A well-formed upgrade request head for path, with extra header lines appended.
 QByteArray upgradeRequest(const QByteArray &path, const QByteArray &extraHeaders = {});
+
+// Whether a client frame carries the mask key clients must send (RFC 6455 §5.3).
+enum class FrameMask { Masked, Unmasked };
+
+// The header of a client frame: firstByte (FIN, RSV1-3, opcode), the shortest length form for
+// payloadLength, then the mask key 11 22 33 44 unless Unmasked. Alone it announces a payload that
+// never has to be sent (a huge frame's header, a length with its top bit set).
+QByteArray clientFrameHeader(quint8 firstByte, quint64 payloadLength, FrameMask mask = FrameMask::Masked);
+
+// A client frame as RFC 6455 wants one: FIN set, masked, any payload length. To break the rules on
+// purpose, firstByte replaces the first byte (0xC1: RSV1 set; 0x01: text without FIN) and
+// Unmasked sends the payload as it is, without mask key.
+QByteArray clientFrame(quint8 opcode, const QByteArray &payload, std::optional<quint8> firstByte = std::nullopt,
+                       FrameMask mask = FrameMask::Masked);
+
+// A raw TCP client that completed the upgrade to path (extraHeaders added to the request) and then
+// does exactly what the test says; null when the server did not answer 101. *answerHead gets the
+// server's answer head; whatever the server sent after it stays unread in the socket.
+std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path, const QByteArray &extraHeaders = {},
+                                         QByteArray *answerHead = nullptr);
+
+// Sends a text message and expects it back within 5 s (for a client on an echo route).
+void expectServed(QWebSocket &client);
 
 // A program run to its end: exit code (-1 when it crashed or was killed at the timeout) and output.
 struct ProcessRun

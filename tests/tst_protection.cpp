@@ -9,50 +9,6 @@
 
 using namespace TestSupport;
 
-namespace {
-
-// A masked client frame, as RFC 6455 requires from clients.
-QByteArray clientFrame(quint8 opcode, const QByteArray &payload)
-{
-    QByteArray frame;
-    frame.append(static_cast<char>(0x80 | opcode));
-    Q_ASSERT(payload.size() < 126);
-    frame.append(static_cast<char>(0x80 | payload.size()));
-    const QByteArray mask("\x11\x22\x33\x44", 4);
-    frame.append(mask);
-    for (int i = 0; i < payload.size(); ++i)
-        frame.append(static_cast<char>(payload.at(i) ^ mask.at(i % 4)));
-    return frame;
-}
-
-// A raw TCP client that completed the upgrade and then does exactly what the test says.
-std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path)
-{
-    auto socket = std::make_unique<QTcpSocket>();
-    socket->connectToHost(QHostAddress::LocalHost, port);
-    if (!socket->waitForConnected(5000))
-        return nullptr;
-    socket->write(upgradeRequest(path));
-    // Wait with the event loop running: the server under test lives on this thread.
-    QSignalSpy readable(socket.get(), &QTcpSocket::readyRead);
-    QByteArray answer;
-    while (!answer.contains("\r\n\r\n")) {
-        if (socket->bytesAvailable() == 0 && !readable.wait(5000))
-            return nullptr;
-        answer += socket->readAll(); // these routes send nothing right after the upgrade
-    }
-    return answer.startsWith("HTTP/1.1 101") ? std::move(socket) : nullptr;
-}
-
-void expectServed(QWebSocket &client)
-{
-    QSignalSpy echoed(&client, &QWebSocket::textMessageReceived);
-    client.sendTextMessage(QStringLiteral("still served"));
-    QVERIFY(echoed.wait(5000));
-}
-
-} // namespace
-
 class TestProtection : public QObject
 {
     Q_OBJECT
