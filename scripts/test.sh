@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test through CTest, in two builds:
 #   build/test      RelWithDebInfo: Qt Test units with real sockets on 127.0.0.1, Node ws, Python
-#                   websockets and headless Chromium against the real binary, and fuzz_requesthead
-#                   (libFuzzer on the request-head parser, built with clang++, 30 s).
+#                   websockets and headless Chromium against the real binary, and two libFuzzer
+#                   targets built with clang++: fuzz_requesthead (request heads, 30 s) and
+#                   fuzz_websocketparser (WebSocket frames, 20 s).
 #   build/sanitize  the same suite built with -DSWITCHBOARD_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
 #                   UndefinedBehaviorSanitizer at -O1) and run with tests/sanitizers/env.sh: any report fails.
 # SWITCHBOARD_SANITIZE=0 ./scripts/test.sh runs only the first (quicker, for developers); CI runs both.
