@@ -1,15 +1,13 @@
 #pragma once
 
 #include "ClientInfo.h"
-
+#include "TokenBucket.h"
 #include "../websocket/WebSocketConnection.h"
 
 #include <QObject>
 #include <memory>
 #include <optional>
 #include <utility>
-
-#include "TokenBucket.h"
 
 struct IncomingMessage;
 class RouteBehaviour;
@@ -37,7 +35,7 @@ public:
     };
 
     // Takes ownership of the connection (re-parented to this session). Call start() once the
-    // session's signals are connected and its behaviour is set.
+    // observer and the behaviour are set.
     ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent = nullptr);
     ~ClientSession() override;
 
@@ -52,7 +50,7 @@ public:
     void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
     void setRoom(const QString &room) { m_info.room = room; }
     void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
-    // How long a close we start may wait for the client's answer before the socket is dropped.
+    // How long a closing handshake may wait for the client before the connection is dropped.
     void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }
     void countDroppedMessage() { ++m_info.messagesDropped; }
     qint64 bytesToWrite() const;
@@ -62,7 +60,8 @@ public:
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
     // Queues the message as `frame` (WebSocketFrame::encode of it) on the connection, so one
-    // encoding serves every recipient. It goes out at flushWrites(). Returns the payload bytes queued, or -1 when the session is no longer open.
+    // encoding serves every recipient. It goes out at flushWrites(). Returns the payload bytes
+    // queued, or -1 when the session is no longer open.
     qint64 send(const IncomingMessage &message, const QByteArray &frame);
     // Writes what send() queued now (nothing once the connection is gone).
     void flushWrites();
@@ -83,7 +82,7 @@ private:
     void onBytesWritten() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
-    void changed();
+    void changed(); // tells the observer
     bool admitIncoming(); // the rate limit: false closes the client with 1008
 
     ClientInfo m_info;

@@ -13,7 +13,7 @@ struct GateDecision
     enum class Action { Respond, Upgrade };
     Action action = Action::Respond;
     HttpResponse response; // Respond: the answer to write before closing
-    int routeIndex = -1;   // Upgrade: which route's QWebSocketServer takes the socket
+    int routeIndex = -1;   // Upgrade: the route whose behaviour the new client gets
     QString refusal;       // Respond with status >= 400: why, for the log
 
     static GateDecision respond(HttpResponse response) { return {Action::Respond, std::move(response), -1, {}}; }

@@ -7,7 +7,8 @@
 #include <QUrlQuery>
 
 // The request line and header fields of one HTTP/1.x request, parsed from bytes that were only
-// peeked at, so that a WebSocket upgrade can still be handed to QWebSocketServer untouched.
+// peeked at: the front door decides before it consumes anything, and a body or the first
+// WebSocket frames that follow the head stay where they are.
 struct HttpRequestHead
 {
     enum class Status {
