@@ -302,7 +302,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
         connection->start();
         return;
     }
-    connection->setMaxMessageBytes(m_config.maxMessageBytes);
+    // The front door made the connection with the configured message limit already.
 
     const RouteSpec &route = m_config.routes.routes().at(routeIndex);
     ClientInfo info;

@@ -59,7 +59,6 @@ public:
     int closeCode() const { return m_closeCode; }
     const QString &closeReason() const { return m_closeReason; }
 
-    void setMaxMessageBytes(qint64 bytes) { m_parser.setMaxMessageBytes(bytes); }
     // How long a closing handshake may wait for the peer before the connection is dropped.
     void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
 

@@ -125,7 +125,7 @@ WebSocketParser::Event WebSocketParser::next()
             if (opcode != Continuation && m_inMessage)
                 return fail(CloseCode::ProtocolError, QStringLiteral("a new message began before the last one ended"));
             // Refuse before buffering anything: a client cannot make us hold more than the limit.
-            if (length + quint64(m_message.size()) > quint64(m_maxMessageBytes)) { // length < 2^63: no overflow
+            if (length + quint64(m_message.size()) > quint64(m_maxMessageBytes)) { // length < 2^63
                 return fail(CloseCode::MessageTooBig,
                             QStringLiteral("message over the %1-byte limit").arg(m_maxMessageBytes));
             }

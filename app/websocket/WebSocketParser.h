@@ -32,7 +32,6 @@ public:
 
     explicit WebSocketParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) { }
 
-    void setMaxMessageBytes(qint64 bytes) { m_maxMessageBytes = bytes; }
     // Bytes just received. They must stay valid until next() returns NeedMore (or Error).
     void feed(const char *data, qsizetype size);
     // The next event in what was fed; NeedMore once all of it is consumed.
