@@ -19,22 +19,22 @@ ClientSession::ClientSession(quint64 id, WebSocketConnection *connection, Client
 
 void ClientSession::onTextMessage(const QByteArray &utf8)
 {
-    if (!admitIncoming())
-        return;
-    ++m_info.messagesIn;
-    m_info.bytesIn += utf8.size();
-    if (m_observer)
-        m_observer->sessionText(this, utf8);
+    received(IncomingMessage{false, utf8});
 }
 
 void ClientSession::onBinaryMessage(const QByteArray &data)
 {
+    received(IncomingMessage{true, data});
+}
+
+void ClientSession::received(const IncomingMessage &message)
+{
     if (!admitIncoming())
         return;
     ++m_info.messagesIn;
-    m_info.bytesIn += data.size();
+    m_info.bytesIn += message.data.size();
     if (m_observer)
-        m_observer->sessionBinary(this, data);
+        m_observer->sessionMessage(this, message);
 }
 
 void ClientSession::onPong(qint64 rttMs)

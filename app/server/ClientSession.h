@@ -24,8 +24,7 @@ public:
     {
     public:
         virtual ~Observer() = default;
-        virtual void sessionText(ClientSession *session, const QByteArray &utf8) = 0;
-        virtual void sessionBinary(ClientSession *session, const QByteArray &data) = 0;
+        virtual void sessionMessage(ClientSession *session, const IncomingMessage &message) = 0;
         virtual void sessionPong(ClientSession *session, qint64 rttMs) = 0;
         virtual void sessionError(ClientSession *session, const QString &error) = 0;
         // Counters or bytesToWrite changed; cheap, may come often.
@@ -82,6 +81,7 @@ private:
     void onBytesWritten() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
+    void received(const IncomingMessage &message); // admits, counts and passes on a message
     void changed(); // tells the observer
     bool admitIncoming(); // the rate limit: false closes the client with 1008
 

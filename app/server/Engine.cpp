@@ -338,16 +338,6 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     markChanged(session);
 }
 
-void Engine::sessionText(ClientSession *session, const QByteArray &utf8)
-{
-    onIncoming(session, IncomingMessage{false, utf8});
-}
-
-void Engine::sessionBinary(ClientSession *session, const QByteArray &data)
-{
-    onIncoming(session, IncomingMessage{true, data});
-}
-
 void Engine::sessionPong(ClientSession *session, qint64 rttMs)
 {
     m_metrics.notePingRtt(rttMs);

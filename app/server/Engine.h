@@ -101,8 +101,10 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
 
 private:
-    void sessionText(ClientSession *session, const QByteArray &utf8) override;
-    void sessionBinary(ClientSession *session, const QByteArray &data) override;
+    void sessionMessage(ClientSession *session, const IncomingMessage &message) override
+    {
+        onIncoming(session, message);
+    }
     void sessionPong(ClientSession *session, qint64 rttMs) override;
     void sessionError(ClientSession *session, const QString &error) override;
     void sessionChanged(ClientSession *session) override { markChanged(session); }
