@@ -49,8 +49,16 @@ void ClientSession::onPong(qint64 rttMs)
 
 void ClientSession::onBytesWritten()
 {
-    m_info.bytesToWrite = bytesToWrite();
+    syncBytesToWrite();
     changed();
+}
+
+void ClientSession::leaveOpen(ClientInfo::State next)
+{
+    const bool wasOpen = isOpen();
+    m_info.state = next;
+    if (wasOpen && m_observer)
+        m_observer->sessionLeftOpen(this);
 }
 
 void ClientSession::changed()
@@ -79,11 +87,6 @@ bool ClientSession::admitIncoming()
     return true;
 }
 
-qint64 ClientSession::bytesToWrite() const
-{
-    return m_connection->bytesToWrite();
-}
-
 void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
 {
     if (!isOpen())
@@ -104,15 +107,12 @@ void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)
     m_behaviour = std::move(behaviour);
 }
 
-qint64 ClientSession::send(const IncomingMessage &message, const QByteArray &frame)
+void ClientSession::send(const QByteArray &frame, qint64 payloadSize)
 {
-    if (!isOpen())
-        return -1;
     m_connection->queueFrame(frame);
     ++m_info.messagesOut;
-    m_info.bytesOut += message.data.size();
-    m_info.bytesToWrite = bytesToWrite();
-    return message.data.size();
+    m_info.bytesOut += payloadSize;
+    m_info.bytesToWrite += frame.size(); // flushWrites() reads the true figure back
 }
 
 void ClientSession::flushWrites()
@@ -120,7 +120,7 @@ void ClientSession::flushWrites()
     // Everything queued this turn in one system call where the kernel takes it; what it does not
     // take stays queued and goes out when the socket is writable.
     m_connection->flush();
-    m_info.bytesToWrite = bytesToWrite();
+    syncBytesToWrite();
 }
 
 bool ClientSession::ping(const QByteArray &payload)
@@ -138,7 +138,7 @@ void ClientSession::close(int code, const QString &reason)
     m_info.closeCode = code;
     m_info.closeReason = reason;
     m_info.closedBy = ClientInfo::ClosedBy::Server;
-    m_info.state = ClientInfo::State::Closing;
+    leaveOpen(ClientInfo::State::Closing);
     // A client that never answers (or never reads) is dropped after the close grace time.
     m_connection->close(code, reason);
     changed();
@@ -162,7 +162,7 @@ void ClientSession::onClosing(WebSocketConnection::CloseInitiator initiator)
     // A violation is the server failing the connection (1002, 1007, 1009).
     m_info.closedBy = initiator == WebSocketConnection::CloseInitiator::Violation ? ClientInfo::ClosedBy::Server
                                                                                  : ClientInfo::ClosedBy::Client;
-    m_info.state = ClientInfo::State::Closing;
+    leaveOpen(ClientInfo::State::Closing);
     changed();
 }
 
@@ -185,7 +185,7 @@ void ClientSession::onDisconnected()
         m_info.closeReason = m_abortReason;
         m_info.closedBy = m_abortReason.isEmpty() ? ClientInfo::ClosedBy::Network : ClientInfo::ClosedBy::Server;
     }
-    m_info.state = ClientInfo::State::Closed;
+    leaveOpen(ClientInfo::State::Closed);
     m_info.closedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_info.bytesToWrite = 0;
     if (m_behaviour)

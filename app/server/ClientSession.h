@@ -29,6 +29,9 @@ public:
         virtual void sessionError(ClientSession *session, const QString &error) = 0;
         // Counters or bytesToWrite changed; cheap, may come often.
         virtual void sessionChanged(ClientSession *session) = 0;
+        // No longer open: a close began or the connection dropped. Once per session, before
+        // sessionEnded() (which follows at once for a drop).
+        virtual void sessionLeftOpen(ClientSession *session) = 0;
         // The connection is gone; info() holds the close code, reason and who closed.
         virtual void sessionEnded(ClientSession *session) = 0;
     };
@@ -52,21 +55,26 @@ public:
     // How long a closing handshake may wait for the client before the connection is dropped.
     void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }
     void countDroppedMessage() { ++m_info.messagesDropped; }
-    qint64 bytesToWrite() const;
+    // Bytes queued on the connection, as of the last send, flush or write: the engine asks on
+    // every delivery, so it is kept here rather than fetched from the transport each time.
+    qint64 bytesToWrite() const { return m_info.bytesToWrite; }
 
     // Called periodically: pings a client silent for intervalMs, and drops one that has not
     // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
-    // Queues the message as `frame` (WebSocketFrame::encode of it) on the connection, so one
-    // encoding serves every recipient. It goes out at flushWrites(). Returns the payload bytes
-    // queued, or -1 when the session is no longer open.
-    qint64 send(const IncomingMessage &message, const QByteArray &frame);
+    // Queues `frame` (a message of payloadSize bytes, encoded once for every recipient) on the
+    // connection; it goes out at flushWrites(). The caller checks isOpen() first.
+    void send(const QByteArray &frame, qint64 payloadSize);
     // Writes what send() queued now (nothing once the connection is gone).
     void flushWrites();
-    // The engine collects sessions to flush once per loop turn; this keeps each in its list once.
-    bool markFlushQueued() { return !std::exchange(m_flushQueued, true); }
-    void clearFlushQueued() { m_flushQueued = false; }
+    // The engine collects sessions to flush once per loop turn: the session's place in that list,
+    // or -1, keeps it there once and lets the engine strike it out if it ends first.
+    int flushSlot() const { return m_flushSlot; }
+    void setFlushSlot(int slot) { m_flushSlot = slot; }
+    // The same for the rows the next batch to the dashboard carries.
+    bool markChangeQueued() { return !std::exchange(m_changeQueued, true); }
+    void clearChangeQueued() { m_changeQueued = false; }
     bool ping(const QByteArray &payload = {});
     // The code must be sendable (CloseCode::isSendable) and the reason already truncated.
     void close(int code, const QString &reason);
@@ -83,7 +91,9 @@ private:
     void onDisconnected() override;
     void received(const IncomingMessage &message); // admits, counts and passes on a message
     void changed(); // tells the observer
+    void leaveOpen(ClientInfo::State next);
     bool admitIncoming(); // the rate limit: false closes the client with 1008
+    void syncBytesToWrite() { m_info.bytesToWrite = m_connection->bytesToWrite(); }
 
     ClientInfo m_info;
     WebSocketConnection *m_connection = nullptr; // child of this session
@@ -92,7 +102,8 @@ private:
     bool m_closeFrameSeen = false;
     QString m_abortReason;
     std::optional<TokenBucket> m_rateLimit;
-    bool m_flushQueued = false;
+    int m_flushSlot = -1;
+    bool m_changeQueued = false;
     qint64 m_lastHeardMs = 0;
     qint64 m_pingSentAtMs = 0; // 0: no heartbeat ping outstanding
 };

@@ -245,14 +245,6 @@ QUrl Engine::webSocketUrl(const QString &path) const
     return url;
 }
 
-int Engine::openClientCount() const
-{
-    int count = 0;
-    for (const auto &entry : m_sessions)
-        count += entry.second->isOpen() ? 1 : 0;
-    return count;
-}
-
 ClientInfoList Engine::clients() const
 {
     ClientInfoList list;
@@ -320,6 +312,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
     session->setCloseGraceMs(m_config.shutdownGraceMs);
     m_sessions.emplace(id, session);
+    ++m_openClients;
     m_admission.opened(connection->peerAddress());
     ++m_totals.connectionsAccepted;
     m_metrics.noteConnectionAccepted(route.pattern);
@@ -427,6 +420,8 @@ void Engine::onSessionEnded(ClientSession *session)
     m_changedClients.insert(info.id);
     m_statsDirty = true;
     scheduleFlush();
+    if (session->flushSlot() >= 0)
+        m_unflushedClients[std::size_t(session->flushSlot())] = nullptr;
     m_sessions.erase(info.id);
     session->setObserver(nullptr);
     session->deleteLater();
@@ -594,8 +589,9 @@ QByteArray Engine::metricsText() const
 
 void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
 {
-    if (!deliverTo(session, message, WebSocketFrame::encode(message.binary, message.data)))
+    if (!deliverTo(session, WebSocketFrame::encode(message.binary, message.data), message.data.size()))
         return;
+    m_metrics.noteMessagesOut(session->info().route, message.binary, message.data.size(), 1);
     LogRecord out = makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
@@ -707,44 +703,75 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
     if (targets.isEmpty())
         return 0;
     const QByteArray frame = WebSocketFrame::encode(message.binary, message.data); // once for all
+    // Counted per run of recipients on the same route: one metrics lookup per broadcast, not per copy.
+    const QString *route = nullptr;
+    int onRoute = 0;
     int delivered = 0;
-    for (ClientSession *session : targets)
-        delivered += deliverTo(session, message, frame) ? 1 : 0;
+    for (ClientSession *session : targets) {
+        if (!deliverTo(session, frame, message.data.size()))
+            continue;
+        ++delivered;
+        if (route && *route != session->info().route) {
+            m_metrics.noteMessagesOut(*route, message.binary, message.data.size(), onRoute);
+            onRoute = 0;
+        }
+        route = &session->info().route;
+        ++onRoute;
+    }
+    if (route)
+        m_metrics.noteMessagesOut(*route, message.binary, message.data.size(), onRoute);
     return delivered;
 }
 
-bool Engine::deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame)
+bool Engine::deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize)
 {
     if (!session->isOpen() || !admitOutgoing(session))
         return false;
-    const qint64 sent = session->send(message, frame);
-    if (sent < 0)
-        return false;
-    if (session->markFlushQueued()) {
+    session->send(frame, payloadSize);
+    if (session->flushSlot() < 0) {
         // One posted call per loop turn writes everything the turn queued: it runs once the
         // ready sockets are handled, before the thread waits again, on any event dispatcher.
         if (m_unflushedClients.empty())
             QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
-        m_unflushedClients.push_back(session->id());
+        session->setFlushSlot(int(m_unflushedClients.size()));
+        m_unflushedClients.push_back(session);
     }
     m_totals.messagesOut++;
-    m_totals.bytesOut += sent;
-    m_metrics.noteMessageOut(session->info().route, message.binary, sent);
+    m_totals.bytesOut += payloadSize;
     markChanged(session);
     return true;
 }
 
 void Engine::flushWrites()
 {
-    // Swapped out first: a flush can end a session (a reset connection), which may write again.
-    std::vector<quint64> clients;
-    clients.swap(m_unflushedClients);
-    for (const quint64 id : clients) {
-        const auto it = m_sessions.find(id);
-        if (it == m_sessions.end())
+    if (m_flushCursor > 1024 && m_flushCursor * 2 > m_unflushedClients.size()) {
+        // Drop the written head so a list that never empties does not grow.
+        m_unflushedClients.erase(m_unflushedClients.begin(), m_unflushedClients.begin() + std::ptrdiff_t(m_flushCursor));
+        for (std::size_t i = 0; i < m_unflushedClients.size(); ++i) {
+            if (m_unflushedClients[i])
+                m_unflushedClients[i]->setFlushSlot(int(i));
+        }
+        m_flushCursor = 0;
+    }
+    // In place, by index: a flush can end a session (a reset connection), which strikes it out
+    // here, and an ending can queue writes to others, which join the end of the list.
+    QElapsedTimer slice;
+    slice.start();
+    int written = 0;
+    while (m_flushCursor < m_unflushedClients.size()) {
+        ClientSession *session = std::exchange(m_unflushedClients[m_flushCursor++], nullptr);
+        if (!session)
             continue; // ended since: nothing left to write
-        it->second->clearFlushQueued();
-        it->second->flushWrites();
+        session->setFlushSlot(-1);
+        session->flushWrites();
+        if (++written % 16 == 0 && slice.nsecsElapsed() >= kFlushSliceNs)
+            break;
+    }
+    if (m_flushCursor < m_unflushedClients.size()) {
+        QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
+    } else {
+        m_unflushedClients.clear();
+        m_flushCursor = 0;
     }
 }
 
@@ -790,8 +817,12 @@ void Engine::record(LogRecord record)
 
 void Engine::markChanged(ClientSession *session)
 {
-    m_changedClients.insert(session->id());
-    scheduleFlush();
+    // Called for every message a client sends or receives: the session's flag keeps it to one
+    // set insertion per flush.
+    if (session->markChangeQueued()) {
+        m_changedClients.insert(session->id());
+        scheduleFlush();
+    }
 }
 
 void Engine::scheduleFlush()
@@ -808,6 +839,11 @@ void Engine::flush()
         Q_EMIT recordsAppended(batch);
     }
     if (!m_changedClients.isEmpty()) {
+        for (const quint64 id : std::as_const(m_changedClients)) {
+            const auto live = m_sessions.find(id);
+            if (live != m_sessions.end())
+                live->second->clearChangeQueued();
+        }
         // Headless, nobody watches the table: the rows are not built at all.
         if (isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged))) {
             ClientInfoList changed;

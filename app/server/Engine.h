@@ -56,7 +56,7 @@ public:
     QUrl httpUrl() const;
     QUrl webSocketUrl(const QString &path) const;
     const ServerConfig &config() const { return m_config; }
-    int openClientCount() const;
+    int openClientCount() const { return m_openClients; }
     ClientInfoList clients() const;
     EngineStats stats() const;
     QByteArray healthJson() const;
@@ -108,6 +108,7 @@ private:
     void sessionPong(ClientSession *session, qint64 rttMs) override;
     void sessionError(ClientSession *session, const QString &error) override;
     void sessionChanged(ClientSession *session) override { markChanged(session); }
+    void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override { onSessionEnded(session); }
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
@@ -117,11 +118,17 @@ private:
                                                   ClientSession &session);
     ClientSession *openSession(quint64 clientId) const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
-    bool deliverTo(ClientSession *session, const IncomingMessage &message, const QByteArray &frame);
-    // Writes are coalesced: a turn's frames to one client leave in one sendmsg(), from a call
-    // posted when the turn queued its first frame (a fan-out of many messages costs a system
-    // call per client per turn, not per message).
+    // Queues `frame` (the encoded message, payloadSize bytes of payload) for one session; the
+    // caller counts it in the metrics.
+    bool deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize);
+    // Writes are coalesced: the frames queued for a client leave in one sendmsg(), from a call
+    // posted when the first frame is queued (a fan-out of many messages costs a system call per
+    // client per pass, not per message). A pass that has written for kFlushSliceNs posts itself
+    // for the rest, so the event loop reads new input in between: a message arriving mid-pass
+    // reaches every client not yet written in this pass instead of waiting for the pass to end.
+    // (A slice by count would cost a wake-up per few clients when passes are short, as in echo.)
     void flushWrites();
+    static constexpr qint64 kFlushSliceNs = 1000000;
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
@@ -149,13 +156,16 @@ private:
     bool m_clusterLeaving = false;          // stop() waits (within the grace period) for the goodbye
     bool m_clusterDirty = false;
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
+    int m_openClients = 0;                         // of m_sessions, those open (read 20 times a second)
     QHash<QString, QSet<ClientSession *>> m_rooms;
     quint64 m_nextClientId = 1;
     quint64 m_nextSequence = 1;
     QElapsedTimer m_uptime;
     EngineStats m_totals;
 
-    std::vector<quint64> m_unflushedClients; // written to this turn (ids: a session may end first)
+    // Clients with frames to write, in the order they are written; null once ended (flushSlot).
+    std::vector<ClientSession *> m_unflushedClients;
+    std::size_t m_flushCursor = 0; // entries before it are written
     LogRecordBatch m_pendingRecords;
     // Clients whose row changed since the last flush: ids only (the flush reads the live session),
     // plus the final state of those that ended in between.

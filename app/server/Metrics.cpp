@@ -77,19 +77,19 @@ void Metrics::noteRefused(int httpStatus)
 
 void Metrics::noteMessageIn(const QString &route, bool binary, qint64 bytes)
 {
-    noteMessage(Received, route, binary, bytes);
+    noteMessages(Received, route, binary, bytes, 1);
 }
 
-void Metrics::noteMessageOut(const QString &route, bool binary, qint64 bytes)
+void Metrics::noteMessagesOut(const QString &route, bool binary, qint64 bytes, int count)
 {
-    noteMessage(Sent, route, binary, bytes);
+    noteMessages(Sent, route, binary, bytes, count);
 }
 
-void Metrics::noteMessage(TrafficDirection direction, const QString &route, bool binary, qint64 bytes)
+void Metrics::noteMessages(TrafficDirection direction, const QString &route, bool binary, qint64 bytes, int count)
 {
     Traffic &traffic = m_traffic[route];
-    traffic.messages[direction][binary ? 1 : 0] += 1;
-    traffic.bytes[direction][binary ? 1 : 0] += static_cast<double>(bytes);
+    traffic.messages[direction][binary ? 1 : 0] += count;
+    traffic.bytes[direction][binary ? 1 : 0] += static_cast<double>(bytes) * count;
 }
 
 void Metrics::renderTraffic(QByteArray &out, CounterId id) const

@@ -35,7 +35,8 @@ public:
     void noteConnectionAccepted(const QString &route);
     void noteRefused(int httpStatus);
     void noteMessageIn(const QString &route, bool binary, qint64 bytes);
-    void noteMessageOut(const QString &route, bool binary, qint64 bytes);
+    // `count` copies of one message of `bytes` bytes (a broadcast is counted in one call).
+    void noteMessagesOut(const QString &route, bool binary, qint64 bytes, int count);
     void noteClose(int code, const QString &side);
     // reason: "not_tls", "timeout" or "error" (TlsServer::handshakeFailed).
     void noteTlsHandshakeFailed(const QString &reason);
@@ -56,7 +57,7 @@ private:
         double bytes[2][2] = {};
     };
     enum TrafficDirection { Received = 0, Sent = 1 };
-    void noteMessage(TrafficDirection direction, const QString &route, bool binary, qint64 bytes);
+    void noteMessages(TrafficDirection direction, const QString &route, bool binary, qint64 bytes, int count);
 
     struct Counter
     {

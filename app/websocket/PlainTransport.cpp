@@ -18,6 +18,7 @@ namespace {
 constexpr qsizetype kReadChunk = 64 * 1024;
 // How many frames one sendmsg() takes at most (IOV_MAX is 1024 on Linux).
 constexpr int kMaxIov = 64;
+constexpr std::size_t kKeptQueueCapacity = 16;
 
 } // namespace
 
@@ -172,8 +173,12 @@ void PlainTransport::flush()
         return;
     const bool drained = m_queueHead == m_queue.size();
     if (drained) {
-        // Forget the queue's storage too: a quiet connection keeps nothing.
-        std::vector<QByteArray>().swap(m_queue);
+        // A busy connection keeps a small queue's storage (no allocation per write); a big one is
+        // given back, so a quiet connection never holds more than kKeptQueueCapacity entries.
+        if (m_queue.capacity() > kKeptQueueCapacity)
+            std::vector<QByteArray>().swap(m_queue);
+        else
+            m_queue.clear();
         m_queueHead = 0;
         m_headOffset = 0;
     }
