@@ -21,6 +21,7 @@ private Q_SLOTS:
     void echoEveryFrameLengthForm();
     void operatorTextWithInvalidUtf8ArrivesRepaired();
     void chatRoomsAreIsolated();
+    void chatKeepsDeliveringWhenAMemberVanishesMidStream();
     void clockPushesAtItsInterval();
     void clockStopsWhenTheClientGoes();
     void operatorRouteOnlyRecords();
@@ -147,6 +148,44 @@ void TestRoutes::chatRoomsAreIsolated()
     QTRY_COMPARE(aliceGot.count(), 2);
     QCOMPARE(aliceGot.count(), 2);
     QCOMPARE(carolGot.count(), 1);
+}
+
+void TestRoutes::chatKeepsDeliveringWhenAMemberVanishesMidStream()
+{
+    // A member that resets its connection while broadcasts queue for it is struck out of the
+    // write pass; everyone else still gets every message, in order.
+    constexpr int kReceivers = 8;
+    constexpr int kMessages = 300;
+    std::vector<std::unique_ptr<QWebSocket>> receivers;
+    std::vector<std::unique_ptr<QSignalSpy>> got;
+    for (int i = 0; i < kReceivers; ++i) {
+        receivers.push_back(connectClient(m_engine->webSocketUrl(QStringLiteral("/chat/lobby"))));
+        QVERIFY(receivers.back());
+        got.push_back(std::make_unique<QSignalSpy>(receivers.back().get(), &QWebSocket::textMessageReceived));
+    }
+    auto vanishing = rawWebSocket(quint16(m_engine->httpUrl().port()), "/chat/lobby");
+    QVERIFY(vanishing);
+    QTRY_COMPARE(m_engine->openClientCount(), kReceivers + 1);
+
+    QWebSocket &sender = *receivers.front();
+    for (int i = 0; i < kMessages; ++i) {
+        if (i == kMessages / 3) {
+            // The next message and the vanishing member's reset reach the server together: the
+            // server queues the broadcast for the member, then finds it gone in the same turn.
+            QTRY_VERIFY(vanishing->bytesAvailable() > 0); // unread data: closing sends a reset
+            sender.sendTextMessage(QStringLiteral("message %1").arg(i));
+            sender.flush();
+            vanishing->abort();
+            continue;
+        }
+        sender.sendTextMessage(QStringLiteral("message %1").arg(i));
+    }
+    QTRY_COMPARE(m_engine->openClientCount(), kReceivers);
+    for (const auto &spy : got) {
+        QTRY_COMPARE_WITH_TIMEOUT(spy->count(), kMessages, 10000);
+        for (int i = 0; i < kMessages; ++i)
+            QCOMPARE(spy->at(i).first().toString(), QStringLiteral("message %1").arg(i));
+    }
 }
 
 void TestRoutes::clockPushesAtItsInterval()
