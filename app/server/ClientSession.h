@@ -68,8 +68,8 @@ public:
     void send(const QByteArray &frame, qint64 payloadSize);
     // Writes what send() queued now (nothing once the connection is gone).
     void flushWrites();
-    // The engine collects sessions to flush once per loop turn: the session's place in that list,
-    // or -1, keeps it there once and lets the engine strike it out if it ends first.
+    // The engine lists the sessions with frames to write: the session's place in that list, or -1,
+    // keeps it there once and lets the engine strike it out if it ends first.
     int flushSlot() const { return m_flushSlot; }
     void setFlushSlot(int slot) { m_flushSlot = slot; }
     // The same for the rows the next batch to the dashboard carries.

@@ -729,8 +729,8 @@ bool Engine::deliverTo(ClientSession *session, const QByteArray &frame, qint64 p
         return false;
     session->send(frame, payloadSize);
     if (session->flushSlot() < 0) {
-        // One posted call per loop turn writes everything the turn queued: it runs once the
-        // ready sockets are handled, before the thread waits again, on any event dispatcher.
+        // A posted call writes what is queued once the ready sockets are handled, before the
+        // thread waits again, on any event dispatcher (in slices: see flushWrites()).
         if (m_unflushedClients.empty())
             QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
         session->setFlushSlot(int(m_unflushedClients.size()));
