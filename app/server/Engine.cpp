@@ -839,19 +839,19 @@ void Engine::flush()
         Q_EMIT recordsAppended(batch);
     }
     if (!m_changedClients.isEmpty()) {
+        // Headless, nobody watches the table: the rows are not built at all.
+        const bool watched = isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged));
+        ClientInfoList changed;
+        if (watched)
+            changed.reserve(m_changedClients.size());
         for (const quint64 id : std::as_const(m_changedClients)) {
             const auto live = m_sessions.find(id);
             if (live != m_sessions.end())
                 live->second->clearChangeQueued();
-        }
-        // Headless, nobody watches the table: the rows are not built at all.
-        if (isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged))) {
-            ClientInfoList changed;
-            changed.reserve(m_changedClients.size());
-            for (const quint64 id : std::as_const(m_changedClients)) {
-                const auto live = m_sessions.find(id);
+            if (watched)
                 changed.append(live != m_sessions.end() ? live->second->info() : m_endedClients.value(id));
-            }
+        }
+        if (watched) {
             std::sort(changed.begin(), changed.end(),
                       [](const ClientInfo &a, const ClientInfo &b) { return a.id < b.id; });
             Q_EMIT clientsChanged(changed);
