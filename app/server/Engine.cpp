@@ -371,7 +371,7 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
     return std::make_unique<OperatorBehaviour>(*this);
 }
 
-void Engine::onIncoming(ClientSession *session, const IncomingMessage &message)
+void Engine::sessionMessage(ClientSession *session, const IncomingMessage &message)
 {
     m_totals.messagesIn++;
     m_totals.bytesIn += message.data.size();
@@ -400,7 +400,7 @@ void Engine::onRefused(const QString &peer, const QString &path, int status, con
     record(refusal);
 }
 
-void Engine::onSessionEnded(ClientSession *session)
+void Engine::sessionEnded(ClientSession *session)
 {
     const ClientInfo &info = session->info();
     const LogRecord::Direction direction = info.closedBy == ClientInfo::ClosedBy::Client   ? LogRecord::Direction::In

@@ -101,19 +101,14 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
 
 private:
-    void sessionMessage(ClientSession *session, const IncomingMessage &message) override
-    {
-        onIncoming(session, message);
-    }
+    void sessionMessage(ClientSession *session, const IncomingMessage &message) override;
     void sessionPong(ClientSession *session, qint64 rttMs) override;
     void sessionError(ClientSession *session, const QString &error) override;
     void sessionChanged(ClientSession *session) override { markChanged(session); }
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
-    void sessionEnded(ClientSession *session) override { onSessionEnded(session); }
+    void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
-    void onSessionEnded(ClientSession *session);
-    void onIncoming(ClientSession *session, const IncomingMessage &message);
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
     ClientSession *openSession(quint64 clientId) const;
