@@ -7,6 +7,7 @@
 //   idle    N connections opened and held until SIGUSR1/SIGTERM/SIGINT or --hold seconds
 // The last stdout line is `RESULT key=value ...` for scripts; progress goes to stderr.
 
+#include "IoBatch.h"
 #include "WebSocketKey.h"
 
 #include <algorithm>
@@ -188,6 +189,7 @@ struct Conn {
     std::string fragments;
     int fragmentOpcode = 0;
     bool writeArmed = false;
+    bool flushQueued = false;   // in m_flushQueue: written at the end of the loop turn
     std::uint64_t deadline = 0; // connect + handshake must finish before this
     bool inFlight = false;      // echo: a message is waiting for its echo
 };
@@ -235,6 +237,12 @@ private:
     void startConnect(std::size_t index);
     void onConnected(std::size_t index);
     void onReadable(std::size_t index);
+    // A recv() result (bytes in data, 0 for EOF, or -errno) for connection index.
+    void onReceived(std::size_t index, const char *data, ssize_t result);
+    void receiveBatched(const std::vector<std::size_t> &readable);
+    void queueFlush(std::size_t index);
+    void flushQueued();
+    void onSent(std::size_t index, int result);
     bool parseHandshake(std::size_t index);
     std::size_t parseFrames(std::size_t index, const char *data, std::size_t length);
     void onFrame(std::size_t index, bool fin, int opcode, const char *payload, std::size_t length);
@@ -265,6 +273,14 @@ private:
     std::vector<Conn> m_conns;
     std::vector<char> m_readBuffer;
     int m_epoll = -1;
+    // io_uring batches (LOADGEN_IO_URING=0 or no io_uring: one system call per recv and send)
+    loadgen::IoBatch m_io;
+    bool m_batched = false;
+    static constexpr std::size_t kRecvSlot = 64 * 1024;
+    std::vector<char> m_recvSlots; // one buffer per batch entry
+    std::vector<std::size_t> m_readable;
+    std::vector<std::size_t> m_flushQueue;
+    std::vector<std::size_t> m_flushing;
     std::size_t m_nextConnect = 0;
     int m_connecting = 0;
     int m_liveFds = 0;
@@ -522,8 +538,64 @@ void LoadGen::sendFrame(std::size_t index, int opcode, const char *payload, std:
     const unsigned char *maskBytes = head + n - 4;
     for (; i < length; ++i)
         p[i] ^= maskBytes[i % 4];
-    if (!c.writeArmed)
+    if (c.writeArmed)
+        return; // epoll says when the socket takes more
+    if (m_batched)
+        queueFlush(index);
+    else
         flush(index);
+}
+
+void LoadGen::queueFlush(std::size_t index)
+{
+    Conn &c = m_conns[index];
+    if (c.flushQueued)
+        return;
+    c.flushQueued = true;
+    m_flushQueue.push_back(index);
+}
+
+void LoadGen::flushQueued()
+{
+    while (!m_flushQueue.empty()) {
+        m_flushing.swap(m_flushQueue); // onSent() may queue again (EINTR)
+        m_flushQueue.clear();
+        for (const std::size_t index : m_flushing) {
+            Conn &c = m_conns[index];
+            c.flushQueued = false;
+            if (c.fd < 0 || c.writeArmed || c.outOffset >= c.out.size())
+                continue;
+            m_io.addSend(c.fd, c.out.data() + c.outOffset, c.out.size() - c.outOffset, index);
+            if (m_io.full())
+                m_io.run([this](std::uint64_t tag, int result) { onSent(std::size_t(tag), result); });
+        }
+        m_io.run([this](std::uint64_t tag, int result) { onSent(std::size_t(tag), result); });
+        m_flushing.clear();
+    }
+}
+
+void LoadGen::onSent(std::size_t index, int result)
+{
+    Conn &c = m_conns[index];
+    if (c.fd < 0)
+        return;
+    if (result > 0) {
+        c.outOffset += std::size_t(result);
+        m_bytesOut += std::uint64_t(result);
+        if (c.outOffset < c.out.size()) {
+            setWriteInterest(index, true); // the kernel took part: the rest when epoll says so
+            return;
+        }
+        c.out.clear();
+        c.outOffset = 0;
+        setWriteInterest(index, false);
+    } else if (result == -EAGAIN || result == -EWOULDBLOCK) {
+        setWriteInterest(index, true);
+    } else if (result == -EINTR) {
+        queueFlush(index);
+    } else {
+        fail(index, "send", std::strerror(-result));
+    }
 }
 
 bool LoadGen::parseHandshake(std::size_t index)
@@ -572,8 +644,38 @@ bool LoadGen::parseHandshake(std::size_t index)
 
 void LoadGen::onReadable(std::size_t index)
 {
+    const ssize_t n = ::recv(m_conns[index].fd, m_readBuffer.data(), m_readBuffer.size(), 0);
+    onReceived(index, m_readBuffer.data(), n < 0 ? -errno : n);
+}
+
+void LoadGen::receiveBatched(const std::vector<std::size_t> &readable)
+{
+    std::size_t chunk[loadgen::IoBatch::kCapacity];
+    auto run = [this, &chunk] {
+        m_io.run([this, &chunk](std::uint64_t slot, int result) {
+            const std::size_t index = chunk[slot];
+            if (m_conns[index].fd >= 0) // a callback before may have ended it
+                onReceived(index, m_recvSlots.data() + slot * kRecvSlot, result);
+        });
+    };
+    std::size_t used = 0;
+    for (const std::size_t index : readable) {
+        const Conn &c = m_conns[index];
+        if (c.fd < 0)
+            continue;
+        chunk[used] = index;
+        m_io.addRecv(c.fd, m_recvSlots.data() + used * kRecvSlot, kRecvSlot, used);
+        if (++used == loadgen::IoBatch::kCapacity) {
+            run();
+            used = 0;
+        }
+    }
+    run();
+}
+
+void LoadGen::onReceived(std::size_t index, const char *data, ssize_t n)
+{
     Conn &c = m_conns[index];
-    const ssize_t n = ::recv(c.fd, m_readBuffer.data(), m_readBuffer.size(), 0);
     if (n == 0) {
         if (c.state == State::Closing) {
             closeFd(index, false);
@@ -583,18 +685,18 @@ void LoadGen::onReadable(std::size_t index)
         return;
     }
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
             return;
         if (c.state == State::Closing) {
             closeFd(index, true);
             return;
         }
-        fail(index, "recv", std::strerror(errno));
+        fail(index, "recv", std::strerror(int(-n)));
         return;
     }
     m_bytesIn += std::uint64_t(n);
     if (c.state == State::Handshake) {
-        c.in.append(m_readBuffer.data(), std::size_t(n));
+        c.in.append(data, std::size_t(n));
         if (!parseHandshake(index))
             return;
         if (!c.in.empty()) {
@@ -608,11 +710,11 @@ void LoadGen::onReadable(std::size_t index)
     }
     if (c.in.empty()) {
         // Parse straight from the shared buffer; keep only a partial frame.
-        const std::size_t used = parseFrames(index, m_readBuffer.data(), std::size_t(n));
+        const std::size_t used = parseFrames(index, data, std::size_t(n));
         if (c.fd >= 0 && used < std::size_t(n))
-            c.in.assign(m_readBuffer.data() + used, std::size_t(n) - used);
+            c.in.assign(data + used, std::size_t(n) - used);
     } else {
-        c.in.append(m_readBuffer.data(), std::size_t(n));
+        c.in.append(data, std::size_t(n));
         std::string pending;
         pending.swap(c.in);
         const std::size_t used = parseFrames(index, pending.data(), pending.size());
@@ -828,6 +930,7 @@ void LoadGen::loop(std::uint64_t until, bool (LoadGen::*done)() const, int timeo
             checkDeadlines(now);
             lastDeadlineCheck = now;
         }
+        flushQueued(); // what the last turn and sendFanout() wrote, in batches
         const std::uint64_t left = (until - now) / 1000000ull + 1;
         const int wait = int(std::min<std::uint64_t>(std::uint64_t(timeoutMs), left));
         const int n = epoll_wait(m_epoll, events, 1024, wait);
@@ -846,10 +949,18 @@ void LoadGen::loop(std::uint64_t until, bool (LoadGen::*done)() const, int timeo
                     onConnected(index);
                 continue;
             }
-            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
-                onReadable(index);
             if (c.fd >= 0 && (ev & EPOLLOUT))
                 flush(index);
+            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+                if (m_batched)
+                    m_readable.push_back(index);
+                else if (c.fd >= 0)
+                    onReadable(index);
+            }
+        }
+        if (!m_readable.empty()) {
+            receiveBatched(m_readable);
+            m_readable.clear();
         }
         if (m_nextConnect < m_conns.size())
             pumpConnects();
@@ -915,6 +1026,11 @@ int LoadGen::run()
         std::perror("loadgen: epoll_create1");
         return 1;
     }
+    const char *useRing = std::getenv("LOADGEN_IO_URING");
+    m_batched = !(useRing && std::strcmp(useRing, "0") == 0) && m_io.init();
+    if (m_batched)
+        m_recvSlots.resize(loadgen::IoBatch::kCapacity * kRecvSlot);
+    std::fprintf(stderr, "loadgen: %s\n", m_batched ? "recv/send in io_uring batches" : "a system call per recv/send");
     const std::string &scenario = m_options.scenario;
     auto pathFor = [this](int target, const std::string &fallback) {
         if (!m_options.path.empty())
