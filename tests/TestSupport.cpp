@@ -1,5 +1,8 @@
 #include "TestSupport.h"
 
+#include "eventloop/EpollEventDispatcher.h"
+
+#include <QCoreApplication>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
@@ -7,6 +10,21 @@
 #include <QTest>
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
+
+namespace {
+
+// SWITCHBOARD_TEST_DISPATCHER=epoll runs the whole test on EpollEventDispatcher, as the server's
+// network thread runs: its io_uring reads and writes (SocketBatch), or with SWITCHBOARD_IO_URING=0
+// its plain ones. CTest runs the socket-heavy tests that way too (the *_epoll entries). Installed
+// before main(): the QCoreApplication that QTEST_MAIN makes must find it.
+const bool g_epollDispatcherInstalled = [] {
+    if (qgetenv("SWITCHBOARD_TEST_DISPATCHER") != "epoll")
+        return false;
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    return true;
+}();
+
+} // namespace
 
 namespace TestSupport {
 

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void nestedLoopDoesNotReenterAnActiveTimer();
     void zeroTimerDoesNotStarveSockets();
     void otherThreadWakesABlockedLoop();
+    void postFromTheLoopThreadIsDeliveredWithoutWaiting();
     void tcpEchoWithManyConnections();
     void descriptorsReusedAfterCloseStayCorrect();
     void engineHostThreadServesWebSocketClients();
@@ -300,6 +301,36 @@ void TestEventDispatcher::regularFileIsAlwaysReadyAsWithPoll()
     QTimer::singleShot(30, this, [] {});
     QVERIFY(!activated.wait(50)); // disabled means quiet again
     QCOMPARE(activated.size(), seen);
+}
+
+void TestEventDispatcher::postFromTheLoopThreadIsDeliveredWithoutWaiting()
+{
+    // A post made on the loop's own thread wakes nothing (no eventfd write: the thread is running,
+    // not waiting), so the next turn must not block before delivering it. The engine's write pass
+    // re-posts itself this way; a 2 s timer is the only other event that could end the wait.
+    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    QObject receiver;
+    int delivered = 0;
+    qint64 secondDeliveredAtMs = -1;
+    QElapsedTimer clock;
+    QTimer::singleShot(0, &receiver, [&] {
+        QMetaObject::invokeMethod(&receiver, [&] {
+            ++delivered;
+            QMetaObject::invokeMethod(&receiver, [&] {
+                ++delivered;
+                secondDeliveredAtMs = clock.elapsed();
+                dispatcher->interrupt(); // the turn that delivered it returns instead of waiting on
+            }, Qt::QueuedConnection);
+        }, Qt::QueuedConnection);
+    });
+    QTimer guard;
+    guard.setSingleShot(true);
+    guard.start(2000);
+    clock.start();
+    while (delivered < 2 && guard.isActive())
+        dispatcher->processEvents(QEventLoop::WaitForMoreEvents);
+    QCOMPARE(delivered, 2);
+    QVERIFY2(secondDeliveredAtMs < 1000, qPrintable(QStringLiteral("took %1 ms").arg(secondDeliveredAtMs)));
 }
 
 int main(int argc, char **argv)

@@ -1,8 +1,11 @@
 #include "EpollEventDispatcher.h"
+#include "BatchReadNotifier.h"
+#include "SocketBatch.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <QThread>
 #include <QVarLengthArray>
 
 #include <cerrno>
@@ -44,6 +47,7 @@ EpollEventDispatcher::EpollEventDispatcher(QObject *parent) : QAbstractEventDisp
 
 EpollEventDispatcher::~EpollEventDispatcher()
 {
+    m_sendBatch.reset(); // sends what is still queued
     if (m_wakeFd >= 0)
         close(m_wakeFd);
     if (m_epoll >= 0)
@@ -74,8 +78,16 @@ qint64 EpollEventDispatcher::nowNs()
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
     m_interrupted.storeRelaxed(0);
+    m_loopThread.store(QThread::currentThreadId(), std::memory_order_relaxed);
+    if (!m_sendBatchTried) {
+        m_sendBatchTried = true;
+        m_sendBatch = SocketBatch::create();
+        SocketBatch::setCurrent(m_sendBatch.get());
+    }
     Q_EMIT awake();
+    m_postedFromLoop = false;
     QCoreApplication::sendPostedEvents();
+    submitSends(); // what the posted events wrote (the engine's write pass) goes out before the wait
 
     const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
     const bool includeNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
@@ -86,7 +98,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         return false;
 
     applyInterestChanges();
-    int timeoutMs = mayBlock ? waitTimeoutMs(includeTimers) : 0;
+    int timeoutMs = mayBlock && !m_postedFromLoop ? waitTimeoutMs(includeTimers) : 0;
     if (includeNotifiers && (m_readyHead < m_readyQueue.size() || m_alwaysReadyCount > 0))
         timeoutMs = 0; // an outer turn's ready notifiers still wait for delivery
 
@@ -124,7 +136,14 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
     if (includeTimers)
         handled += activateTimers();
+    submitSends();
     return handled > 0;
+}
+
+void EpollEventDispatcher::submitSends()
+{
+    if (m_sendBatch && m_sendBatch->hasQueued())
+        m_sendBatch->submit();
 }
 
 int EpollEventDispatcher::waitTimeoutMs(bool includeTimers) const
@@ -152,6 +171,8 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (watch.notifiers[type] && watch.notifiers[type] != notifier)
         qCWarning(lcEventLoop) << "several socket notifiers of type" << type << "on descriptor" << fd;
     watch.notifiers[type] = notifier;
+    if (type == QSocketNotifier::Read)
+        watch.batchReader = -1;
     markDirty(fd, watch);
 }
 
@@ -164,6 +185,8 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     // Takes effect at once for delivery; the kernel hears of it before the next wait...
     Watch &watch = it->second;
     watch.notifiers[notifier->type()] = nullptr;
+    if (notifier->type() == QSocketNotifier::Read)
+        dropReceived(watch); // bytes read ahead for a reader that left: its stream is over
     markDirty(fd, watch);
     // ...unless it was the descriptor's last notifier: Qt closes a socket right after that, the
     // kernel forgets the closed descriptor by itself, and a new socket may get the same number
@@ -250,6 +273,8 @@ int EpollEventDispatcher::activateNotifiers()
     // The queue is shared with nested loops that a notifier's slot may run: whoever runs next
     // takes the next descriptor, so nothing is delivered twice.
     while (m_readyHead < m_readyQueue.size()) {
+        if (m_receivedPending == 0 && m_sendBatch)
+            receiveAhead();
         const int fd = m_readyQueue[m_readyHead++];
         auto it = m_watches.find(fd);
         if (it == m_watches.end())
@@ -267,15 +292,65 @@ int EpollEventDispatcher::activateNotifiers()
             it = m_watches.find(fd);
             if (it == m_watches.end())
                 break;
-            if (QSocketNotifier *notifier = it->second.notifiers[type]) {
+            QSocketNotifier *notifier = it->second.notifiers[type];
+            if (!notifier)
+                continue;
+            if (type == QSocketNotifier::Read && it->second.receivedSlot >= 0) {
+                const int slot = std::exchange(it->second.receivedSlot, -1);
+                --m_receivedPending;
+                static_cast<BatchReadNotifier *>(notifier)->readBatched(m_sendBatch->received(slot),
+                                                                        m_sendBatch->receivedResult(slot));
+            } else {
                 QCoreApplication::sendEvent(notifier, &event);
-                ++activated;
             }
+            ++activated;
         }
     }
     m_readyQueue.clear();
     m_readyHead = 0;
     return activated;
+}
+
+// Reads for the next BatchReadNotifiers in the ready queue in one submission. Only when every
+// slot of the last one was delivered: a nested loop delivers from the same queue and slots.
+void EpollEventDispatcher::receiveAhead()
+{
+    std::array<int, SocketBatch::kSubmitSize> descriptors;
+    std::array<Watch *, SocketBatch::kSubmitSize> readers;
+    int count = 0;
+    // Bounded look-ahead: other notifiers between the readers are delivered as they come.
+    const size_t scanEnd = std::min(m_readyQueue.size(), m_readyHead + 4 * size_t(SocketBatch::kSubmitSize));
+    for (size_t i = m_readyHead; i < scanEnd && count < SocketBatch::kSubmitSize; ++i) {
+        const int fd = m_readyQueue[i];
+        const auto it = m_watches.find(fd);
+        if (it == m_watches.end())
+            continue;
+        Watch &watch = it->second;
+        QSocketNotifier *reader = watch.notifiers[QSocketNotifier::Read];
+        if (!reader || !(watch.readyEvents & kActivatedBy[0]))
+            continue;
+        if (watch.batchReader < 0)
+            watch.batchReader = dynamic_cast<BatchReadNotifier *>(reader) != nullptr;
+        if (watch.batchReader) {
+            descriptors[size_t(count)] = fd;
+            readers[size_t(count)] = &watch;
+            ++count;
+        }
+    }
+    if (count == 0)
+        return;
+    m_sendBatch->receive(descriptors.data(), count);
+    for (int slot = 0; slot < count; ++slot)
+        readers[size_t(slot)]->receivedSlot = slot;
+    m_receivedPending = count;
+}
+
+void EpollEventDispatcher::dropReceived(Watch &watch)
+{
+    if (watch.receivedSlot >= 0) {
+        watch.receivedSlot = -1;
+        --m_receivedPending;
+    }
 }
 
 // ---- timers ----
@@ -378,6 +453,12 @@ int EpollEventDispatcher::activateTimers()
 
 void EpollEventDispatcher::wakeUp()
 {
+    // The loop's own thread is not waiting (it is running this): it only must not wait before
+    // it has delivered what was posted, which saves an eventfd write and read per posted event.
+    if (QThread::currentThreadId() == m_loopThread.load(std::memory_order_relaxed)) {
+        m_postedFromLoop = true;
+        return;
+    }
     // Coalesced: one write until the loop has read it.
     if (m_wakeUpPending.testAndSetAcquire(0, 1)) {
         const uint64_t one = 1;

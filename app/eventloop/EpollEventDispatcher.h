@@ -4,13 +4,16 @@
 #include <QAtomicInt>
 #include <QList>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 class QSocketNotifier;
+class SocketBatch;
 
 // A Linux event dispatcher built on epoll. Qt's own dispatchers (glib and the poll() one) hand
 // every registered descriptor to the kernel on every loop turn, so a server thread with 10,000
@@ -22,6 +25,10 @@ class QSocketNotifier;
 // timer at most once per turn and never re-entered from a nested loop. Notifier changes are
 // applied to the kernel lazily, right before the next wait, so a write notifier that a socket
 // enables and disables again within one turn (a write flushed at once) costs no system call.
+//
+// It also owns the thread's SocketBatch (io_uring where the kernel allows it): the ready sockets of
+// BatchReadNotifiers are read together, up to 64 per system call, before their notifiers are
+// delivered; socket writes queued during a turn go out together at the turn's end.
 //
 // Install it on a thread before that thread runs (QThread::setEventDispatcher) or on the main
 // thread before the QCoreApplication exists (QCoreApplication::setEventDispatcher).
@@ -58,6 +65,10 @@ private:
         uint32_t readyEvents = 0;                     // reported ready, not yet delivered
         bool dirty = false;                           // queued in m_dirtyFds
         bool alwaysReady = false;                     // epoll refused it (a regular file): poll() semantics
+        // notifiers[Read] is a BatchReadNotifier: -1 not known yet (QSocketNotifier registers in
+        // its constructor, before the subclass exists, so it is asked at the first delivery)
+        qint8 batchReader = -1;
+        int receivedSlot = -1;                        // its bytes wait in this SocketBatch slot
     };
     struct Timer
     {
@@ -73,12 +84,20 @@ private:
     void applyInterestChanges();
     int waitTimeoutMs(bool includeTimers) const;
     int activateNotifiers();
+    void receiveAhead();
+    void dropReceived(Watch &watch);
     void queueAlwaysReady();
     int activateTimers();
     void schedule(int timerId, Timer &timer, qint64 deadlineNs);
 
+    void submitSends();
+
     int m_epoll = -1;
-    int m_wakeFd = -1; // eventfd: wakeUp() from any thread ends a wait
+    int m_wakeFd = -1; // eventfd: wakeUp() from another thread ends a wait
+    std::atomic<Qt::HANDLE> m_loopThread{nullptr};
+    bool m_postedFromLoop = false; // wakeUp() on the loop's own thread: the next wait must not block
+    std::unique_ptr<SocketBatch> m_sendBatch;
+    bool m_sendBatchTried = false; // created on the loop's thread, at its first turn
     QAtomicInt m_wakeUpPending;
     QAtomicInt m_interrupted;
 
@@ -87,6 +106,7 @@ private:
     int m_alwaysReadyCount = 0;    // watches with alwaysReady set: never block while there are any
     std::vector<int> m_readyQueue; // descriptors with readyEvents, in the order the kernel gave them
     size_t m_readyHead = 0;        // next one to deliver (shared with nested loops)
+    int m_receivedPending = 0;     // SocketBatch slots received and not yet delivered
 
     std::unordered_map<int, Timer> m_timers;   // by timer id
     std::set<std::pair<qint64, int>> m_due;    // (deadline, timer id), soonest first

@@ -117,8 +117,9 @@ void ClientSession::send(const QByteArray &frame, qint64 payloadSize)
 
 void ClientSession::flushWrites()
 {
-    // Everything queued this turn in one system call where the kernel takes it; what it does not
-    // take stays queued and goes out when the socket is writable.
+    // Everything queued this turn in one send where the kernel takes it (batched with the other
+    // clients' sends where the thread has a SocketBatch: then onBytesWritten() tells when it went);
+    // what it does not take stays queued and goes out when the socket is writable.
     m_connection->flush();
     syncBytesToWrite();
 }

@@ -6,7 +6,7 @@
 
 // The byte stream under one WebSocket connection: a plain TCP descriptor (PlainTransport) or a
 // Qt socket, for TLS (QtSocketTransport). Writes are queued and go out at flush(), so the engine
-// can gather everything one loop turn sends to a client into one system call.
+// can gather everything one loop turn sends to a client into one send.
 class ByteTransport
 {
 public:

@@ -1,5 +1,7 @@
 #include "PlainTransport.h"
 
+#include "../eventloop/BatchReadNotifier.h"
+
 #include <QEvent>
 #include <QSocketNotifier>
 #include <array>
@@ -17,7 +19,7 @@ namespace {
 // out of it (by the WebSocket parser), so an idle connection holds no read memory.
 constexpr qsizetype kReadChunk = 64 * 1024;
 // How many frames one sendmsg() takes at most (IOV_MAX is 1024 on Linux).
-constexpr int kMaxIov = 64;
+constexpr int kMaxIov = SocketBatch::kMaxIov;
 constexpr std::size_t kKeptQueueCapacity = 16;
 
 } // namespace
@@ -47,6 +49,28 @@ private:
     void (PlainTransport::*m_handler)();
 };
 
+// Takes the bytes the dispatcher read for it; reads itself where the dispatcher does not batch.
+class PlainTransport::ReadNotifier final : public BatchReadNotifier
+{
+public:
+    ReadNotifier(int descriptor, PlainTransport *transport) : BatchReadNotifier(qintptr(descriptor), transport), m_transport(transport) {}
+
+    void readBatched(const char *data, ssize_t size) override { m_transport->onReceived(data, size); }
+
+protected:
+    bool event(QEvent *event) override
+    {
+        if (event->type() != QEvent::SockAct && event->type() != QEvent::SockClose)
+            return BatchReadNotifier::event(event);
+        if (isEnabled())
+            m_transport->onReadable();
+        return true;
+    }
+
+private:
+    PlainTransport *m_transport;
+};
+
 namespace {
 
 QString errorText(int error)
@@ -69,6 +93,7 @@ PlainTransport::PlainTransport(int descriptor, QHostAddress peerAddress, quint16
 
 PlainTransport::~PlainTransport()
 {
+    leaveSendBatch();
     if (m_descriptor >= 0) {
         // Notifiers must leave the dispatcher before the descriptor number can be reused.
         delete m_readNotifier;
@@ -88,7 +113,7 @@ void PlainTransport::start()
             m_receiver->onTransportEnded(m_endedHow, m_endError);
         return;
     }
-    m_readNotifier = new Notifier(m_descriptor, QSocketNotifier::Read, this, &PlainTransport::onReadable);
+    m_readNotifier = new ReadNotifier(m_descriptor, this);
     if (!m_alreadyReceived.isEmpty()) {
         const QByteArray early = std::exchange(m_alreadyReceived, QByteArray());
         if (m_receiver)
@@ -103,25 +128,31 @@ void PlainTransport::onReadable()
     // from holding the thread.
     for (int round = 0; round < 4 && !m_ended; ++round) {
         const ssize_t got = ::read(m_descriptor, buffer.data(), buffer.size());
-        if (got > 0) {
-            if (m_shutdownDone)
-                continue; // after our close frame only the peer's end matters
-            if (m_receiver)
-                m_receiver->onBytesReceived(buffer.data(), got);
-            if (got < kReadChunk)
-                return;
-            continue;
-        }
-        if (got == 0) {
-            end(End::PeerClosed, QString());
+        if (!onReceived(buffer.data(), got < 0 ? -errno : got))
             return;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            end(End::Failed, errorText(errno));
-        return;
+        if (got >= 0 && got < kReadChunk)
+            return;
     }
+}
+
+bool PlainTransport::onReceived(const char *data, ssize_t size)
+{
+    if (m_ended)
+        return false;
+    if (size > 0) {
+        if (!m_shutdownDone && m_receiver) // after our close frame only the peer's end matters
+            m_receiver->onBytesReceived(data, size);
+        return !m_ended;
+    }
+    if (size == 0) {
+        end(End::PeerClosed, QString());
+        return false;
+    }
+    if (size == -EINTR)
+        return true;
+    if (size != -EAGAIN && size != -EWOULDBLOCK)
+        end(End::Failed, errorText(int(-size)));
+    return false;
 }
 
 void PlainTransport::write(const QByteArray &bytes)
@@ -134,17 +165,19 @@ void PlainTransport::write(const QByteArray &bytes)
 
 void PlainTransport::flush()
 {
+    if (m_ended)
+        return;
+    if (m_queueHead < m_queue.size()) {
+        if (SocketBatch *batch = SocketBatch::current()) {
+            batch->queue(this); // sent with the turn's other writes; sendDone() settles
+            return;
+        }
+    }
     while (!m_ended && m_queueHead < m_queue.size()) {
         std::array<iovec, kMaxIov> iov;
-        int count = 0;
-        for (std::size_t i = m_queueHead; i < m_queue.size() && count < kMaxIov; ++i, ++count) {
-            const qsizetype skip = i == m_queueHead ? m_headOffset : 0;
-            iov[count].iov_base = const_cast<char *>(m_queue[i].constData() + skip);
-            iov[count].iov_len = std::size_t(m_queue[i].size() - skip);
-        }
         msghdr message{};
         message.msg_iov = iov.data();
-        message.msg_iovlen = std::size_t(count);
+        message.msg_iovlen = std::size_t(gatherQueued(iov.data(), kMaxIov));
         // MSG_NOSIGNAL: a peer that vanished must be an error here, not a SIGPIPE for the process.
         const ssize_t sent = ::sendmsg(m_descriptor, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0) {
@@ -155,22 +188,41 @@ void PlainTransport::flush()
             end(End::Failed, errorText(errno));
             return;
         }
-        m_queuedBytes -= sent;
-        qsizetype left = sent;
-        while (left > 0) {
-            const qsizetype rest = m_queue[m_queueHead].size() - m_headOffset;
-            if (left < rest) {
-                m_headOffset += left;
-                break;
-            }
-            left -= rest;
-            m_queue[m_queueHead] = QByteArray(); // release our share of the frame now
-            ++m_queueHead;
-            m_headOffset = 0;
-        }
+        consumeWritten(sent);
     }
-    if (m_ended)
-        return;
+    if (!m_ended)
+        settle();
+}
+
+int PlainTransport::gatherQueued(iovec *iov, int maxIov) const
+{
+    int count = 0;
+    for (std::size_t i = m_queueHead; i < m_queue.size() && count < maxIov; ++i, ++count) {
+        const qsizetype skip = i == m_queueHead ? m_headOffset : 0;
+        iov[count].iov_base = const_cast<char *>(m_queue[i].constData() + skip);
+        iov[count].iov_len = std::size_t(m_queue[i].size() - skip);
+    }
+    return count;
+}
+
+void PlainTransport::consumeWritten(qsizetype written)
+{
+    m_queuedBytes -= written;
+    while (written > 0) {
+        const qsizetype rest = m_queue[m_queueHead].size() - m_headOffset;
+        if (written < rest) {
+            m_headOffset += written;
+            break;
+        }
+        written -= rest;
+        m_queue[m_queueHead] = QByteArray(); // release our share of the frame now
+        ++m_queueHead;
+        m_headOffset = 0;
+    }
+}
+
+void PlainTransport::settle()
+{
     const bool drained = m_queueHead == m_queue.size();
     if (drained) {
         // A busy connection keeps a small queue's storage (no allocation per write); a big one is
@@ -189,6 +241,41 @@ void PlainTransport::flush()
     }
     if (drained)
         shutdownIfDrained();
+}
+
+int PlainTransport::prepareSend(iovec *iov, int maxIov)
+{
+    if (m_ended)
+        return 0;
+    const int count = gatherQueued(iov, maxIov);
+    m_sendOffered = 0;
+    for (int i = 0; i < count; ++i)
+        m_sendOffered += qint64(iov[i].iov_len);
+    return count;
+}
+
+void PlainTransport::sendDone(ssize_t result)
+{
+    if (m_ended)
+        return;
+    if (result < 0) {
+        if (result == -EINTR) {
+            flush();
+        } else if (result == -EAGAIN || result == -EWOULDBLOCK) {
+            settle(); // bytes remain: wait for writability
+        } else {
+            end(End::Failed, errorText(int(-result)));
+        }
+        return;
+    }
+    consumeWritten(result);
+    if (result == m_sendOffered && m_queueHead < m_queue.size())
+        flush(); // more frames than one send takes: queue for the batch's next round
+    else
+        settle();
+    // The flush() that queued this send returned before it was made: this is the news.
+    if (!m_ended && result > 0 && m_receiver)
+        m_receiver->onBytesWritten();
 }
 
 void PlainTransport::onWritable()
@@ -226,6 +313,7 @@ void PlainTransport::end(End how, const QString &error)
     if (m_ended)
         return;
     m_ended = true;
+    leaveSendBatch(); // before the descriptor number can be reused
     if (m_readNotifier)
         m_readNotifier->setEnabled(false);
     if (m_writeNotifier)

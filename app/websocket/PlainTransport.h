@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ByteTransport.h"
+#include "../eventloop/SocketBatch.h"
 
 #include <QObject>
 #include <vector>
@@ -10,8 +11,9 @@ class QSocketNotifier;
 // A TCP connection driven straight on its descriptor. Qt's QTcpSocket keeps a read and a write
 // ring buffer per socket (48 KiB once used) and asks the kernel how much it may read before every
 // read; this holds no buffer while idle, reads into one per-thread buffer, and writes a queue of
-// shared frames with one sendmsg(), so a broadcast frame is never copied per recipient.
-class PlainTransport final : public QObject, public ByteTransport
+// shared frames with one sendmsg(), so a broadcast frame is never copied per recipient. Where the
+// thread has a SocketBatch, flush() joins it and the sends of a whole loop turn share system calls.
+class PlainTransport final : public QObject, public ByteTransport, private SocketBatch::Sender
 {
     Q_OBJECT
 public:
@@ -30,19 +32,32 @@ public:
 
 private:
     class Notifier;
+    class ReadNotifier;
     void onReadable();
+    // A read's result: bytes, 0 at end of stream, -errno. true: reading on may find more.
+    bool onReceived(const char *data, ssize_t size);
     void onWritable();
     void end(End how, const QString &error);
     void shutdownIfDrained();
+    // Up to maxIov of the queued frames, from the first byte not yet written.
+    int gatherQueued(iovec *iov, int maxIov) const;
+    void consumeWritten(qsizetype written);
+    // After a write: give back a drained queue's storage, wait for writability while bytes remain.
+    void settle();
+
+    int sendDescriptor() const override { return m_descriptor; }
+    int prepareSend(iovec *iov, int maxIov) override;
+    void sendDone(ssize_t result) override;
 
     int m_descriptor = -1;
-    Notifier *m_readNotifier = nullptr;
+    ReadNotifier *m_readNotifier = nullptr;
     Notifier *m_writeNotifier = nullptr; // enabled only while the kernel refuses bytes
     QByteArray m_alreadyReceived;
     std::vector<QByteArray> m_queue;            // frames waiting, shared with other recipients
     std::size_t m_queueHead = 0;                // first frame not wholly written
     qsizetype m_headOffset = 0;                 // bytes of that frame already written
     qint64 m_queuedBytes = 0;
+    qint64 m_sendOffered = 0; // bytes the batched send in progress was given
     bool m_shutdownRequested = false;
     bool m_shutdownDone = false;
     bool m_started = false;
