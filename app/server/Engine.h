@@ -118,9 +118,10 @@ private:
     bool deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize);
     // Writes are coalesced: the frames queued for a client leave in one send, from a call posted
     // when the first frame is queued (a fan-out of many messages costs a send per client per pass,
-    // not per message; the thread's SocketBatch makes up to 64 sends one system call). A pass that has written for kFlushSliceNs posts itself
-    // for the rest, so the event loop reads new input in between: a message arriving mid-pass
-    // reaches every client not yet written in this pass instead of waiting for the pass to end.
+    // not per message; the thread's SocketBatch makes up to 64 sends one system call). A pass
+    // that has written for kFlushSliceNs posts itself for the rest, so the event loop reads new
+    // input in between: a message arriving mid-pass reaches every client not yet written in this
+    // pass instead of waiting for the pass to end.
     // (A slice by count would cost a wake-up per few clients when passes are short, as in echo.)
     void flushWrites();
     static constexpr qint64 kFlushSliceNs = 1000000;
