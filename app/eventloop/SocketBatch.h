@@ -10,7 +10,7 @@
 // Socket reads and writes of one thread gathered into io_uring submissions: one system call for up
 // to kSubmitSize sockets. On this project's machines a system call costs about a microsecond
 // before it does anything, and a busy echo turn or a broadcast makes one read() or sendmsg() per
-// client; batched, a send costs roughly half (measured in bench/README.md).
+// client; batched, a send cost a third to a half as much here (bench/README.md).
 //
 // Every operation is issued with MSG_DONTWAIT on a socket that is ready (epoll said readable) or
 // may take bytes, so the kernel performs it during the submission or answers -EAGAIN: each one is
@@ -23,7 +23,7 @@
 class SocketBatch
 {
 public:
-    static constexpr int kSubmitSize = 64; // sends per system call
+    static constexpr int kSubmitSize = 64; // operations per system call
     static constexpr int kMaxIov = 64;     // buffers per send (IOV_MAX is 1024)
 
     class Sender
@@ -70,6 +70,7 @@ public:
     const char *received(int slot) const;
     ssize_t receivedResult(int slot) const;
     static constexpr qsizetype kReceiveSize = 64 * 1024; // per slot
+
 private:
     struct Ring;
     explicit SocketBatch(std::unique_ptr<Ring> ring);
