@@ -180,10 +180,7 @@ private:
 void TestSocketBatch::initTestCase()
 {
     // The batch is what these tests are about: a machine without io_uring fails them rather than
-    // passing them on the plain path (which tst_routes_epoll_plain covers). Only turning it off
-    // on purpose skips them.
-    if (qgetenv("SWITCHBOARD_IO_URING") == "0")
-        QSKIP("SWITCHBOARD_IO_URING=0 turns the io_uring batches off");
+    // passing them on the plain path (which tst_routes_epoll_plain covers).
     m_batch = SocketBatch::create();
     QVERIFY2(m_batch, "io_uring is not available here (SWITCHBOARD_IO_URING=0, or the kernel or a seccomp filter refuses it)");
 }
@@ -395,6 +392,8 @@ void TestSocketBatch::dispatcherEndsAStreamWithZero()
 
 int main(int argc, char **argv)
 {
+    // SWITCHBOARD_IO_URING=0 turns the batches off for the server; this test is about them.
+    qunsetenv("SWITCHBOARD_IO_URING");
     QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     TestSocketBatch test;
