@@ -47,7 +47,7 @@ EpollEventDispatcher::EpollEventDispatcher(QObject *parent) : QAbstractEventDisp
 
 EpollEventDispatcher::~EpollEventDispatcher()
 {
-    m_sendBatch.reset(); // sends what is still queued
+    m_socketBatch.reset(); // sends what is still queued
     if (m_wakeFd >= 0)
         close(m_wakeFd);
     if (m_epoll >= 0)
@@ -79,10 +79,10 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
     m_interrupted.storeRelaxed(0);
     m_loopThread.store(QThread::currentThreadId(), std::memory_order_relaxed);
-    if (!m_sendBatchTried) {
-        m_sendBatchTried = true;
-        m_sendBatch = SocketBatch::create();
-        SocketBatch::setCurrent(m_sendBatch.get());
+    if (!m_socketBatchTried) {
+        m_socketBatchTried = true;
+        m_socketBatch = SocketBatch::create();
+        SocketBatch::setCurrent(m_socketBatch.get());
     }
     Q_EMIT awake();
     m_postedFromLoop = false;
@@ -142,8 +142,8 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
 void EpollEventDispatcher::submitSends()
 {
-    if (m_sendBatch && m_sendBatch->hasQueued())
-        m_sendBatch->submit();
+    if (m_socketBatch && m_socketBatch->hasQueued())
+        m_socketBatch->submit();
 }
 
 int EpollEventDispatcher::waitTimeoutMs(bool includeTimers) const
@@ -273,7 +273,7 @@ int EpollEventDispatcher::activateNotifiers()
     // The queue is shared with nested loops that a notifier's slot may run: whoever runs next
     // takes the next descriptor, so nothing is delivered twice.
     while (m_readyHead < m_readyQueue.size()) {
-        if (m_receivedPending == 0 && m_sendBatch)
+        if (m_receivedPending == 0 && m_socketBatch)
             receiveAhead();
         const int fd = m_readyQueue[m_readyHead++];
         auto it = m_watches.find(fd);
@@ -298,8 +298,8 @@ int EpollEventDispatcher::activateNotifiers()
             if (type == QSocketNotifier::Read && it->second.receivedSlot >= 0) {
                 const int slot = std::exchange(it->second.receivedSlot, -1);
                 --m_receivedPending;
-                static_cast<BatchReadNotifier *>(notifier)->readBatched(m_sendBatch->received(slot),
-                                                                        m_sendBatch->receivedResult(slot));
+                static_cast<BatchReadNotifier *>(notifier)->readBatched(m_socketBatch->received(slot),
+                                                                        m_socketBatch->receivedResult(slot));
             } else {
                 QCoreApplication::sendEvent(notifier, &event);
             }
@@ -339,7 +339,7 @@ void EpollEventDispatcher::receiveAhead()
     }
     if (count == 0)
         return;
-    m_sendBatch->receive(descriptors.data(), count);
+    m_socketBatch->receive(descriptors.data(), count);
     for (int slot = 0; slot < count; ++slot)
         readers[size_t(slot)]->receivedSlot = slot;
     m_receivedPending = count;

@@ -96,8 +96,8 @@ private:
     int m_wakeFd = -1; // eventfd: wakeUp() from another thread ends a wait
     std::atomic<Qt::HANDLE> m_loopThread{nullptr};
     bool m_postedFromLoop = false; // wakeUp() on the loop's own thread: the next wait must not block
-    std::unique_ptr<SocketBatch> m_sendBatch;
-    bool m_sendBatchTried = false; // created on the loop's thread, at its first turn
+    std::unique_ptr<SocketBatch> m_socketBatch;
+    bool m_socketBatchTried = false; // created on the loop's thread, at its first turn
     QAtomicInt m_wakeUpPending;
     QAtomicInt m_interrupted;
 
