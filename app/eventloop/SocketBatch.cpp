@@ -2,6 +2,7 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -242,9 +243,14 @@ unsigned SocketBatch::submitAndReap(unsigned count)
         giveUp("submit", -submitted); // nothing was performed
         return 0;
     }
+    // SUBMIT_ALL takes every entry or fails the call; should the kernel take fewer, waiting for
+    // the rest would block for ever, so only what it took is waited for and the batch is given up.
+    const unsigned taken = std::min(unsigned(submitted), count);
+    if (taken < count)
+        giveUp("submit", EAGAIN);
     // Every operation answers during the submission (MSG_DONTWAIT), so all completions are here.
     unsigned reaped = 0;
-    while (reaped < count) {
+    while (reaped < taken) {
         io_uring_cqe *completion = nullptr;
         const int error = io_uring_wait_cqe(&ring, &completion);
         if (error == -EINTR)

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <liburing.h>
 #include <sys/socket.h>
 #include <utility>
-#include <vector>
 
 namespace loadgen {
 
@@ -42,18 +42,18 @@ public:
     {
         io_uring_sqe *entry = io_uring_get_sqe(&m_ring);
         io_uring_prep_recv(entry, fd, buffer, length, MSG_DONTWAIT);
-        io_uring_sqe_set_data64(entry, tag);
-        ++m_count;
+        add(entry, tag);
     }
     void addSend(int fd, const void *buffer, std::size_t length, std::uint64_t tag)
     {
         io_uring_sqe *entry = io_uring_get_sqe(&m_ring);
         io_uring_prep_send(entry, fd, buffer, length, MSG_DONTWAIT | MSG_NOSIGNAL);
-        io_uring_sqe_set_data64(entry, tag);
-        ++m_count;
+        add(entry, tag);
     }
 
-    // Submits what was added and calls done(tag, result) for each: bytes, or -errno.
+    // Submits what was added and calls done(tag, result) for each, in the order added: bytes, or
+    // -errno. Should io_uring itself fail, the operations it did not answer get -EIO (so their
+    // connections end and the RESULT line says so) rather than a wait that never ends.
     template <typename Done>
     void run(Done &&done)
     {
@@ -63,29 +63,36 @@ public:
         do {
             submitted = io_uring_submit_and_wait(&m_ring, m_count);
         } while (submitted == -EINTR);
-        m_results.clear();
-        for (unsigned reaped = 0; reaped < m_count;) {
+        const unsigned taken = submitted < 0 ? 0 : std::min(unsigned(submitted), m_count);
+        for (unsigned reaped = 0; reaped < taken;) {
             io_uring_cqe *completion = nullptr;
             const int error = io_uring_wait_cqe(&m_ring, &completion);
             if (error == -EINTR)
                 continue;
             if (error < 0)
                 break;
-            m_results.emplace_back(io_uring_cqe_get_data64(completion), completion->res);
+            m_entries[io_uring_cqe_get_data64(completion)].second = completion->res;
             io_uring_cqe_seen(&m_ring, completion);
             ++reaped;
         }
-        m_count = 0;
+        const unsigned count = std::exchange(m_count, 0);
         // Called after reaping, so a callback may add to the next batch.
-        for (const auto &[tag, result] : m_results)
-            done(tag, result);
+        for (unsigned i = 0; i < count; ++i)
+            done(m_entries[i].first, m_entries[i].second);
     }
 
 private:
     io_uring m_ring{};
     bool m_ready = false;
     unsigned m_count = 0;
-    std::vector<std::pair<std::uint64_t, int>> m_results;
+    std::pair<std::uint64_t, int> m_entries[kCapacity]; // (caller's tag, result) by position
+
+    void add(io_uring_sqe *entry, std::uint64_t tag)
+    {
+        m_entries[m_count] = {tag, -EIO};
+        io_uring_sqe_set_data64(entry, m_count);
+        ++m_count;
+    }
 };
 
 } // namespace loadgen
