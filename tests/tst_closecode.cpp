@@ -1,4 +1,4 @@
-#include "server/CloseCode.h"
+#include "websocket/CloseCode.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // Operator commands and how sessions end: close codes and reasons exactly as clients see them.
 #include "TestSupport.h"
 
-#include "server/CloseCode.h"
+#include "websocket/CloseCode.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>

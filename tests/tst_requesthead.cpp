@@ -1,4 +1,4 @@
-#include "server/HttpRequestHead.h"
+#include "http/HttpRequestHead.h"
 
 #include <QTest>
 

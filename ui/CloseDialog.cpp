@@ -1,6 +1,6 @@
 #include "CloseDialog.h"
 
-#include "server/CloseCode.h"
+#include "websocket/CloseCode.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

@@ -2,15 +2,19 @@
 
 #include "ClientsPanel.h"
 #include "ClusterPanel.h"
+#include "ClientActions.h"
 #include "CloseDialog.h"
 #include "ComposePanel.h"
 #include "DetailPane.h"
 #include "ExportDialog.h"
 #include "LogPanel.h"
 #include "RatesChart.h"
+#include "RecordingController.h"
 #include "ReplayWindow.h"
 #include "ServerBar.h"
+#include "ServerController.h"
 #include "UiLogging.h"
+#include "UiText.h"
 #include "log/LogRecorder.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
@@ -47,17 +51,13 @@ constexpr int kCloseFallbackMs = 8000;
 const QString kHostKey = QStringLiteral("server/host");
 const QString kPortKey = QStringLiteral("server/port");
 
-QString plural(int count, const QString &one, const QString &many)
-{
-    return QStringLiteral("%1 %2").arg(count).arg(count == 1 ? one : many);
-}
-
 } // namespace
 
 MainWindow::MainWindow(EngineHost &host, QWidget *parent)
     : QMainWindow(parent), m_host(host), m_clients(new ClientTableModel(this)),
       m_log(new MessageLogModel(LogStore::kDefaultCapacity, this)), m_rateTimer(new QTimer(this)),
-      m_recorder(new LogRecorder(this)), m_exporter(new LogExporter(this))
+      m_server(new ServerController(host, this)), m_clientActions(new ClientActions(host, this)),
+      m_recording(new RecordingController(host, this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Switchboard"));
@@ -74,7 +74,7 @@ MainWindow::MainWindow(EngineHost &host, QWidget *parent)
 
     setServerConfig(m_config);
     restoreSettings();
-    setServerState(ServerState::Stopped);
+    showServerState(ServerState::Stopped, {}, {});
 }
 
 MainWindow::~MainWindow() = default;
@@ -142,9 +142,9 @@ void MainWindow::createActions()
     connect(m_openRecordingAction, &QAction::triggered, this, &MainWindow::chooseRecordingToOpen);
     connect(m_saveConfigAction, &QAction::triggered, this, &MainWindow::saveConfig);
     connect(m_saveConfigAsAction, &QAction::triggered, this, &MainWindow::saveConfigAs);
-    connect(m_exporter, &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
+    connect(m_recording->exporter(), &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
         if (ok) {
-            statusBar()->showMessage(tr("Exported %1").arg(plural(count, tr("record"), tr("records"))), kStatusMessageMs);
+            statusBar()->showMessage(tr("Exported %1").arg(countOf(count, tr("record"), tr("records"))), kStatusMessageMs);
             return;
         }
         qCWarning(lcUi).noquote() << "export failed:" << error;
@@ -157,9 +157,10 @@ void MainWindow::createActions()
             stopRecording();
     });
     connect(m_startStopAction, &QAction::triggered, this, [this] {
-        if (m_state == ServerState::Listening || m_state == ServerState::Starting)
+        const ServerState state = m_server->state();
+        if (state == ServerState::Listening || state == ServerState::Starting)
             stopServer();
-        else if (m_state != ServerState::Stopping)
+        else if (state != ServerState::Stopping)
             startFromUser();
     });
     connect(m_restartAction, &QAction::triggered, this, [this] {
@@ -334,9 +335,29 @@ void MainWindow::createMenus()
 
 void MainWindow::connectEngine()
 {
-    connect(&m_host, &EngineHost::listening, this, &MainWindow::onListening);
-    connect(&m_host, &EngineHost::startFailed, this, &MainWindow::onStartFailed);
-    connect(&m_host, &EngineHost::stopped, this, &MainWindow::onStopped);
+    m_server->setConfigSource([this] {
+        ServerConfig config = m_config;
+        config.host = m_serverBar->host();
+        config.port = m_serverBar->port();
+        return config;
+    });
+    connect(m_server, &ServerController::stateChanged, this, &MainWindow::showServerState);
+    connect(m_server, &ServerController::starting, this, [this] {
+        // No clearing of the clients table: ids continue across restarts (EngineHost carries them
+        // over), so the clients the restart closed stay listed, greyed, next to the new ones.
+        m_rates.reset(m_clock.elapsed());
+        m_latestStats = EngineStats();
+    });
+    connect(m_server, &ServerController::listening, this, &MainWindow::onListening);
+    connect(m_server, &ServerController::startFailed, this, &MainWindow::onStartFailed);
+    connect(m_server, &ServerController::stopped, this, &MainWindow::onStopped);
+    connect(m_clientActions, &ClientActions::done, this,
+            [this](const QString &summary) { statusBar()->showMessage(summary, kStatusMessageMs); });
+    connect(m_recording, &RecordingController::message, this,
+            [this](const QString &text, bool problem) {
+                statusBar()->showMessage(text, problem ? 2 * kStatusMessageMs : kStatusMessageMs);
+            });
+    connect(m_recording, &RecordingController::recordingChanged, this, &MainWindow::updateRecordStatus);
     connect(&m_host, &EngineHost::statsChanged, this, &MainWindow::onStats);
     // The cluster's instances (--redis): a dock of its own that shows itself when a cluster reports.
     auto *cluster = new ClusterPanel(this);
@@ -345,13 +366,6 @@ void MainWindow::connectEngine()
     connect(&m_host, &EngineHost::stopped, cluster, &ClusterPanel::clear);
     // The engine flushes every ~50 ms: each signal is one batch for the models.
     connect(&m_host, &EngineHost::recordsAppended, m_log, &MessageLogModel::appendBatch);
-    // The recorder sees every batch, also while the log view is paused or evicting.
-    connect(&m_host, &EngineHost::recordsAppended, m_recorder, &LogRecorder::append);
-    connect(m_recorder, &LogRecorder::failed, this, [this](const QString &error) {
-        qCWarning(lcUi).noquote() << "recording stopped:" << error;
-        statusBar()->showMessage(tr("Recording stopped: %1").arg(error));
-        updateRecordStatus();
-    });
     connect(&m_host, &EngineHost::clientsChanged, this, [this](const ClientInfoList &changed) {
         m_clients->applyChanges(changed);
         m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
@@ -400,16 +414,7 @@ QStringList MainWindow::routePatterns() const
 
 void MainWindow::startServer()
 {
-    ServerConfig config = m_config;
-    config.host = m_serverBar->host();
-    config.port = m_serverBar->port();
-    // No clearing of the clients table: ids continue across restarts (EngineHost carries them
-    // over), so the clients the restart closed stay listed, greyed, next to the new ones.
-    m_rates.reset(m_clock.elapsed());
-    m_latestStats = EngineStats();
-    setServerState(ServerState::Starting);
-    qCInfo(lcUi).noquote() << "starting the server on" << config.host << config.port;
-    m_host.start(config);
+    m_server->start();
 }
 
 void MainWindow::startFromUser()
@@ -420,28 +425,16 @@ void MainWindow::startFromUser()
 
 void MainWindow::stopServer()
 {
-    if (m_state == ServerState::Stopped || m_state == ServerState::Failed) {
-        onStopped();
-        return;
-    }
-    setServerState(ServerState::Stopping);
-    m_host.stop();
+    m_server->stop();
 }
 
 void MainWindow::restartServer()
 {
-    if (m_state == ServerState::Stopped || m_state == ServerState::Failed) {
-        startServer();
-        return;
-    }
-    m_restartPending = true;
-    if (m_state != ServerState::Stopping)
-        stopServer();
+    m_server->restart();
 }
 
 void MainWindow::onListening(const QUrl &url)
 {
-    setServerState(ServerState::Listening, url);
     statusBar()->showMessage(tr("Listening on %1").arg(url.toString()), kStatusMessageMs);
     if (m_saveAddressOnListen) {
         m_saveAddressOnListen = false;
@@ -456,8 +449,6 @@ void MainWindow::onListening(const QUrl &url)
 void MainWindow::onStartFailed(const QString &error)
 {
     m_saveAddressOnListen = false;
-    qCWarning(lcUi).noquote() << "server did not start:" << error;
-    setServerState(ServerState::Failed, {}, error);
     statusBar()->showMessage(tr("Server not running: %1").arg(error));
     if (m_closing)
         close();
@@ -465,22 +456,14 @@ void MainWindow::onStartFailed(const QString &error)
 
 void MainWindow::onStopped()
 {
-    setServerState(ServerState::Stopped);
     m_latestStats.clientsOpen = 0;
     onStats(m_latestStats);
-    if (m_closing) {
-        close();
-        return;
-    }
-    if (m_restartPending) {
-        m_restartPending = false;
-        startServer();
-    }
+    if (m_closing)
+        close(); // the controller does not restart: closing cancelled that
 }
 
-void MainWindow::setServerState(ServerState state, const QUrl &url, const QString &detail)
+void MainWindow::showServerState(ServerState state, const QUrl &url, const QString &detail)
 {
-    m_state = state;
     m_serverBar->setState(state, url, detail);
     updateActions();
 }
@@ -511,10 +494,7 @@ ExportDialog *MainWindow::openExportDialog()
 
 void MainWindow::exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format)
 {
-    // Records are implicitly shared: the worker thread gets them without copying a payload.
-    m_exporter->start(path, records, format);
-    statusBar()->showMessage(tr("Exporting %1 to %2…")
-                                 .arg(plural(records.size(), tr("record"), tr("records")), QDir::toNativeSeparators(path)));
+    m_recording->exportRecords(path, records, format);
 }
 
 ReplayWindow *MainWindow::openRecording(const QString &path)
@@ -558,7 +538,7 @@ ServerConfig MainWindow::currentConfig() const
     config.port = m_serverBar->port();
     config.logCapacity = m_log->capacity();
     config.logPayloadCapBytes = m_log->payloadCap();
-    config.recordPath = m_recorder->isRecording() ? m_recorder->options().path : QString();
+    config.recordPath = isRecording() ? recorder()->options().path : QString();
     return config;
 }
 
@@ -609,35 +589,17 @@ bool MainWindow::startRecording(const QString &path, QString *error)
     options.path = path;
     options.maxBytes = m_config.recordMaxBytes;
     options.keepFiles = m_config.recordKeepFiles;
-    QString why;
-    const bool ok = m_recorder->start(options, &why);
-    if (ok) {
-        statusBar()->showMessage(tr("Recording to %1").arg(QDir::toNativeSeparators(path)), kStatusMessageMs);
-    } else {
-        statusBar()->showMessage(tr("Not recording: %1").arg(why), 2 * kStatusMessageMs);
-        if (error)
-            *error = why;
-    }
-    updateRecordStatus();
-    return ok;
+    return m_recording->start(options, error);
 }
 
 void MainWindow::stopRecording()
 {
-    const bool was = m_recorder->isRecording();
-    m_recorder->stop(); // writes what is queued (at most about a second of records)
-    if (was) {
-        statusBar()->showMessage(tr("Recording saved: %1 records in %2")
-                                     .arg(QLocale().toString(static_cast<qulonglong>(m_recorder->recordsWritten())),
-                                          QDir::toNativeSeparators(m_recorder->options().path)),
-                                 kStatusMessageMs);
-    }
-    updateRecordStatus();
+    m_recording->stop();
 }
 
 bool MainWindow::isRecording() const
 {
-    return m_recorder->isRecording();
+    return m_recording->isRecording();
 }
 
 void MainWindow::chooseRecordingFile()
@@ -662,19 +624,20 @@ void MainWindow::chooseRecordingFile()
 
 void MainWindow::updateRecordStatus()
 {
-    const bool on = m_recorder->isRecording();
+    const LogRecorder *recorder = m_recording->recorder();
+    const bool on = recorder->isRecording();
     m_recordAction->setChecked(on);
     m_recordAction->setText(on ? tr("Stop &Recording") : tr("&Record to File…"));
     m_recordStatus->setVisible(on);
     if (!on)
         return;
-    const QString path = m_recorder->options().path;
+    const QString path = recorder->options().path;
     m_recordStatus->setText(tr("<span style=\"color:#d03a2f\">&#9679;</span> Recording %1 · %2")
                                 .arg(QFileInfo(path).fileName().toHtmlEscaped(),
-                                     ClientTableModel::formatBytes(static_cast<qint64>(m_recorder->bytesWritten()))));
+                                     ClientTableModel::formatBytes(static_cast<qint64>(recorder->bytesWritten()))));
     m_recordStatus->setToolTip(tr("%1\n%2 records written; rotates past %3")
                                    .arg(QDir::toNativeSeparators(path))
-                                   .arg(QLocale().toString(static_cast<qulonglong>(m_recorder->recordsWritten())))
+                                   .arg(QLocale().toString(static_cast<qulonglong>(recorder->recordsWritten())))
                                    .arg(ClientTableModel::formatBytes(m_config.recordMaxBytes)));
 }
 
@@ -706,36 +669,22 @@ void MainWindow::composeToSelected()
 
 void MainWindow::sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary)
 {
-    for (quint64 id : clientIds)
-        m_host.sendToClient(id, payload, binary);
-    statusBar()->showMessage(tr("Sent %1 to %2")
-                                 .arg(ClientTableModel::formatBytes(payload.size()),
-                                      plural(clientIds.size(), tr("client"), tr("clients"))),
-                             kStatusMessageMs);
+    m_clientActions->send(clientIds, payload, binary);
 }
 
 void MainWindow::pingSelected()
 {
-    const QList<quint64> ids = m_clientsPanel->selectedClientIds(true);
-    for (quint64 id : ids)
-        m_host.ping(id);
-    statusBar()->showMessage(tr("Pinged %1").arg(plural(ids.size(), tr("client"), tr("clients"))), kStatusMessageMs);
+    m_clientActions->ping(m_clientsPanel->selectedClientIds(true));
 }
 
 CloseDialog *MainWindow::openCloseDialog(const QList<quint64> &clientIds, const QString &description)
 {
     auto *dialog = new CloseDialog(description, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setCode(m_lastCloseCode);
-    dialog->setReason(m_lastCloseReason);
+    dialog->setCode(m_clientActions->lastCloseCode());
+    dialog->setReason(m_clientActions->lastCloseReason());
     connect(dialog, &QDialog::accepted, this, [this, dialog, clientIds] {
-        m_lastCloseCode = dialog->code();
-        m_lastCloseReason = dialog->reason();
-        m_host.closeClients(clientIds, dialog->code(), dialog->reason());
-        statusBar()->showMessage(tr("Closing %1 with %2")
-                                     .arg(plural(clientIds.size(), tr("client"), tr("clients")))
-                                     .arg(dialog->code()),
-                                 kStatusMessageMs);
+        m_clientActions->close(clientIds, dialog->code(), dialog->reason());
     });
     dialog->open();
     return dialog;
@@ -759,22 +708,23 @@ void MainWindow::closeAll()
     }
     if (ids.isEmpty())
         return;
-    openCloseDialog(ids, tr("all %1").arg(plural(ids.size(), tr("open client"), tr("open clients"))));
+    openCloseDialog(ids, tr("all %1").arg(countOf(ids.size(), tr("open client"), tr("open clients"))));
 }
 
 // ---- state shown ----
 
 void MainWindow::updateActions()
 {
-    const bool listening = m_state == ServerState::Listening;
-    const bool running = listening || m_state == ServerState::Starting;
+    const ServerState state = m_server->state();
+    const bool listening = state == ServerState::Listening;
+    const bool running = listening || state == ServerState::Starting;
     m_startStopAction->setText(running ? tr("&Stop Server") : tr("&Start Server"));
     m_startStopAction->setIconText(running ? tr("Stop") : tr("Start"));
     m_startStopAction->setIcon(style()->standardIcon(running ? QStyle::SP_MediaStop : QStyle::SP_MediaPlay));
     m_startStopAction->setToolTip(running ? tr("Stop the server: every client gets 1001 Going Away")
                                           : tr("Start the server on the host and port shown"));
-    m_startStopAction->setEnabled(m_state != ServerState::Stopping);
-    m_restartAction->setEnabled(m_state != ServerState::Stopping);
+    m_startStopAction->setEnabled(state != ServerState::Stopping);
+    m_restartAction->setEnabled(state != ServerState::Stopping);
     m_copyUrlAction->setEnabled(listening);
     m_openInBrowserAction->setEnabled(listening);
 
@@ -802,8 +752,7 @@ void MainWindow::updateLogStatus()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    const bool serverDown = m_state == ServerState::Stopped || m_state == ServerState::Failed;
-    if (serverDown || m_forceClose) {
+    if (m_server->isDown() || m_forceClose) {
         saveSettings();
         event->accept();
         return;
@@ -813,9 +762,9 @@ void MainWindow::closeEvent(QCloseEvent *event)
     if (m_closing)
         return;
     m_closing = true;
-    m_restartPending = false;
+    m_server->cancelRestart();
     statusBar()->showMessage(tr("Stopping the server…"));
-    if (m_state != ServerState::Stopping)
+    if (m_server->state() != ServerState::Stopping)
         stopServer();
     QTimer::singleShot(kCloseFallbackMs, this, [this] {
         if (!isVisible())
@@ -837,8 +786,8 @@ void MainWindow::saveSettings()
     settings.setValue(QStringLiteral("window/sideSplitter"), m_sideSplitter->saveState());
     settings.setValue(QStringLiteral("clients/header"), m_clientsPanel->saveHeaderState());
     settings.setValue(QStringLiteral("clients/showClosed"), m_clientsPanel->showClosedAction()->isChecked());
-    settings.setValue(QStringLiteral("close/code"), m_lastCloseCode);
-    settings.setValue(QStringLiteral("close/reason"), m_lastCloseReason);
+    settings.setValue(QStringLiteral("close/code"), m_clientActions->lastCloseCode());
+    settings.setValue(QStringLiteral("close/reason"), m_clientActions->lastCloseReason());
     m_logPanel->saveSettings(settings);
     m_composePanel->saveSettings(settings);
 }
@@ -854,8 +803,8 @@ void MainWindow::restoreSettings()
     m_sideSplitter->restoreState(settings.value(QStringLiteral("window/sideSplitter")).toByteArray());
     m_clientsPanel->restoreHeaderState(settings.value(QStringLiteral("clients/header")).toByteArray());
     m_clientsPanel->showClosedAction()->setChecked(settings.value(QStringLiteral("clients/showClosed"), true).toBool());
-    m_lastCloseCode = settings.value(QStringLiteral("close/code"), m_lastCloseCode).toInt();
-    m_lastCloseReason = settings.value(QStringLiteral("close/reason")).toString();
+    m_clientActions->setLastClose(settings.value(QStringLiteral("close/code"), m_clientActions->lastCloseCode()).toInt(),
+                                  settings.value(QStringLiteral("close/reason")).toString());
     m_logPanel->restoreSettings(settings);
     m_composePanel->restoreSettings(settings);
 }

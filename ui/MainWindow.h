@@ -1,6 +1,7 @@
 #pragma once
 
-#include "ServerBar.h"
+#include "RecordingController.h"
+#include "ServerState.h"
 #include "log/LogExporter.h"
 #include "model/TrafficRates.h"
 #include "server/EngineStats.h"
@@ -10,6 +11,7 @@
 #include <QList>
 #include <QMainWindow>
 
+class ClientActions;
 class ClientTableModel;
 class ClientsPanel;
 class CloseDialog;
@@ -28,10 +30,14 @@ class QSplitter;
 class QTimer;
 class RatesChart;
 class ReplayWindow;
+class ServerBar;
+class ServerController;
 
 // The operator's window: the server bar on top, clients and rates, then the message log with
-// the detail and compose panels. It talks to the engine only through EngineHost: commands are
-// queued to the engine's thread, and its batched signals feed the models.
+// the detail and compose panels. It keeps the layout and menus; what talks to the engine is in
+// small controllers (ServerController, ClientActions, RecordingController), which reach it only
+// through EngineHost: commands are queued to the engine's thread, and its batched signals feed
+// the models.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -56,13 +62,13 @@ public:
     bool startRecording(const QString &path, QString *error = nullptr);
     void stopRecording();
     bool isRecording() const;
-    LogRecorder *recorder() const { return m_recorder; }
+    LogRecorder *recorder() const { return m_recording->recorder(); }
 
     // File > Export Log: opens the (window-modal) export dialog; accepting it writes the chosen
     // records on a worker thread (LogExporter::finished says when).
     ExportDialog *openExportDialog();
     void exportRecords(const QString &path, const LogRecordBatch &records, LogExporter::Format format);
-    LogExporter *exporter() const { return m_exporter; }
+    LogExporter *exporter() const { return m_recording->exporter(); }
 
     // File > Open Recording: a replay window on a recording (or JSON Lines export), loading on a
     // worker thread. Its "Send" re-sends a recorded message to a live client through the engine.
@@ -123,13 +129,10 @@ private:
     void restoreSettings();
     QStringList routePatterns() const;
 
-    using ServerState = ServerBar::State;
-    void setServerState(ServerState state, const QUrl &url = {}, const QString &detail = {});
+    void showServerState(ServerState state, const QUrl &url, const QString &detail);
 
     EngineHost &m_host;
     ServerConfig m_config;
-    ServerState m_state = ServerState::Stopped;
-    bool m_restartPending = false;
     bool m_closing = false;
     bool m_forceClose = false;
     bool m_saveAddressOnListen = false;
@@ -140,12 +143,11 @@ private:
     EngineStats m_latestStats;
     QElapsedTimer m_clock;
     QTimer *m_rateTimer;
-    LogRecorder *m_recorder;
-    LogExporter *m_exporter;
+    ServerController *m_server;
+    ClientActions *m_clientActions;
+    RecordingController *m_recording;
     QString m_configPath;
     quint64 m_evictedReported = 0; // log evictions already passed on to EngineHost
-    int m_lastCloseCode = 1000;
-    QString m_lastCloseReason;
 
     ServerBar *m_serverBar = nullptr;
     ClientsPanel *m_clientsPanel = nullptr;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ServerState.h"
+
 #include <QUrl>
 #include <QWidget>
 
@@ -18,7 +20,7 @@ class ServerBar : public QWidget
 {
     Q_OBJECT
 public:
-    enum class State { Stopped, Starting, Listening, Stopping, Failed };
+    using State = ServerState;
 
     explicit ServerBar(QWidget *parent = nullptr);
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../server/OperatorCommand.h"
+#include "../routes/BroadcastTarget.h"
 
 #include <QByteArray>
 #include <QMetaType>

@@ -1,6 +1,6 @@
 #include "MessageLogModel.h"
 
-#include "../server/CloseCode.h"
+#include "../websocket/CloseCode.h"
 
 #include <QDateTime>
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include "PayloadFormatter.h"
 
-#include "../server/CloseCode.h"
+#include "../websocket/CloseCode.h"
 
 #include <QDateTime>
 #include <QJsonDocument>

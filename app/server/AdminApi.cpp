@@ -1,9 +1,9 @@
 #include "AdminApi.h"
 
 #include "ClientInfo.h"
-#include "CloseCode.h"
+#include "../websocket/CloseCode.h"
 #include "Engine.h"
-#include "HttpRequestHead.h"
+#include "../http/HttpRequestHead.h"
 #include "OriginPolicy.h"
 
 #include <QCryptographicHash>

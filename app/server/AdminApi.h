@@ -1,6 +1,6 @@
 #pragma once
 
-#include "HttpGate.h"
+#include "../http/HttpGate.h"
 
 #include <QByteArray>
 #include <QJsonObject>

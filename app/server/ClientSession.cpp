@@ -1,7 +1,7 @@
 #include "ClientSession.h"
 
-#include "CloseCode.h"
-#include "RouteBehaviour.h"
+#include "../websocket/CloseCode.h"
+#include "../routes/RouteBehaviour.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>

@@ -2,6 +2,7 @@
 
 #include "ClientInfo.h"
 #include "TokenBucket.h"
+#include "../routes/RouteBehaviour.h"
 #include "../websocket/WebSocketConnection.h"
 
 #include <QObject>
@@ -9,12 +10,9 @@
 #include <optional>
 #include <utility>
 
-struct IncomingMessage;
-class RouteBehaviour;
-
 // One connected WebSocket client. Hands its connection's events to the engine (its Observer),
 // keeps the counters the dashboard shows, and works out who closed the connection and how.
-class ClientSession : public QObject, private WebSocketConnection::Handler
+class ClientSession final : public QObject, public RouteClient, private WebSocketConnection::Handler
 {
     Q_OBJECT
 public:
@@ -41,7 +39,8 @@ public:
     ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent = nullptr);
     ~ClientSession() override;
 
-    quint64 id() const { return m_info.id; }
+    quint64 id() const override { return m_info.id; }
+    QObject *lifetime() override { return this; }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
     WebSocketConnection *connection() const { return m_connection; }

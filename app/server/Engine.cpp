@@ -2,15 +2,15 @@
 
 #include "AdminApi.h"
 #include "ClientSession.h"
-#include "CloseCode.h"
-#include "FrontDoor.h"
-#include "HttpRequestHead.h"
+#include "../websocket/CloseCode.h"
+#include "../http/FrontDoor.h"
+#include "../http/HttpRequestHead.h"
 #include "RequestRouter.h"
-#include "TlsCredentials.h"
-#include "routes/ChatBehaviour.h"
-#include "routes/ClockBehaviour.h"
-#include "routes/EchoBehaviour.h"
-#include "routes/OperatorBehaviour.h"
+#include "../http/TlsCredentials.h"
+#include "../routes/ChatBehaviour.h"
+#include "../routes/ClockBehaviour.h"
+#include "../routes/EchoBehaviour.h"
+#include "../routes/OperatorBehaviour.h"
 #include "../cluster/ClusterLink.h"
 #include "../websocket/WebSocketConnection.h"
 #include "../websocket/WebSocketFrame.h"
@@ -70,7 +70,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     std::optional<QSslConfiguration> tls;
     if (m_config.tlsEnabled())
         tls = TlsCredentials::load(m_config.tlsCertPath, m_config.tlsKeyPath, &m_tlsError);
-    m_frontDoor = std::make_unique<FrontDoor>(*m_router, m_config.routes.routes(), limits, tls);
+    m_frontDoor = std::make_unique<FrontDoor>(*m_router, limits, tls);
     connect(m_frontDoor.get(), &FrontDoor::upgraded, this, &Engine::onUpgraded);
     connect(m_frontDoor.get(), &FrontDoor::refused, this,
             [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
@@ -84,12 +84,8 @@ Engine::Engine(ServerConfig config, QObject *parent)
                 failure.direction = LogRecord::Direction::System;
                 failure.kind = LogRecord::Kind::Error;
                 failure.detail = QStringLiteral("%1 dropped: %2").arg(peer, why);
-                record(failure);
+                m_reporter.record(failure);
             });
-
-    m_flushTimer.setSingleShot(true);
-    m_flushTimer.setInterval(kFlushIntervalMs);
-    connect(&m_flushTimer, &QTimer::timeout, this, &Engine::flush);
 
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, &Engine::finishStop);
@@ -102,10 +98,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
             m_cluster = std::make_unique<ClusterLink>(options, [this] { return openClientCount(); });
             connect(m_cluster.get(), &ClusterLink::messageReceived, this, &Engine::onClusterMessage);
             connect(m_cluster.get(), &ClusterLink::linkChanged, this, &Engine::onClusterLinkChanged);
-            connect(m_cluster.get(), &ClusterLink::instancesChanged, this, [this] {
-                m_clusterDirty = true;
-                scheduleFlush();
-            });
+            connect(m_cluster.get(), &ClusterLink::instancesChanged, this, [this] { m_reporter.markClusterChanged(); });
             connect(m_cluster.get(), &ClusterLink::left, this, [this] {
                 m_clusterLeaving = false;
                 maybeFinishStop();
@@ -212,7 +205,7 @@ void Engine::finishStop()
     const auto remaining = m_sessions;
     for (const auto &entry : remaining)
         entry.second->abort(QString::fromLatin1(kShutdownReason));
-    flush();
+    m_reporter.flush();
     qCInfo(lcEngine) << "stopped";
     Q_EMIT stopped();
 }
@@ -319,31 +312,31 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
 
     session->setObserver(this);
 
-    LogRecord open = makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Open);
+    LogRecord open = EngineReporter::makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Open);
     open.detail = info.subprotocol.isEmpty() ? QStringLiteral("from %1").arg(info.peerAddress)
                                              : QStringLiteral("from %1, subprotocol %2")
                                                    .arg(info.peerAddress, info.subprotocol);
-    record(open);
+    m_reporter.record(open);
 
     session->setBehaviour(makeBehaviour(route, head, *session));
     session->behaviour()->onOpen(*session);
     session->start();
-    markChanged(session);
+    m_reporter.markChanged(session);
 }
 
 void Engine::sessionPong(ClientSession *session, qint64 rttMs)
 {
     m_metrics.notePingRtt(rttMs);
-    LogRecord pong = makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Pong);
+    LogRecord pong = EngineReporter::makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Pong);
     pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
-    record(pong);
+    m_reporter.record(pong);
 }
 
 void Engine::sessionError(ClientSession *session, const QString &error)
 {
-    LogRecord failure = makeRecord(session, LogRecord::Direction::System, LogRecord::Kind::Error);
+    LogRecord failure = EngineReporter::makeRecord(session, LogRecord::Direction::System, LogRecord::Kind::Error);
     failure.detail = error;
-    record(failure);
+    m_reporter.record(failure);
 }
 
 std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
@@ -376,12 +369,12 @@ void Engine::sessionMessage(ClientSession *session, const IncomingMessage &messa
     m_totals.messagesIn++;
     m_totals.bytesIn += message.data.size();
     m_metrics.noteMessageIn(session->info().route, message.binary, message.data.size());
-    LogRecord in = makeRecord(session, LogRecord::Direction::In,
+    LogRecord in = EngineReporter::makeRecord(session, LogRecord::Direction::In,
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
     in.payload = message.data;
-    record(in);
-    markChanged(session);
+    m_reporter.record(in);
+    m_reporter.markChanged(session);
     if (session->behaviour())
         session->behaviour()->onMessage(*session, message);
 }
@@ -397,7 +390,7 @@ void Engine::onRefused(const QString &peer, const QString &path, int status, con
     refusal.kind = LogRecord::Kind::Refused;
     refusal.closeCode = status;
     refusal.detail = QStringLiteral("%1 refused: %2").arg(peer, why);
-    record(refusal);
+    m_reporter.record(refusal);
 }
 
 void Engine::sessionEnded(ClientSession *session)
@@ -406,22 +399,18 @@ void Engine::sessionEnded(ClientSession *session)
     const LogRecord::Direction direction = info.closedBy == ClientInfo::ClosedBy::Client   ? LogRecord::Direction::In
                                            : info.closedBy == ClientInfo::ClosedBy::Server ? LogRecord::Direction::Out
                                                                                            : LogRecord::Direction::System;
-    LogRecord closed = makeRecord(session, direction, LogRecord::Kind::Close);
+    LogRecord closed = EngineReporter::makeRecord(session, direction, LogRecord::Kind::Close);
     closed.closeCode = info.closeCode;
     closed.detail = info.closeReason;
-    record(closed);
+    m_reporter.record(closed);
     m_metrics.noteClose(info.closeCode, ClientInfo::closedByName(info.closedBy));
     qCDebug(lcEngine) << "client" << info.id << "closed" << info.closeCode << info.closeReason << "by"
                       << ClientInfo::closedByName(info.closedBy);
 
-    leaveRoom(session);
+    m_rooms.leave(session);
     m_admission.closed(session->connection()->peerAddress());
-    m_endedClients.insert(info.id, info);
-    m_changedClients.insert(info.id);
-    m_statsDirty = true;
-    scheduleFlush();
-    if (session->flushSlot() >= 0)
-        m_unflushedClients[std::size_t(session->flushSlot())] = nullptr;
+    m_reporter.clientEnded(info);
+    m_writes.forget(session);
     m_sessions.erase(info.id);
     session->setObserver(nullptr);
     session->deleteLater();
@@ -430,8 +419,8 @@ void Engine::sessionEnded(ClientSession *session)
 
 ClientSession *Engine::openSession(quint64 clientId) const
 {
-    const auto it = m_sessions.find(clientId);
-    return it != m_sessions.end() && it->second->isOpen() ? it->second : nullptr;
+    ClientSession *found = session(clientId);
+    return found && found->isOpen() ? found : nullptr;
 }
 
 // ---- operator commands ----
@@ -441,8 +430,7 @@ CommandResult Engine::sendToClient(quint64 clientId, const QByteArray &payload, 
     ClientSession *session = openSession(clientId);
     if (!session)
         return CommandResult::failure(QStringLiteral("client %1 is not connected").arg(clientId));
-    const IncomingMessage message = messageFromOutside(binary, payload);
-    sendToClient(session, message);
+    sendToClient(*session, messageFromOutside(binary, payload));
     return CommandResult::success(1);
 }
 
@@ -477,7 +465,7 @@ CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray 
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = detail;
-    record(sent);
+    m_reporter.record(sent);
     return CommandResult::success(fanout);
 }
 
@@ -487,7 +475,7 @@ CommandResult Engine::ping(quint64 clientId)
     if (!session)
         return CommandResult::failure(QStringLiteral("client %1 is not connected").arg(clientId));
     session->ping();
-    record(makeRecord(session, LogRecord::Direction::Out, LogRecord::Kind::Ping));
+    m_reporter.record(EngineReporter::makeRecord(session, LogRecord::Direction::Out, LogRecord::Kind::Ping));
     return CommandResult::success(1);
 }
 
@@ -531,7 +519,7 @@ CommandResult Engine::banAddress(const QString &address)
     banned.timestampMs = QDateTime::currentMSecsSinceEpoch();
     banned.kind = LogRecord::Kind::Refused;
     banned.detail = QStringLiteral("operator banned %1 (%2 clients closed)").arg(address).arg(clients.size());
-    record(banned);
+    m_reporter.record(banned);
     return CommandResult::success(clients.size());
 }
 
@@ -545,7 +533,7 @@ CommandResult Engine::unbanAddress(const QString &address)
     unbanned.timestampMs = QDateTime::currentMSecsSinceEpoch();
     unbanned.kind = LogRecord::Kind::Refused;
     unbanned.detail = QStringLiteral("operator unbanned %1").arg(address);
-    record(unbanned);
+    m_reporter.record(unbanned);
     return CommandResult::success(0);
 }
 
@@ -560,14 +548,14 @@ QStringList Engine::bannedAddresses() const
 void Engine::recordOperatorAction(quint64 clientId, LogRecord::Kind kind, const QString &detail)
 {
     const auto it = m_sessions.find(clientId);
-    LogRecord action = it != m_sessions.end() ? makeRecord(it->second, LogRecord::Direction::System, kind)
+    LogRecord action = it != m_sessions.end() ? EngineReporter::makeRecord(it->second, LogRecord::Direction::System, kind)
                                               : LogRecord();
     action.timestampMs = QDateTime::currentMSecsSinceEpoch();
     action.direction = LogRecord::Direction::System;
     action.kind = kind;
     action.clientId = clientId;
     action.detail = detail;
-    record(action);
+    m_reporter.record(action);
 }
 
 QByteArray Engine::metricsText() const
@@ -587,22 +575,23 @@ QByteArray Engine::metricsText() const
 
 // ---- RouteHost ----
 
-void Engine::sendToClient(ClientSession *session, const IncomingMessage &message)
+void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
 {
+    auto *session = static_cast<ClientSession *>(&client);
     if (!deliverTo(session, WebSocketFrame::encode(message.binary, message.data), message.data.size()))
         return;
     m_metrics.noteMessagesOut(session->info().route, message.binary, message.data.size(), 1);
-    LogRecord out = makeRecord(session, LogRecord::Direction::Out,
+    LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
     out.payload = message.data;
-    record(out);
+    m_reporter.record(out);
 }
 
 int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
 {
-    const QSet<ClientSession *> members = m_rooms.value(room);
-    const int fanout = deliver(QVector<ClientSession *>(members.begin(), members.end()), message);
+    const QVector<ClientSession *> members = m_rooms.members(room);
+    const int fanout = deliver(members, message);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
@@ -612,9 +601,9 @@ int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
     sent.fanout = fanout;
     sent.detail = QStringLiteral("room %1").arg(room);
     if (!members.isEmpty())
-        sent.route = (*members.begin())->info().route;
+        sent.route = members.constFirst()->info().route;
     publishToCluster(BroadcastTarget::room(room), message, sent.detail);
-    record(sent);
+    m_reporter.record(sent);
     return fanout;
 }
 
@@ -639,8 +628,7 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     // Rooms are looked up in the room index; everyone and routes scan the sessions.
     QVector<ClientSession *> targets;
     if (message.target.scope == BroadcastTarget::Scope::Room) {
-        const QSet<ClientSession *> members = m_rooms.value(message.target.name);
-        targets = QVector<ClientSession *>(members.begin(), members.end());
+        targets = m_rooms.members(message.target.name);
     } else {
         targets = localTargets(message.target);
     }
@@ -658,7 +646,7 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     sent.payload = message.payload;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("cluster: %1 from instance %2").arg(message.detail, message.origin);
-    record(sent);
+    m_reporter.record(sent);
 }
 
 void Engine::onClusterLinkChanged(bool up, const QString &why)
@@ -670,9 +658,8 @@ void Engine::onClusterLinkChanged(bool up, const QString &why)
     change.detail = up ? QStringLiteral("cluster link up: instance %1 in cluster %2 via %3")
                              .arg(m_cluster->instanceId(), m_config.clusterName, m_config.redisUrl)
                        : QStringLiteral("cluster link down: %1 (local clients are still served; reconnecting)").arg(why);
-    record(change);
-    m_clusterDirty = true;
-    scheduleFlush();
+    m_reporter.record(change);
+    m_reporter.markClusterChanged();
 }
 
 bool Engine::admitOutgoing(ClientSession *session)
@@ -682,7 +669,7 @@ bool Engine::admitOutgoing(ClientSession *session)
     // A client that stopped reading: its queue may not grow without bound or slow the others.
     if (m_config.slowConsumerPolicy == ServerConfig::SlowConsumerPolicy::Drop) {
         session->countDroppedMessage();
-        markChanged(session);
+        m_reporter.markChanged(session);
     } else {
         session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
     }
@@ -728,143 +715,32 @@ bool Engine::deliverTo(ClientSession *session, const QByteArray &frame, qint64 p
     if (!session->isOpen() || !admitOutgoing(session))
         return false;
     session->send(frame, payloadSize);
-    if (session->flushSlot() < 0) {
-        // A posted call writes what is queued once the ready sockets are handled, before the
-        // thread waits again, on any event dispatcher (in slices: see flushWrites()).
-        if (m_unflushedClients.empty())
-            QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
-        session->setFlushSlot(int(m_unflushedClients.size()));
-        m_unflushedClients.push_back(session);
-    }
+    m_writes.schedule(session);
     m_totals.messagesOut++;
     m_totals.bytesOut += payloadSize;
-    markChanged(session);
+    m_reporter.markChanged(session);
     return true;
 }
 
-void Engine::flushWrites()
+void Engine::joinRoom(RouteClient &client, const QString &room)
 {
-    if (m_flushCursor > 1024 && m_flushCursor * 2 > m_unflushedClients.size()) {
-        // Drop the written head so a list that never empties does not grow.
-        m_unflushedClients.erase(m_unflushedClients.begin(), m_unflushedClients.begin() + std::ptrdiff_t(m_flushCursor));
-        for (std::size_t i = 0; i < m_unflushedClients.size(); ++i) {
-            if (m_unflushedClients[i])
-                m_unflushedClients[i]->setFlushSlot(int(i));
-        }
-        m_flushCursor = 0;
-    }
-    // In place, by index: a flush can end a session (a reset connection), which strikes it out
-    // here, and an ending can queue writes to others, which join the end of the list.
-    QElapsedTimer slice;
-    slice.start();
-    int written = 0;
-    while (m_flushCursor < m_unflushedClients.size()) {
-        ClientSession *session = std::exchange(m_unflushedClients[m_flushCursor++], nullptr);
-        if (!session)
-            continue; // ended since: nothing left to write
-        session->setFlushSlot(-1);
-        session->flushWrites();
-        if (++written % 16 == 0 && slice.nsecsElapsed() >= kFlushSliceNs)
-            break;
-    }
-    if (m_flushCursor < m_unflushedClients.size()) {
-        QMetaObject::invokeMethod(this, &Engine::flushWrites, Qt::QueuedConnection);
-    } else {
-        m_unflushedClients.clear();
-        m_flushCursor = 0;
-    }
+    m_rooms.join(static_cast<ClientSession *>(&client), room);
 }
 
-void Engine::joinRoom(ClientSession *session, const QString &room)
+void Engine::leaveRoom(RouteClient &client)
 {
-    m_rooms[room].insert(session);
+    m_rooms.leave(static_cast<ClientSession *>(&client));
 }
 
-void Engine::leaveRoom(ClientSession *session)
+// ---- for the reporter ----
+
+ClientSession *Engine::session(quint64 clientId) const
 {
-    const QString room = session->info().room;
-    if (room.isEmpty())
-        return;
-    auto it = m_rooms.find(room);
-    if (it == m_rooms.end())
-        return;
-    it->remove(session);
-    if (it->isEmpty())
-        m_rooms.erase(it);
+    const auto it = m_sessions.find(clientId);
+    return it != m_sessions.end() ? it->second : nullptr;
 }
 
-// ---- batching ----
-
-LogRecord Engine::makeRecord(const ClientSession *session, LogRecord::Direction direction,
-                             LogRecord::Kind kind) const
+bool Engine::clientRowsWatched() const
 {
-    LogRecord record;
-    record.timestampMs = QDateTime::currentMSecsSinceEpoch();
-    record.clientId = session->id();
-    record.route = session->info().path;
-    record.direction = direction;
-    record.kind = kind;
-    return record;
-}
-
-void Engine::record(LogRecord record)
-{
-    record.sequence = m_nextSequence++;
-    m_pendingRecords.append(std::move(record));
-    m_statsDirty = true;
-    scheduleFlush();
-}
-
-void Engine::markChanged(ClientSession *session)
-{
-    // Called for every message a client sends or receives: the session's flag keeps it to one
-    // set insertion per flush.
-    if (session->markChangeQueued()) {
-        m_changedClients.insert(session->id());
-        scheduleFlush();
-    }
-}
-
-void Engine::scheduleFlush()
-{
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
-}
-
-void Engine::flush()
-{
-    if (!m_pendingRecords.isEmpty()) {
-        LogRecordBatch batch;
-        batch.swap(m_pendingRecords);
-        Q_EMIT recordsAppended(batch);
-    }
-    if (!m_changedClients.isEmpty()) {
-        // Headless, nobody watches the table: the rows are not built at all.
-        const bool watched = isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged));
-        ClientInfoList changed;
-        if (watched)
-            changed.reserve(m_changedClients.size());
-        for (const quint64 id : std::as_const(m_changedClients)) {
-            const auto live = m_sessions.find(id);
-            if (live != m_sessions.end())
-                live->second->clearChangeQueued();
-            if (watched)
-                changed.append(live != m_sessions.end() ? live->second->info() : m_endedClients.value(id));
-        }
-        if (watched) {
-            std::sort(changed.begin(), changed.end(),
-                      [](const ClientInfo &a, const ClientInfo &b) { return a.id < b.id; });
-            Q_EMIT clientsChanged(changed);
-        }
-        m_changedClients.clear();
-        m_endedClients.clear();
-    }
-    if (m_statsDirty) {
-        m_statsDirty = false;
-        Q_EMIT statsChanged(stats());
-    }
-    if (m_clusterDirty && m_cluster) {
-        m_clusterDirty = false;
-        Q_EMIT clusterChanged(m_cluster->status());
-    }
+    return isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged));
 }

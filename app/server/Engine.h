@@ -3,23 +3,23 @@
 #include "Admission.h"
 #include "ClientSession.h"
 #include "ClientInfo.h"
+#include "EngineReporter.h"
 #include "EngineStats.h"
 #include "Metrics.h"
 #include "OperatorCommand.h"
-#include "RouteBehaviour.h"
+#include "RoomIndex.h"
 #include "ServerConfig.h"
+#include "WritePasses.h"
+#include "../routes/RouteBehaviour.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QObject>
-#include <QSet>
 #include <QTimer>
 #include <QUrl>
 #include <map>
 #include <memory>
-#include <vector>
 
 class AdminApi;
 class ClientSession;
@@ -32,7 +32,9 @@ struct HttpRequestHead;
 
 // The server: front door, sessions, routes and operator commands. It lives on one thread (its
 // own in the dashboard) and reports through batched signals; the GUI and tests reach it only
-// through its command API and those signals.
+// through its command API and those signals. This class is the hot path (receive -> route ->
+// deliver -> write passes) and the commands; its bookkeeping (records, rows, batches to the GUI)
+// is EngineReporter's, its write passes WritePasses', its rooms RoomIndex's.
 class Engine : public QObject, public RouteHost, private ClientSession::Observer
 {
     Q_OBJECT
@@ -81,11 +83,11 @@ public:
     Metrics &metrics() { return m_metrics; }
     QByteArray metricsText() const;
 
-    // RouteHost
-    void sendToClient(ClientSession *session, const IncomingMessage &message) override;
+    // RouteHost: every RouteClient the engine hands to a behaviour is one of its sessions.
+    void sendToClient(RouteClient &client, const IncomingMessage &message) override;
     int broadcastToRoom(const QString &room, const IncomingMessage &message) override;
-    void joinRoom(ClientSession *session, const QString &room) override;
-    void leaveRoom(ClientSession *session) override;
+    void joinRoom(RouteClient &client, const QString &room) override;
+    void leaveRoom(RouteClient &client) override;
 
     static constexpr int kFlushIntervalMs = 50;
 
@@ -101,42 +103,31 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
 
 private:
+    friend class EngineReporter; // emits the batched signals, reads the live sessions' rows
+
     void sessionMessage(ClientSession *session, const IncomingMessage &message) override;
     void sessionPong(ClientSession *session, qint64 rttMs) override;
     void sessionError(ClientSession *session, const QString &error) override;
-    void sessionChanged(ClientSession *session) override { markChanged(session); }
+    void sessionChanged(ClientSession *session) override { m_reporter.markChanged(session); }
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
+    ClientSession *session(quint64 clientId) const; // open or closing; null once ended
     ClientSession *openSession(quint64 clientId) const;
+    bool clientRowsWatched() const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
     // Queues `frame` (the encoded message, payloadSize bytes of payload) for one session; the
     // caller counts it in the metrics.
     bool deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize);
-    // Writes are coalesced: the frames queued for a client leave in one send, from a call posted
-    // when the first frame is queued (a fan-out of many messages costs a send per client per pass,
-    // not per message; the thread's SocketBatch makes up to 64 sends one system call). A pass
-    // that has written for kFlushSliceNs posts itself for the rest, so the event loop reads new
-    // input in between: a message arriving mid-pass reaches every client not yet written in this
-    // pass instead of waiting for the pass to end.
-    // (A slice by count would cost a wake-up per few clients when passes are short, as in echo.)
-    void flushWrites();
-    static constexpr qint64 kFlushSliceNs = 1000000;
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
     void onClusterMessage(const ClusterMessage &message);
     void onClusterLinkChanged(bool up, const QString &why);
     void maybeFinishStop();
-    LogRecord makeRecord(const ClientSession *session, LogRecord::Direction direction,
-                         LogRecord::Kind kind) const;
-    void record(LogRecord record);
-    void markChanged(ClientSession *session);
-    void scheduleFlush();
-    void flush();
     void finishStop();
     void checkHeartbeats();
     bool admitOutgoing(ClientSession *session);
@@ -150,25 +141,15 @@ private:
     std::unique_ptr<FrontDoor> m_frontDoor;
     std::unique_ptr<ClusterLink> m_cluster; // null without --redis
     bool m_clusterLeaving = false;          // stop() waits (within the grace period) for the goodbye
-    bool m_clusterDirty = false;
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
     int m_openClients = 0;                         // of m_sessions, those open (read 20 times a second)
-    QHash<QString, QSet<ClientSession *>> m_rooms;
+    RoomIndex m_rooms;
     quint64 m_nextClientId = 1;
-    quint64 m_nextSequence = 1;
     QElapsedTimer m_uptime;
     EngineStats m_totals;
 
-    // Clients with frames to write, in the order they are written; null once ended (flushSlot).
-    std::vector<ClientSession *> m_unflushedClients;
-    std::size_t m_flushCursor = 0; // entries before it are written
-    LogRecordBatch m_pendingRecords;
-    // Clients whose row changed since the last flush: ids only (the flush reads the live session),
-    // plus the final state of those that ended in between.
-    QSet<quint64> m_changedClients;
-    QHash<quint64, ClientInfo> m_endedClients;
-    QTimer m_flushTimer;
-    bool m_statsDirty = false;
+    EngineReporter m_reporter{*this};
+    WritePasses m_writes{*this};
 
     bool m_stopping = false;
     bool m_stopFinished = false;

@@ -1,20 +1,9 @@
 #pragma once
 
+#include "../routes/BroadcastTarget.h"
+
 #include <QMetaType>
 #include <QString>
-
-// Who a broadcast goes to.
-struct BroadcastTarget
-{
-    enum class Scope { Everyone, Route, Room };
-    Scope scope = Scope::Everyone;
-    QString name; // Route: the route pattern ("/ws"); Room: the room name ("lobby")
-
-    static BroadcastTarget everyone() { return {}; }
-    static BroadcastTarget route(const QString &pattern) { return {Scope::Route, pattern}; }
-    static BroadcastTarget room(const QString &room) { return {Scope::Room, room}; }
-    QString describe() const;
-};
 
 // The outcome of an operator command.
 struct CommandResult
@@ -27,5 +16,4 @@ struct CommandResult
     static CommandResult failure(const QString &error) { return {false, error, 0}; }
 };
 
-Q_DECLARE_METATYPE(BroadcastTarget)
 Q_DECLARE_METATYPE(CommandResult)

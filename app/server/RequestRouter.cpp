@@ -1,8 +1,8 @@
 #include "RequestRouter.h"
 
 #include "AdminApi.h"
-#include "HttpRequestHead.h"
-#include "routes/ClockBehaviour.h"
+#include "../http/HttpRequestHead.h"
+#include "../routes/ClockBehaviour.h"
 #include "../websocket/WebSocketHandshake.h"
 
 #include <QFile>
@@ -128,7 +128,7 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
         return GateDecision::refuse(refusal.status, refusal.why);
 
     const RouteSpec &route = m_routes.routes().at(match.index);
-    const QStringList offered = WebSocketHandshake::offeredSubprotocols(head);
+    const QStringList offered = WebSocketHandshake::offeredSubprotocols(head.header("sec-websocket-protocol"));
     if (!offered.isEmpty()) {
         bool anySupported = false;
         for (const QString &protocol : offered)
@@ -152,7 +152,9 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
                                                  .arg(ClockBehaviour::kMaxIntervalMs));
         }
     }
-    return GateDecision::upgrade(match.index);
+    // The first offered subprotocol the route supports (requests offering none it has were refused above).
+    return GateDecision::upgrade(match.index, WebSocketHandshake::chooseSubprotocol(
+                                                  head.header("sec-websocket-protocol"), route.subprotocols));
 }
 
 int RequestRouter::maxBodyBytes(const HttpRequestHead &head) const

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "Admission.h"
-#include "HttpGate.h"
+#include "../http/HttpGate.h"
 #include "OriginPolicy.h"
 #include "RouteTable.h"
 

@@ -1,7 +1,7 @@
 #include "WebSocketConnection.h"
 
 #include "WebSocketFrame.h"
-#include "../server/CloseCode.h"
+#include "CloseCode.h"
 
 #include <QLoggingCategory>
 #include <QTimerEvent>

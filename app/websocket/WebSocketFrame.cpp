@@ -1,6 +1,6 @@
 #include "WebSocketFrame.h"
 
-#include "../server/CloseCode.h"
+#include "CloseCode.h"
 
 namespace WebSocketFrame {
 

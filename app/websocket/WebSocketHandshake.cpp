@@ -1,18 +1,15 @@
 #include "WebSocketHandshake.h"
 
-#include "../server/HttpRequestHead.h"
-
 #include <QCryptographicHash>
 
 namespace WebSocketHandshake {
 
-QStringList offeredSubprotocols(const HttpRequestHead &head)
+QStringList offeredSubprotocols(const QByteArray &protocolHeader)
 {
     QStringList offered;
-    const QByteArray header = head.header("sec-websocket-protocol");
-    if (header.isEmpty())
+    if (protocolHeader.isEmpty())
         return offered;
-    for (const QByteArray &protocol : header.split(',')) {
+    for (const QByteArray &protocol : protocolHeader.split(',')) {
         const QByteArray name = protocol.trimmed();
         if (!name.isEmpty())
             offered.append(QString::fromUtf8(name));
@@ -20,9 +17,9 @@ QStringList offeredSubprotocols(const HttpRequestHead &head)
     return offered;
 }
 
-QString chooseSubprotocol(const HttpRequestHead &head, const QStringList &supported)
+QString chooseSubprotocol(const QByteArray &protocolHeader, const QStringList &supported)
 {
-    const QStringList offered = offeredSubprotocols(head);
+    const QStringList offered = offeredSubprotocols(protocolHeader);
     for (const QString &protocol : offered) {
         if (supported.contains(protocol))
             return protocol;
@@ -36,14 +33,14 @@ QByteArray acceptKey(const QByteArray &clientKey)
     return QCryptographicHash::hash(clientKey.trimmed() + kGuid, QCryptographicHash::Sha1).toBase64();
 }
 
-QByteArray response(const HttpRequestHead &head, const QString &subprotocol)
+QByteArray response(const QByteArray &clientKey, const QString &subprotocol)
 {
     QByteArray bytes = "HTTP/1.1 101 Switching Protocols\r\n"
                        "Server: Switchboard\r\n"
                        "Upgrade: websocket\r\n"
                        "Connection: Upgrade\r\n"
                        "Sec-WebSocket-Accept: ";
-    bytes += acceptKey(head.header("sec-websocket-key"));
+    bytes += acceptKey(clientKey);
     bytes += "\r\n";
     if (!subprotocol.isEmpty())
         bytes += "Sec-WebSocket-Protocol: " + subprotocol.toUtf8() + "\r\n";

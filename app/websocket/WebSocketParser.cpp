@@ -1,6 +1,6 @@
 #include "WebSocketParser.h"
 
-#include "../server/CloseCode.h"
+#include "CloseCode.h"
 
 #include <QByteArrayView>
 #include <cstring>

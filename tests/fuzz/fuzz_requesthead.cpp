@@ -4,7 +4,7 @@
 // contract HttpGate relies on; a broken invariant aborts with the reason, which libFuzzer reports
 // as a crash and saves as an artifact.
 
-#include "server/HttpRequestHead.h"
+#include "http/HttpRequestHead.h"
 
 #include <QByteArray>
 #include <QString>

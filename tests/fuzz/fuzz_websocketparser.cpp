@@ -10,7 +10,7 @@
 //   - the same bytes give the same events however they are cut into reads.
 // A broken invariant aborts with the reason, which libFuzzer reports as a crash and saves.
 
-#include "server/CloseCode.h"
+#include "websocket/CloseCode.h"
 #include "websocket/WebSocketParser.h"
 
 #include <QByteArray>

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "HttpRequestHead.h"
-#include "RouteTable.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -34,8 +33,8 @@ public:
         qint64 maxMessageBytes = 1024 * 1024;
     };
 
-    FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits,
-              const std::optional<QSslConfiguration> &tls = std::nullopt, QObject *parent = nullptr);
+    FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConfiguration> &tls = std::nullopt,
+              QObject *parent = nullptr);
     ~FrontDoor() override;
 
     bool listen(const QHostAddress &address, quint16 port);
@@ -48,7 +47,7 @@ public:
     int screeningCount() const { return m_screening.size(); }
 
 Q_SIGNALS:
-    // A client was upgraded to a WebSocket on route routeIndex. The receiver takes the
+    // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
     void upgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head);
     // A plain HTTP request was answered (status < 400) or refused (status >= 400).
@@ -71,12 +70,11 @@ private:
     // reset the connection and could destroy the answer before the client reads it.
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
-    void upgrade(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head);
+    void upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
 
     HttpGate &m_gate;
     Limits m_limits;
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
-    QVector<QStringList> m_routeSubprotocols; // by route index
     QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read
 };

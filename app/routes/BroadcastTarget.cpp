@@ -1,4 +1,4 @@
-#include "OperatorCommand.h"
+#include "BroadcastTarget.h"
 
 QString BroadcastTarget::describe() const
 {

@@ -24,8 +24,7 @@ namespace {
 constexpr int kLingerMs = 10000;
 } // namespace
 
-FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits limits,
-                     const std::optional<QSslConfiguration> &tls, QObject *parent)
+FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConfiguration> &tls, QObject *parent)
     : QObject(parent), m_gate(gate), m_limits(limits), m_secure(tls.has_value())
 {
     if (tls) {
@@ -46,8 +45,6 @@ FrontDoor::FrontDoor(HttpGate &gate, const QVector<RouteSpec> &routes, Limits li
         connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
     }
     m_tcpServer->setMaxPendingConnections(1000);
-    for (const RouteSpec &route : routes)
-        m_routeSubprotocols.append(route.subprotocols);
 }
 
 FrontDoor::~FrontDoor()
@@ -148,7 +145,7 @@ void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
 
     GateDecision decision = m_gate.decide(head, socket->peerAddress());
     if (decision.action == GateDecision::Action::Upgrade) {
-        upgrade(socket, decision.routeIndex, head);
+        upgrade(socket, decision, head);
         return;
     }
     answer(socket, head, decision);
@@ -263,14 +260,12 @@ void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, boo
     socket->disconnectFromHost();
 }
 
-void FrontDoor::upgrade(QTcpSocket *socket, int routeIndex, const HttpRequestHead &head)
+void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
 {
     delete m_screening.take(socket);
     disconnect(socket, nullptr, this, nullptr);
 
-    // The first offered subprotocol the route supports (the gate refused requests with none).
-    const QString subprotocol =
-        WebSocketHandshake::chooseSubprotocol(head, m_routeSubprotocols.at(routeIndex));
+    const QString &subprotocol = decision.subprotocol;
     std::unique_ptr<ByteTransport> transport;
     if (m_secure) {
         socket->read(head.headBytes); // what follows the head stays buffered for the transport
@@ -290,8 +285,8 @@ void FrontDoor::upgrade(QTcpSocket *socket, int routeIndex, const HttpRequestHea
         }
         transport = std::make_unique<PlainTransport>(descriptor, peer, peerPort, early);
     }
-    transport->write(WebSocketHandshake::response(head, subprotocol));
+    transport->write(WebSocketHandshake::response(head.header("sec-websocket-key"), subprotocol));
     transport->flush();
     auto *connection = new WebSocketConnection(std::move(transport), subprotocol, m_limits.maxMessageBytes);
-    Q_EMIT upgraded(connection, routeIndex, head);
+    Q_EMIT upgraded(connection, decision.routeIndex, head);
 }

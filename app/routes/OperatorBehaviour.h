@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../RouteBehaviour.h"
+#include "RouteBehaviour.h"
 
 // /operator: messages are only recorded; the operator answers by hand from the dashboard or API.
 class OperatorBehaviour : public RouteBehaviour

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../RouteBehaviour.h"
+#include "RouteBehaviour.h"
 
 #include <QTimer>
 
@@ -9,8 +9,8 @@ class ClockBehaviour : public RouteBehaviour
 {
 public:
     ClockBehaviour(RouteHost &host, int intervalMs);
-    void onOpen(ClientSession &session) override;
-    void onClose(ClientSession &session) override;
+    void onOpen(RouteClient &client) override;
+    void onClose(RouteClient &client) override;
 
     static constexpr int kMinIntervalMs = 10;
     static constexpr int kMaxIntervalMs = 60000;

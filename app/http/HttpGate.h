@@ -13,12 +13,16 @@ struct GateDecision
     enum class Action { Respond, Upgrade };
     Action action = Action::Respond;
     HttpResponse response; // Respond: the answer to write before closing
-    int routeIndex = -1;   // Upgrade: the route whose behaviour the new client gets
+    int routeIndex = -1;   // Upgrade: the gate's own tag for the route, handed back with the connection
     QString refusal;       // Respond with status >= 400: why, for the log
+    QString subprotocol;   // Upgrade: the subprotocol to answer with (empty: none)
 
-    static GateDecision respond(HttpResponse response) { return {Action::Respond, std::move(response), -1, {}}; }
+    static GateDecision respond(HttpResponse response) { return {Action::Respond, std::move(response), -1, {}, {}}; }
     static GateDecision refuse(int status, const QString &why);
-    static GateDecision upgrade(int routeIndex) { return {Action::Upgrade, {}, routeIndex, {}}; }
+    static GateDecision upgrade(int routeIndex, QString subprotocol)
+    {
+        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol)};
+    }
 };
 
 // The body of a request whose head the gate asked a body for, as the front door read it.

@@ -1,7 +1,5 @@
 #include "ClockBehaviour.h"
 
-#include "../ClientSession.h"
-
 #include <QDateTime>
 
 ClockBehaviour::ClockBehaviour(RouteHost &host, int intervalMs) : RouteBehaviour(host)
@@ -10,18 +8,18 @@ ClockBehaviour::ClockBehaviour(RouteHost &host, int intervalMs) : RouteBehaviour
     m_timer.setTimerType(Qt::PreciseTimer);
 }
 
-void ClockBehaviour::onOpen(ClientSession &session)
+void ClockBehaviour::onOpen(RouteClient &client)
 {
-    QObject::connect(&m_timer, &QTimer::timeout, &session, [this, &session] {
+    QObject::connect(&m_timer, &QTimer::timeout, client.lifetime(), [this, &client] {
         IncomingMessage tick;
         tick.data = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
-        host().sendToClient(&session, tick);
+        host().sendToClient(client, tick);
     });
     m_timer.start();
 }
 
-void ClockBehaviour::onClose(ClientSession &session)
+void ClockBehaviour::onClose(RouteClient &client)
 {
-    (void)session;
+    (void)client;
     m_timer.stop();
 }

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+class QObject;
+
+// A message as it arrived: text keeps both forms so echo and logs never convert twice.
+struct IncomingMessage
+{
+    bool binary = false;
+    QByteArray data; // UTF-8 of text messages, or the binary payload
+};
+
+// The client a behaviour serves, as routes see it. The server's session implements it; routes
+// never see the server's types, so a behaviour can be written and tested without app/server.
+class RouteClient
+{
+public:
+    virtual quint64 id() const = 0;
+    // An object that lives exactly as long as the client: the context of the connections and
+    // timers a behaviour makes for it, so none outlives it.
+    virtual QObject *lifetime() = 0;
+
+protected:
+    ~RouteClient() = default;
+};
+
+// What a route behaviour may ask of the engine that hosts it. The clients passed in are the
+// ones the host handed to the behaviour.
+class RouteHost
+{
+public:
+    virtual ~RouteHost() = default;
+    // Sends to one client and records it as an outgoing message.
+    virtual void sendToClient(RouteClient &client, const IncomingMessage &message) = 0;
+    // Sends to every open client in the room and records one broadcast record.
+    virtual int broadcastToRoom(const QString &room, const IncomingMessage &message) = 0;
+    virtual void joinRoom(RouteClient &client, const QString &room) = 0;
+    virtual void leaveRoom(RouteClient &client) = 0;
+};
+
+// The lifecycle of one client on one route, in the shape users know from Hono's
+// upgradeWebSocket: on open, on message, on close, on error. One instance per session.
+class RouteBehaviour
+{
+public:
+    explicit RouteBehaviour(RouteHost &host) : m_host(host) {}
+    virtual ~RouteBehaviour() = default;
+    RouteBehaviour(const RouteBehaviour &) = delete;
+    RouteBehaviour &operator=(const RouteBehaviour &) = delete;
+
+    virtual void onOpen(RouteClient &client) { (void)client; }
+    virtual void onMessage(RouteClient &client, const IncomingMessage &message)
+    {
+        (void)client;
+        (void)message;
+    }
+    virtual void onClose(RouteClient &client) { (void)client; }
+    virtual void onError(RouteClient &client, const QString &error)
+    {
+        (void)client;
+        (void)error;
+    }
+
+protected:
+    RouteHost &host() const { return m_host; }
+
+private:
+    RouteHost &m_host;
+};

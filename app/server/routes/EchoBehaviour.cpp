@@ -1,6 +1,0 @@
-#include "EchoBehaviour.h"
-
-void EchoBehaviour::onMessage(ClientSession &session, const IncomingMessage &message)
-{
-    host().sendToClient(&session, message);
-}

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+class EngineHost;
+
+// What the dashboard does to clients through the engine: send, ping, and close with a chosen code.
+// The last close code and reason are kept, so the close dialog offers them again. Each action says
+// what it did in one line (done()), which the window shows in its status bar.
+class ClientActions : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ClientActions(EngineHost &host, QObject *parent = nullptr);
+
+    void send(const QList<quint64> &clientIds, const QByteArray &payload, bool binary);
+    void ping(const QList<quint64> &clientIds);
+    // The code is validated by the engine (a refused code reaches EngineHost::commandFailed).
+    void close(const QList<quint64> &clientIds, int code, const QString &reason);
+
+    int lastCloseCode() const { return m_lastCloseCode; }
+    QString lastCloseReason() const { return m_lastCloseReason; }
+    // As saved by an earlier run.
+    void setLastClose(int code, const QString &reason)
+    {
+        m_lastCloseCode = code;
+        m_lastCloseReason = reason;
+    }
+
+Q_SIGNALS:
+    void done(const QString &summary);
+
+private:
+    EngineHost &m_host;
+    int m_lastCloseCode = 1000;
+    QString m_lastCloseReason;
+};
