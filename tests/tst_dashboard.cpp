@@ -82,6 +82,7 @@ private Q_SLOTS:
     void restartAppliesTheNewPort();
     void startFailureIsShown();
     void tlsShowsHttpsAndBadFilesAreShown();
+    void longErrorKeepsTheBarsLayout();
     void closingTheWindowSendsGoingAway();
 
 private:
@@ -948,6 +949,40 @@ void TestDashboard::tlsShowsHttpsAndBadFilesAreShown()
     QCOMPARE(bar->state(), ServerBar::State::Listening);
     QCOMPARE(bar->url().scheme(), QStringLiteral("https"));
     QVERIFY(bar->findChild<QPushButton *>(QStringLiteral("serverUrl"))->text().startsWith(QStringLiteral("https://127.0.0.1:")));
+}
+
+void TestDashboard::longErrorKeepsTheBarsLayout()
+{
+    ServerConfig config;
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = 0;
+    const QString longPath = QStringLiteral("/nonexistent/") + QString(300, QLatin1Char('x')) + QStringLiteral("/cert.pem");
+    config.tlsCertPath = longPath;
+    config.tlsKeyPath = longPath;
+    m_window->setServerConfig(config);
+    ServerBar *bar = m_window->serverBar();
+    const int widthBefore = bar->minimumSizeHint().width();
+    QSignalSpy failed(m_host.get(), &EngineHost::startFailed);
+    action("actionRestart")->trigger();
+    QVERIFY(failed.wait(5000));
+    QCOMPARE(bar->state(), ServerBar::State::Failed);
+
+    auto *error = bar->findChild<QLabel *>(QStringLiteral("serverError"));
+    QVERIFY(error->isVisibleTo(bar));
+    QVERIFY2(error->toolTip().contains(longPath), qPrintable(error->toolTip())); // all of it, on hover
+    QVERIFY(error->text().endsWith(QChar(0x2026)));                            // elided on the bar
+    QVERIFY(!error->text().contains(QLatin1String("<a")));
+    QVERIFY(!bar->findChild<QPushButton *>(QStringLiteral("serverUrl"))->isVisibleTo(bar)); // no link styling
+    // The host, port and buttons stay on screen: the bar grows by the elided label at most.
+    QVERIFY2(bar->minimumSizeHint().width() <= widthBefore + error->maximumWidth() + 20,
+             qPrintable(QStringLiteral("%1 -> %2").arg(widthBefore).arg(bar->minimumSizeHint().width())));
+
+    m_window->setServerConfig(ServerConfig{});
+    bar->setAddress(QStringLiteral("127.0.0.1"), 0);
+    QSignalSpy listening(m_host.get(), &EngineHost::listening);
+    action("actionStartStop")->trigger();
+    QVERIFY(listening.wait(5000));
+    QVERIFY(!error->isVisibleTo(bar));
 }
 
 void TestDashboard::closingTheWindowSendsGoingAway()

@@ -41,6 +41,7 @@ QLabel *makeTile(const QString &objectName, QWidget *parent)
 
 ServerBar::ServerBar(QWidget *parent)
     : QWidget(parent), m_stateLabel(new QLabel(this)), m_urlButton(new QPushButton(this)),
+      m_errorLabel(new QLabel(this)),
       m_openButton(new QToolButton(this)), m_hostEdit(new QLineEdit(this)), m_portSpin(new QSpinBox(this)),
       m_startStopButton(new QToolButton(this)), m_restartButton(new QToolButton(this)),
       m_addressHint(new QLabel(this)), m_clientsLabel(makeTile(QStringLiteral("clientsTile"), this)),
@@ -58,6 +59,13 @@ ServerBar::ServerBar(QWidget *parent)
     m_urlButton->setToolTip(tr("Click to copy the URL"));
     m_urlButton->setStyleSheet(QStringLiteral("QPushButton { color: palette(link); text-decoration: underline;"
                                               " padding: 2px 4px; border: none; }"));
+
+    m_errorLabel->setObjectName(QStringLiteral("serverError"));
+    m_errorLabel->setTextFormat(Qt::PlainText);
+    m_errorLabel->setStyleSheet(QStringLiteral("color: #d03a2f;"));
+    // An error as long as a paragraph must not push the host, port and buttons off the bar.
+    m_errorLabel->setMaximumWidth(fontMetrics().averageCharWidth() * 60);
+    m_errorLabel->hide();
 
     m_hostEdit->setObjectName(QStringLiteral("serverHost"));
     m_hostEdit->setPlaceholderText(QStringLiteral("127.0.0.1"));
@@ -84,6 +92,7 @@ ServerBar::ServerBar(QWidget *parent)
     layout->setSpacing(6);
     layout->addWidget(m_stateLabel);
     layout->addWidget(m_urlButton);
+    layout->addWidget(m_errorLabel);
     layout->addWidget(m_openButton);
     layout->addSpacing(12);
     auto *hostLabel = new QLabel(tr("&Host"), this);
@@ -166,10 +175,15 @@ void ServerBar::setState(State state, const QUrl &url, const QString &detail)
         m_urlButton->setEnabled(true);
         m_urlButton->setToolTip(tr("Click to copy %1").arg(url.toString()));
     } else {
-        m_urlButton->setText(state == State::Failed ? detail : QString());
+        m_urlButton->setText(QString());
         m_urlButton->setEnabled(false);
     }
     m_urlButton->setVisible(!m_urlButton->text().isEmpty());
+    // Errors are plain red text, not a link: nothing happens when they are clicked.
+    const QString error = state == State::Failed ? detail.simplified() : QString();
+    m_errorLabel->setText(m_errorLabel->fontMetrics().elidedText(error, Qt::ElideRight, m_errorLabel->maximumWidth()));
+    m_errorLabel->setToolTip(error);
+    m_errorLabel->setVisible(!error.isEmpty());
     updateAddressHint();
 }
 

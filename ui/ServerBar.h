@@ -50,6 +50,7 @@ private:
     quint16 m_runningPort = 0;
     QLabel *m_stateLabel;
     QPushButton *m_urlButton;
+    QLabel *m_errorLabel; // why the server is not running: elided, the whole text in its tooltip
     QToolButton *m_openButton;
     QLineEdit *m_hostEdit;
     QSpinBox *m_portSpin;
