@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
@@ -151,12 +152,23 @@ QByteArray clientFrame(quint8 opcode, const QByteArray &payload, std::optional<q
 }
 
 std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path, const QByteArray &extraHeaders,
-                                         QByteArray *answerHead)
+                                         QByteArray *answerHead, RawTransport transport)
 {
-    auto socket = std::make_unique<QTcpSocket>();
-    socket->connectToHost(QHostAddress::LocalHost, port);
-    if (!socket->waitForConnected(5000))
-        return nullptr;
+    std::unique_ptr<QTcpSocket> socket;
+    if (transport == RawTransport::Tls) {
+        // The handshake needs the server's event loop, which is this thread's: wait with it running.
+        auto tls = std::make_unique<QSslSocket>();
+        QSignalSpy encrypted(tls.get(), &QSslSocket::encrypted);
+        tls->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        if (!encrypted.wait(5000))
+            return nullptr;
+        socket = std::move(tls);
+    } else {
+        socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, port);
+        if (!socket->waitForConnected(5000))
+            return nullptr;
+    }
     socket->write(upgradeRequest(path, extraHeaders));
     // Wait with the event loop running: the server under test lives on this thread. Line by line,
     // so that the frames the server sends after its answer stay in the socket for the test.

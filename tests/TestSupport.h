@@ -50,8 +50,10 @@ QByteArray clientFrame(quint8 opcode, const QByteArray &payload, std::optional<q
 // A raw TCP client that completed the upgrade to path (extraHeaders added to the request) and then
 // does exactly what the test says; null when the server did not answer 101. *answerHead gets the
 // server's answer head; whatever the server sent after it stays unread in the socket.
+// Tls: a QSslSocket that trusts what QSslConfiguration::defaultConfiguration() trusts.
+enum class RawTransport { Plain, Tls };
 std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QByteArray &path, const QByteArray &extraHeaders = {},
-                                         QByteArray *answerHead = nullptr);
+                                         QByteArray *answerHead = nullptr, RawTransport transport = RawTransport::Plain);
 
 // Sends a text message and expects it back within 5 s (for a client on an echo route).
 void expectServed(QWebSocket &client);

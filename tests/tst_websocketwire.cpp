@@ -4,6 +4,9 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QTemporaryDir>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
@@ -120,6 +123,8 @@ private Q_SLOTS:
     void fragmentsInSeparateWritesAreOneMessage();
     void peerThatNeverAnswersTheCloseIsDropped();
     void manyClientsEchoConcurrently();
+    void pingsBetweenFramesLoseNothing_data();
+    void pingsBetweenFramesLoseNothing();
 
 private:
     // Starts the engine and a QWebSocket bystander on /ws.
@@ -451,4 +456,87 @@ void TestWebSocketWire::manyClientsEchoConcurrently()
 }
 
 QTEST_GUILESS_MAIN(TestWebSocketWire)
+
+void TestWebSocketWire::pingsBetweenFramesLoseNothing_data()
+{
+    QTest::addColumn<bool>("tls");
+    QTest::addColumn<QByteArray>("bytes");       // sent in one write
+    QTest::addColumn<QByteArrayList>("expected"); // the messages echoed, in order
+    QByteArray between;
+    QByteArrayList five;
+    for (int i = 0; i < 5; ++i) {
+        const QByteArray message(100 * 1024, char('a' + i));
+        between += clientFrame(kPing, "before " + QByteArray::number(i)) + clientFrame(kText, message);
+        five.append(message);
+    }
+    const QByteArray part(60 * 1024, 'f');
+    const QByteArray fragments = clientFrame(kText, part, kText) + clientFrame(kPing, "1")
+                                 + clientFrame(kContinuation, part, kContinuation) + clientFrame(kPing, "2")
+                                 + clientFrame(kFin | kContinuation, part, kFin | kContinuation);
+    QByteArray flood;
+    for (int i = 0; i < 1000; ++i)
+        flood += clientFrame(kPing, QByteArray());
+    flood += clientFrame(kText, "after a thousand pings");
+    for (const bool tls : {false, true}) {
+        const char *name = tls ? "tls" : "plain";
+        QTest::addRow("%s: pings between messages", name) << tls << between << five;
+        QTest::addRow("%s: pings between fragments", name) << tls << fragments << QByteArrayList{part + part + part};
+        QTest::addRow("%s: 1000 pings then a message", name) << tls << flood
+                                                             << QByteArrayList{"after a thousand pings"};
+    }
+}
+
+void TestWebSocketWire::pingsBetweenFramesLoseNothing()
+{
+    // Over TLS a pong's flush() used to decrypt newly arrived bytes and feed them to the parser
+    // while it was still reading the bytes before them: messages were replayed or lost.
+    QFETCH(bool, tls);
+    QFETCH(QByteArray, bytes);
+    QFETCH(QByteArrayList, expected);
+    QTemporaryDir dir;
+    ServerConfig config;
+    if (tls) {
+        QString error;
+        QVERIFY2(makeDevCert(dir.path(), &error), qPrintable(error));
+        QSslConfiguration trusting = QSslConfiguration::defaultConfiguration();
+        trusting.addCaCertificates(QSslCertificate::fromPath(dir.filePath(QStringLiteral("cert.pem"))));
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        config.tlsCertPath = dir.filePath(QStringLiteral("cert.pem"));
+        config.tlsKeyPath = dir.filePath(QStringLiteral("key.pem"));
+    }
+    QVERIFY(start(config));
+    auto raw = rawWebSocket(m_engine->port(), "/ws", {}, nullptr, tls ? RawTransport::Tls : RawTransport::Plain);
+    QVERIFY(raw);
+    raw->write(bytes);
+    QByteArrayList echoed;
+    int pongs = 0;
+    while (echoed.size() < expected.size()) {
+        ServerFrame frame;
+        QVERIFY2(readFrame(*raw, &frame), qPrintable(QStringLiteral("after %1 messages").arg(echoed.size())));
+        QVERIFY2(frame.firstByte != (kFin | kClose),
+                 qPrintable(QStringLiteral("closed %1 %2").arg(frame.closeCode()).arg(QString::fromUtf8(frame.closeReason()))));
+        if (frame.firstByte == 0x8A)
+            ++pongs;
+        else
+            echoed.append(frame.payload);
+    }
+    QCOMPARE(echoed.size(), expected.size());
+    for (int i = 0; i < expected.size(); ++i)
+        QVERIFY2(echoed.at(i) == expected.at(i), qPrintable(QStringLiteral("message %1 differs").arg(i)));
+    // Nothing more: no replayed message behind the last one (a ping answered proves it).
+    raw->write(clientFrame(kPing, "last"));
+    for (;;) {
+        ServerFrame frame;
+        QVERIFY(readFrame(*raw, &frame));
+        QVERIFY2(frame.firstByte == 0x8A, "a message came twice");
+        ++pongs;
+        if (frame.payload == "last")
+            break;
+    }
+    // Answered, but a flood of pings in one read costs one pong, not a thousand.
+    QVERIFY(pongs >= 2);
+    QVERIFY2(pongs <= 12, qPrintable(QString::number(pongs)));
+    expectServed(*m_bystander);
+}
+
 #include "tst_websocketwire.moc"

@@ -21,6 +21,7 @@ public:
     {
     public:
         virtual ~Receiver() = default;
+        // Never called again before it returns (a write inside it may not deliver nested bytes).
         virtual void onBytesReceived(const char *data, qsizetype size) = 0;
         // Queued bytes went out on their own (not during a flush() the receiver called).
         virtual void onBytesWritten() = 0;

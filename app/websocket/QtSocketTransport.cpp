@@ -49,9 +49,20 @@ void QtSocketTransport::onReadyRead()
 {
     if (!m_started || m_ended)
         return;
-    const QByteArray bytes = m_socket->readAll();
-    if (m_receiver && !bytes.isEmpty())
-        m_receiver->onBytesReceived(bytes.constData(), bytes.size());
+    if (m_delivering) {
+        // A flush() our receiver made decrypted more: it stays in the socket until this
+        // delivery is done, so the receiver never gets bytes nested inside its own.
+        m_readAgain = true;
+        return;
+    }
+    m_delivering = true;
+    do {
+        m_readAgain = false;
+        const QByteArray bytes = m_socket->readAll();
+        if (m_receiver && !bytes.isEmpty())
+            m_receiver->onBytesReceived(bytes.constData(), bytes.size());
+    } while (m_readAgain && !m_ended);
+    m_delivering = false;
 }
 
 void QtSocketTransport::write(const QByteArray &bytes)

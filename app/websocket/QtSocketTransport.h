@@ -35,4 +35,6 @@ private:
     bool m_abortRequested = false;
     bool m_started = false;
     bool m_ended = false;
+    bool m_delivering = false; // inside the receiver's onBytesReceived()
+    bool m_readAgain = false;  // readyRead came meanwhile
 };

@@ -5,6 +5,7 @@
 
 #include <QLoggingCategory>
 #include <QTimerEvent>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcWebSocket, "switchboard.websocket")
 
@@ -79,6 +80,29 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
 
 void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
 {
+    if (m_parsing) {
+        m_deferredInput.append(data, size); // parsed once the run in progress is done
+        return;
+    }
+    m_parsing = true;
+    parse(data, size);
+    while (!m_deferredInput.isEmpty() && m_state != State::Closed) {
+        const QByteArray more = std::exchange(m_deferredInput, QByteArray());
+        parse(more.constData(), more.size());
+    }
+    m_deferredInput = QByteArray();
+    m_parsing = false;
+    if (m_pongDue) {
+        m_pongDue = false;
+        if (m_state == State::Open) {
+            m_transport->write(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
+            m_transport->flush();
+        }
+    }
+}
+
+void WebSocketConnection::parse(const char *data, qsizetype size)
+{
     m_parser.feed(data, size);
     while (m_state != State::Closed) {
         WebSocketParser::Event event = m_parser.next();
@@ -95,8 +119,8 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
             break;
         case WebSocketParser::Kind::Ping:
             if (m_state == State::Open) {
-                m_transport->write(WebSocketFrame::pong(event.payload));
-                m_transport->flush();
+                m_pongPayload = event.payload;
+                m_pongDue = true;
             }
             break;
         case WebSocketParser::Kind::Pong:

@@ -79,6 +79,8 @@ protected:
 
 private:
     void onBytesReceived(const char *data, qsizetype size) override;
+    // Hands the parser one run of bytes and acts on every event in it.
+    void parse(const char *data, qsizetype size);
     void onBytesWritten() override;
     void onTransportEnded(ByteTransport::End how, const QString &error) override;
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
@@ -93,4 +95,11 @@ private:
     int m_closeTimeoutMs = 2000;
     int m_closeTimerId = 0;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
+    // A write can read (a QSslSocket's flush decrypts what arrived and says so at once): bytes
+    // that come while the parser is mid-feed wait here, never reach it nested.
+    bool m_parsing = false;
+    QByteArray m_deferredInput;
+    // Only the latest ping of a run gets its pong (RFC 6455 §5.5.3): a flood costs one frame.
+    QByteArray m_pongPayload;
+    bool m_pongDue = false;
 };
