@@ -1,6 +1,7 @@
 // The front door: plain HTTP answers, refusals before any upgrade, and limits on request heads.
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -26,6 +27,11 @@ private Q_SLOTS:
     void garbageGets400AtOnce();
     void refusalsAreLogged();
     void foreignOriginIsRefused();
+    void allowedOriginIgnoresCaseOfSchemeAndHost();
+    void bearerSchemeInAnyCase_data();
+    void bearerSchemeInAnyCase();
+    void listenBacklog_data();
+    void listenBacklog();
 
 private:
     std::unique_ptr<Engine> m_engine;
@@ -98,6 +104,8 @@ void TestHttpGate::answers_data()
     QTest::newRow("clock interval not a number") << upgradeRequest("/clock?interval=soon") << 400 << QByteArray("interval");
     QTest::newRow("wrong version") << QByteArray(upgradeRequest("/ws").replace("Version: 13", "Version: 8")) << 426 << QByteArray("version 13");
     QTest::newRow("bad key") << QByteArray(upgradeRequest("/ws").replace("dGhlIHNhbXBsZSBub25jZQ==", "short")) << 400 << QByteArray("Sec-WebSocket-Key");
+    QTest::newRow("upgrade over HTTP/1.0") << QByteArray(upgradeRequest("/ws").replace("HTTP/1.1", "HTTP/1.0")) << 400
+                                           << QByteArray("needs HTTP/1.1");
     QTest::newRow("upgrade with POST") << QByteArray(upgradeRequest("/ws").replace("GET", "POST")) << 400 << QByteArray("must use GET");
 }
 
@@ -171,6 +179,79 @@ void TestHttpGate::foreignOriginIsRefused()
     QVERIFY(bodyOf(foreign).contains("https://evil.example is not allowed"));
     const QByteArray own = "Origin: http://127.0.0.1:" + QByteArray::number(m_engine->port());
     auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/ws")), {}, own.mid(8));
+    QVERIFY(client);
+}
+
+void TestHttpGate::allowedOriginIgnoresCaseOfSchemeAndHost()
+{
+    ServerConfig config;
+    config.allowedOrigins = {QStringLiteral("https://App.Example.com:5173")};
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    for (const QByteArray &origin : {QByteArray("https://app.example.com:5173"), QByteArray("HTTPS://APP.EXAMPLE.COM:5173")}) {
+        auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/ws")), {}, origin);
+        QVERIFY2(client, origin.constData());
+    }
+    const QByteArray other = rawExchange(m_engine->port(), upgradeRequest("/ws", "Origin: https://app.example.com:5174\r\n"));
+    QCOMPARE(statusOf(other), 403);
+}
+
+void TestHttpGate::bearerSchemeInAnyCase_data()
+{
+    QTest::addColumn<QByteArray>("authorization");
+    QTest::addColumn<int>("status");
+    QTest::newRow("Bearer") << QByteArray("Bearer s3cret") << 101;
+    QTest::newRow("bearer") << QByteArray("bearer s3cret") << 101;
+    QTest::newRow("BEARER") << QByteArray("BEARER s3cret") << 101;
+    QTest::newRow("wrong token") << QByteArray("bearer nope") << 401;
+    QTest::newRow("Basic") << QByteArray("Basic s3cret") << 401;
+}
+
+void TestHttpGate::bearerSchemeInAnyCase()
+{
+    // RFC 7235: the scheme is case-insensitive, on an upgrade as in the admin API.
+    QFETCH(QByteArray, authorization);
+    QFETCH(int, status);
+    ServerConfig config;
+    config.token = QStringLiteral("s3cret");
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    QByteArray head;
+    auto raw = rawWebSocket(m_engine->port(), "/ws", "Authorization: " + authorization + "\r\n", &head);
+    if (status == 101)
+        QVERIFY2(raw, head.constData());
+    else
+        QCOMPARE(statusOf(head), status);
+}
+
+void TestHttpGate::listenBacklog_data()
+{
+    QFile somaxconn(QStringLiteral("/proc/sys/net/core/somaxconn"));
+    QVERIFY(somaxconn.open(QIODevice::ReadOnly));
+    QTest::addColumn<int>("configured");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("default: the system's maximum") << 0 << somaxconn.readAll().trimmed().toInt();
+    QTest::newRow("--listen-backlog 123") << 123 << 123;
+}
+
+void TestHttpGate::listenBacklog()
+{
+    // Qt's default of 50 made every ~51st of a burst of connects wait for a SYN retransmit.
+    QFETCH(int, configured);
+    QFETCH(int, expected);
+    ServerConfig config;
+    config.listenBacklog = configured;
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    QCOMPARE(m_engine->listenBacklog(), expected);
+    // What the kernel was told, as ss shows it: Send-Q of a listening socket is its backlog.
+    const ProcessRun ss = runToEnd(QStringLiteral("ss"), {QStringLiteral("-ltnH"),
+                                                          QStringLiteral("sport = :%1").arg(m_engine->port())});
+    QCOMPARE(ss.exitCode, 0);
+    const QList<QByteArray> fields = ss.out.simplified().split(' ');
+    QVERIFY2(fields.size() >= 3, ss.out.constData());
+    QCOMPARE(fields.at(2).toInt(), expected);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/ws")));
     QVERIFY(client);
 }
 

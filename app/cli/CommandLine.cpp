@@ -118,6 +118,10 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption maxPerIp(QStringLiteral("max-connections-per-ip"),
                                       QStringLiteral("Most clients from one address; more get 429 (default: %1).").arg(defaults.maxConnectionsPerIp),
                                       QStringLiteral("count"));
+    const QCommandLineOption listenBacklog(QStringLiteral("listen-backlog"),
+                                           QStringLiteral("Connections the kernel queues before they are accepted; 0: the "
+                                                          "system's maximum, /proc/sys/net/core/somaxconn (default: 0)."),
+                                           QStringLiteral("count"));
     const QCommandLineOption rateLimit(QStringLiteral("rate-limit"),
                                        QStringLiteral("Messages per second one client may send; faster ones are closed with 1008 (default: %1).")
                                            .arg(defaults.messagesPerSecond),
@@ -178,7 +182,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                                     "share traffic (default: %1).")
                                          .arg(defaults.clusterName),
                                      QStringLiteral("name"));
-    parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp,
+    parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp, listenBacklog,
                        tlsCert, tlsKey, rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
                        record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
     parser.addOption(adminToken);
@@ -237,12 +241,13 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     qint64 number = server.port;
     qint64 rate = static_cast<qint64>(server.messagesPerSecond);
     qint64 connections = server.maxConnections, perIp = server.maxConnectionsPerIp, burst = server.messageBurst,
-           interval = server.heartbeatIntervalMs, timeout = server.heartbeatTimeoutMs;
+           interval = server.heartbeatIntervalMs, timeout = server.heartbeatTimeoutMs, backlog = server.listenBacklog;
     if (!readNumber(port, 0, 65535, &number) || !readNumber(maxMessage, 125, 1LL << 30, &server.maxMessageBytes)
         || !readNumber(maxConnections, 1, 1000000, &connections) || !readNumber(maxPerIp, 1, 1000000, &perIp)
         || !readNumber(rateLimit, 1, 100000000, &rate) || !readNumber(rateBurst, 1, 100000000, &burst)
         || !readNumber(heartbeat, 0, 3600000, &interval) || !readNumber(heartbeatTimeout, 10, 600000, &timeout)
-        || !readNumber(maxBuffered, 1024, 1LL << 30, &server.maxBufferedBytes)) {
+        || !readNumber(maxBuffered, 1024, 1LL << 30, &server.maxBufferedBytes)
+        || !readNumber(listenBacklog, 0, 65535, &backlog)) {
         return Outcome::ExitError;
     }
     qint64 capacity = server.logCapacity, payloadCap = server.logPayloadCapBytes, keep = server.recordKeepFiles;
@@ -267,6 +272,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     server.port = static_cast<quint16>(number);
     server.maxConnections = static_cast<int>(connections);
     server.maxConnectionsPerIp = static_cast<int>(perIp);
+    server.listenBacklog = static_cast<int>(backlog);
     server.messagesPerSecond = static_cast<double>(rate);
     server.messageBurst = static_cast<int>(burst);
     server.heartbeatIntervalMs = static_cast<int>(interval);

@@ -52,9 +52,15 @@ FrontDoor::~FrontDoor()
     close();
 }
 
-bool FrontDoor::listen(const QHostAddress &address, quint16 port)
+bool FrontDoor::listen(const QHostAddress &address, quint16 port, int backlog)
 {
+    m_tcpServer->setListenBacklogSize(backlog);
     return m_tcpServer->listen(address, port);
+}
+
+int FrontDoor::listenBacklog() const
+{
+    return m_tcpServer->listenBacklogSize();
 }
 
 void FrontDoor::close()

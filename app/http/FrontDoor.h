@@ -37,7 +37,9 @@ public:
               QObject *parent = nullptr);
     ~FrontDoor() override;
 
-    bool listen(const QHostAddress &address, quint16 port);
+    // backlog: connections the kernel may queue before they are accepted.
+    bool listen(const QHostAddress &address, quint16 port, int backlog);
+    int listenBacklog() const;
     void close();
     bool isListening() const;
     QString errorString() const;

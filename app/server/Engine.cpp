@@ -16,6 +16,7 @@
 #include "../websocket/WebSocketFrame.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QHostAddress>
 #include <QHostInfo>
 #include <QJsonDocument>
@@ -140,7 +141,7 @@ bool Engine::start()
         Q_EMIT startFailed(m_tlsError);
         return false;
     }
-    if (!m_frontDoor->listen(address, m_config.port)) {
+    if (!m_frontDoor->listen(address, m_config.port, listenBacklog())) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_config.host)
                                   .arg(m_config.port)
@@ -161,9 +162,22 @@ bool Engine::start()
         const bool any = bound == QHostAddress::Any || bound == QHostAddress::AnyIPv4 || bound == QHostAddress::AnyIPv6;
         m_cluster->start(QStringLiteral("%1:%2").arg(any ? QHostInfo::localHostName() : bound.toString()).arg(port()));
     }
-    qCInfo(lcEngine).noquote() << "listening on" << httpUrl().toString();
+    qCInfo(lcEngine).noquote() << "listening on" << httpUrl().toString() << "with a listen backlog of"
+                               << m_frontDoor->listenBacklog();
     Q_EMIT listening(httpUrl());
     return true;
+}
+
+int Engine::listenBacklog() const
+{
+    if (m_config.listenBacklog > 0)
+        return m_config.listenBacklog;
+    // Qt's default is 50: a burst of connects past it waits for a SYN retransmit (1 s). The kernel
+    // caps any backlog at somaxconn, so that is the most worth asking for.
+    QFile somaxconn(QStringLiteral("/proc/sys/net/core/somaxconn"));
+    bool ok = false;
+    const int system = somaxconn.open(QIODevice::ReadOnly) ? somaxconn.readAll().trimmed().toInt(&ok) : 0;
+    return ok && system > 0 ? system : 4096;
 }
 
 void Engine::stop()

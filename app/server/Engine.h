@@ -51,6 +51,8 @@ public:
     bool isListening() const;
     bool isStopping() const { return m_stopping; }
     quint16 port() const;
+    // The listen backlog asked for: --listen-backlog, or the system's maximum (somaxconn).
+    int listenBacklog() const;
     // Client ids count up from 1. A host that replaces its engine (a restart from the dashboard)
     // continues from where the last one stopped, so an id names one client for the whole process.
     quint64 nextClientId() const { return m_nextClientId; }

@@ -29,7 +29,8 @@ bool OriginPolicy::allows(const QString &origin) const
 {
     if (origin.isEmpty())
         return true;
-    if (m_allowList.contains(QStringLiteral("*")) || m_allowList.contains(origin))
+    // An origin is scheme, host and port: scheme and host are case-insensitive (RFC 6454 §4).
+    if (m_allowList.contains(QStringLiteral("*")) || m_allowList.contains(origin, Qt::CaseInsensitive))
         return true;
     return ownOrigins().contains(origin.toLower());
 }

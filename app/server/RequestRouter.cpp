@@ -58,9 +58,11 @@ QByteArray RequestRouter::presentedToken(const HttpRequestHead &head)
 {
     if (head.query.hasQueryItem(QStringLiteral("token")))
         return head.query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    // The scheme is case-insensitive (RFC 7235 §2.1), as the admin API reads it too.
     const QByteArray authorization = head.header("authorization");
-    if (authorization.startsWith("Bearer "))
-        return authorization.mid(7).trimmed();
+    const int space = authorization.indexOf(' ');
+    if (space > 0 && authorization.left(space).compare("Bearer", Qt::CaseInsensitive) == 0)
+        return authorization.mid(space + 1).trimmed();
     for (const QByteArray &cookie : head.header("cookie").split(';')) {
         const QByteArray trimmed = cookie.trimmed();
         if (trimmed.startsWith("switchboard_token="))
@@ -99,6 +101,10 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
 {
     if (head.method != "GET")
         return GateDecision::refuse(400, QStringLiteral("a WebSocket upgrade must use GET"));
+    // RFC 6455 §4.2.1: an HTTP/1.1 (or higher) GET; anything else is a bad handshake (400).
+    if (head.version != "HTTP/1.1")
+        return GateDecision::refuse(400, QStringLiteral("a WebSocket upgrade needs HTTP/1.1, not %1")
+                                             .arg(QString::fromLatin1(head.version)));
     if (head.header("sec-websocket-version") != "13") {
         GateDecision decision = GateDecision::refuse(
             426, QStringLiteral("only WebSocket version 13 (RFC 6455) is supported"));

@@ -210,13 +210,16 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                                       QStringLiteral("maxConnections"), QStringLiteral("maxConnectionsPerIp"),
                                       QStringLiteral("messagesPerSecond"), QStringLiteral("messageBurst"),
                                       QStringLiteral("heartbeatIntervalMs"), QStringLiteral("heartbeatTimeoutMs"),
-                                      QStringLiteral("maxBufferedBytes"), QStringLiteral("upgradeTimeoutMs")});
+                                      QStringLiteral("maxBufferedBytes"), QStringLiteral("upgradeTimeoutMs"),
+                                      QStringLiteral("listenBacklog")});
             if (reader.readInt(limits, at, QStringLiteral("upgradeTimeoutMs"), 100, 600000, &number))
                 next.upgradeTimeoutMs = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("maxConnections"), 1, 1000000, &number))
                 next.maxConnections = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("maxConnectionsPerIp"), 1, 1000000, &number))
                 next.maxConnectionsPerIp = static_cast<int>(number);
+            if (reader.readInt(limits, at, QStringLiteral("listenBacklog"), 0, 65535, &number))
+                next.listenBacklog = static_cast<int>(number);
             if (reader.readInt(limits, at, QStringLiteral("messagesPerSecond"), 1, 100000000, &number))
                 next.messagesPerSecond = static_cast<double>(number);
             if (reader.readInt(limits, at, QStringLiteral("messageBurst"), 1, 100000000, &number))
@@ -345,6 +348,7 @@ QByteArray ServerConfig::toJson() const
     limits.insert(QStringLiteral("shutdownGraceMs"), shutdownGraceMs);
     limits.insert(QStringLiteral("maxConnections"), maxConnections);
     limits.insert(QStringLiteral("maxConnectionsPerIp"), maxConnectionsPerIp);
+    limits.insert(QStringLiteral("listenBacklog"), listenBacklog);
     limits.insert(QStringLiteral("messagesPerSecond"), std::round(messagesPerSecond)); // read back as a whole number
     limits.insert(QStringLiteral("messageBurst"), messageBurst);
     limits.insert(QStringLiteral("heartbeatIntervalMs"), heartbeatIntervalMs);

@@ -40,6 +40,7 @@ struct ServerConfig
     // Admission (before any upgrade)
     int maxConnections = 20000;     // more get 503
     int maxConnectionsPerIp = 1000; // more from one address get 429
+    int listenBacklog = 0; // connections the kernel queues before accept; 0: the system's maximum
 
     // Sessions
     qint64 maxMessageBytes = 1024 * 1024; // larger messages (or frames) close the client with 1009
