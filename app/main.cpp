@@ -2,6 +2,7 @@
 #include "cli/CommandLine.h"
 #include "cli/HeadlessRunner.h"
 #include "eventloop/EpollEventDispatcher.h"
+#include "log/LogLineEscaper.h"
 #include "../ui/DashboardLauncher.h"
 
 #include <QCoreApplication>
@@ -47,6 +48,7 @@ void tuneAllocator()
 int main(int argc, char **argv)
 {
     tuneAllocator();
+    LogLineEscaper::install();
     if (CommandLine::wantsConsoleOnly(argc, argv) || !hasDisplay()) {
         // Headless, the server runs on the main thread: give it the epoll dispatcher.
         if (QAbstractEventDispatcher *dispatcher = EpollEventDispatcher::createPreferred())

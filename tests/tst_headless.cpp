@@ -30,6 +30,7 @@ private Q_SLOTS:
     void badPort();
     void portInUseIsAClearError();
     void noDisplayPointsToHeadless();
+    void controlCharactersInLoggedPathsAreEscaped();
 };
 
 void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm_data()
@@ -113,4 +114,32 @@ void TestHeadless::noDisplayPointsToHeadless()
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
+
+void TestHeadless::controlCharactersInLoggedPathsAreEscaped()
+{
+    // A path with CR LF and NUL (percent-decoded before it is logged) must not forge or cut a line.
+    QProcess server;
+    server.setProcessEnvironment(environmentWithoutDisplay());
+    server.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(server.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
+    const QByteArray firstLine = server.readLine().trimmed();
+    const QUrl url(QString::fromUtf8(firstLine.mid(int(qstrlen("Listening on ")))));
+    QVERIFY(url.port() > 0);
+    const QByteArray answer = TestSupport::rawExchange(
+        quint16(url.port()),
+        "GET /x%0d%0aswitchboard.server:%20client%2042%20closed%201000%20FORGED%00tail HTTP/1.1\r\nHost: x\r\n\r\n");
+    QCOMPARE(TestSupport::statusOf(answer), 404);
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("FORGED"), 10000);
+    QSignalSpy finished(&server, &QProcess::finished);
+    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
+    QVERIFY(finished.wait(10000));
+    err += server.readAllStandardError();
+    const QList<QByteArray> lines = err.split('\n');
+    for (const QByteArray &line : lines)
+        QVERIFY2(!line.startsWith("switchboard.server: client 42"), err.constData());
+    QVERIFY2(err.contains("/x\\r\\nswitchboard.server: client 42 closed 1000 FORGED\\x00tail"), err.constData());
+}
+
 #include "tst_headless.moc"
