@@ -17,6 +17,19 @@ TestSupport::ProcessRun runToEnd(const QStringList &arguments)
     return TestSupport::runToEnd(QStringLiteral(SWITCHBOARD_BIN), arguments, environmentWithoutDisplay());
 }
 
+// Starts `switchboard --headless --port 0`; *url: where it says it listens.
+void startHeadless(QProcess &server, QUrl *url)
+{
+    server.setProcessEnvironment(environmentWithoutDisplay());
+    server.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(server.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
+    const QByteArray firstLine = server.readLine().trimmed();
+    QVERIFY2(firstLine.startsWith("Listening on http://127.0.0.1:"), firstLine.constData());
+    *url = QUrl(QString::fromUtf8(firstLine.mid(int(qstrlen("Listening on ")))));
+    QVERIFY(url->port() > 0);
+}
+
 } // namespace
 
 class TestHeadless : public QObject
@@ -44,14 +57,10 @@ void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm()
 {
     QFETCH(int, signalNumber);
     QProcess server;
-    server.setProcessEnvironment(environmentWithoutDisplay());
-    server.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
-    QVERIFY(server.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
-    const QByteArray firstLine = server.readLine().trimmed();
-    QVERIFY2(firstLine.startsWith("Listening on http://127.0.0.1:"), firstLine.constData());
-    const QUrl url(QString::fromUtf8(firstLine.mid(int(qstrlen("Listening on ")))));
-    QVERIFY(url.port() > 0);
+    QUrl url;
+    startHeadless(server, &url);
+    if (QTest::currentTestFailed())
+        return;
 
     QWebSocket client;
     QSignalSpy connected(&client, &QWebSocket::connected);
@@ -119,13 +128,10 @@ void TestHeadless::controlCharactersInLoggedPathsAreEscaped()
 {
     // A path with CR LF and NUL (percent-decoded before it is logged) must not forge or cut a line.
     QProcess server;
-    server.setProcessEnvironment(environmentWithoutDisplay());
-    server.start(QStringLiteral(SWITCHBOARD_BIN), {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
-    QVERIFY(server.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
-    const QByteArray firstLine = server.readLine().trimmed();
-    const QUrl url(QString::fromUtf8(firstLine.mid(int(qstrlen("Listening on ")))));
-    QVERIFY(url.port() > 0);
+    QUrl url;
+    startHeadless(server, &url);
+    if (QTest::currentTestFailed())
+        return;
     const QByteArray answer = TestSupport::rawExchange(
         quint16(url.port()),
         "GET /x%0d%0aswitchboard.server:%20client%2042%20closed%201000%20FORGED%00tail HTTP/1.1\r\nHost: x\r\n\r\n");
