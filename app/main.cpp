@@ -3,6 +3,7 @@
 #include "cli/HeadlessRunner.h"
 #include "eventloop/EpollEventDispatcher.h"
 #include "log/LogLineEscaper.h"
+#include "server/DescriptorLimit.h"
 #include "../ui/DashboardLauncher.h"
 
 #include <QCoreApplication>
@@ -69,7 +70,9 @@ int main(int argc, char **argv)
                                 << options.config.port << '\n';
             return 2;
         }
+        DescriptorLimit::raiseSoftToHard();
         return HeadlessRunner::run(options.config);
     }
+    DescriptorLimit::raiseSoftToHard();
     return runDashboard(argc, argv, &describeApplication);
 }

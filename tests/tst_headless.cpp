@@ -7,6 +7,7 @@
 #include <QTest>
 #include <QWebSocket>
 #include <csignal>
+#include <sys/resource.h>
 
 using TestSupport::environmentWithoutDisplay;
 
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void portInUseIsAClearError();
     void noDisplayPointsToHeadless();
     void controlCharactersInLoggedPathsAreEscaped();
+    void softDescriptorLimitIsRaisedToTheHardOne();
 };
 
 void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm_data()
@@ -146,6 +148,29 @@ void TestHeadless::controlCharactersInLoggedPathsAreEscaped()
     for (const QByteArray &line : lines)
         QVERIFY2(!line.startsWith("switchboard.server: client 42"), err.constData());
     QVERIFY2(err.contains("/x\\r\\nswitchboard.server: client 42 closed 1000 FORGED\\x00tail"), err.constData());
+}
+
+void TestHeadless::softDescriptorLimitIsRaisedToTheHardOne()
+{
+    // Started with a soft limit of 256 (as Debian's 1,024 but lower): the server raises it and says so.
+    QProcess server;
+    server.setProcessEnvironment(environmentWithoutDisplay());
+    server.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ulimit -Sn 256 && exec \"$0\" --headless --port 0"),
+                                             QStringLiteral(SWITCHBOARD_BIN)});
+    QVERIFY(server.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
+    QVERIFY(server.readLine().startsWith("Listening on "));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("descriptor limit"), 10000);
+    rlimit hard{};
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &hard), 0);
+    const QByteArray hardText = hard.rlim_max == RLIM_INFINITY ? QByteArray("unlimited") : QByteArray::number(qulonglong(hard.rlim_max));
+    const QByteArray expected = "descriptor limit: soft " + hardText + " (was 256), hard " + hardText;
+    QVERIFY2(err.contains(expected), err.constData());
+    QSignalSpy finished(&server, &QProcess::finished);
+    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(server.exitCode(), 0);
 }
 
 #include "tst_headless.moc"
