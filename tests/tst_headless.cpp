@@ -46,6 +46,7 @@ private Q_SLOTS:
     void noDisplayPointsToHeadless();
     void controlCharactersInLoggedPathsAreEscaped();
     void softDescriptorLimitIsRaisedToTheHardOne();
+    void maxConnectionsIsClampedToTheDescriptorLimit();
 };
 
 void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm_data()
@@ -167,6 +168,25 @@ void TestHeadless::softDescriptorLimitIsRaisedToTheHardOne()
     const QByteArray hardText = hard.rlim_max == RLIM_INFINITY ? QByteArray("unlimited") : QByteArray::number(qulonglong(hard.rlim_max));
     const QByteArray expected = "descriptor limit: soft " + hardText + " (was 256), hard " + hardText;
     QVERIFY2(err.contains(expected), err.constData());
+    QSignalSpy finished(&server, &QProcess::finished);
+    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void TestHeadless::maxConnectionsIsClampedToTheDescriptorLimit()
+{
+    // A hard limit of 256 leaves room for 192 clients: the default cap of 20,000 is clamped, and said so.
+    QProcess server;
+    server.setProcessEnvironment(environmentWithoutDisplay());
+    server.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ulimit -n 256 && exec \"$0\" --headless --port 0"),
+                                             QStringLiteral(SWITCHBOARD_BIN)});
+    QVERIFY(server.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
+    QVERIFY(server.readLine().startsWith("Listening on "));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("clamped"), 10000);
+    QVERIFY2(err.contains("--max-connections 20000 is more than the descriptor limit allows: clamped to 192"), err.constData());
     QSignalSpy finished(&server, &QProcess::finished);
     ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
     QVERIFY(finished.wait(10000));

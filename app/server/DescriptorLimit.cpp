@@ -1,11 +1,20 @@
 #include "DescriptorLimit.h"
 
 #include <QLoggingCategory>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/resource.h>
 
 Q_LOGGING_CATEGORY(lcLimit, "switchboard.server")
+
+long long DescriptorLimit::connectionsAllowed()
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return -1;
+    return std::max(1LL, static_cast<long long>(limit.rlim_cur) - kReserved);
+}
 
 DescriptorLimit::Limits DescriptorLimit::raiseSoftToHard()
 {

@@ -10,6 +10,13 @@ struct Limits
     long long hard = -1;
 };
 
+// Descriptors kept out of the connection cap: the listening socket, files, the recording, Redis,
+// and connections being refused.
+constexpr int kReserved = 64;
+
+// WebSocket clients the soft limit leaves room for (soft limit less kReserved); -1: no limit.
+long long connectionsAllowed();
+
 // Raises the soft limit to the hard one and logs both (switchboard.server); returns them as now in force.
 Limits raiseSoftToHard();
 

@@ -2,6 +2,7 @@
 
 #include "AdminApi.h"
 #include "ClientSession.h"
+#include "DescriptorLimit.h"
 #include "../websocket/CloseCode.h"
 #include "../http/FrontDoor.h"
 #include "../http/HttpRequestHead.h"
@@ -44,10 +45,26 @@ IncomingMessage messageFromOutside(bool binary, const QByteArray &payload)
     return IncomingMessage{false, QString::fromUtf8(payload).toUtf8()};
 }
 
+// A cap above what the descriptor limit allows would end in EMFILE instead of a 503: keep it below.
+ServerConfig withConnectionsClamped(ServerConfig config)
+{
+    const long long allowed = DescriptorLimit::connectionsAllowed();
+    if (allowed > 0 && config.maxConnections > allowed) {
+        qCWarning(lcEngine).noquote()
+            << QStringLiteral("--max-connections %1 is more than the descriptor limit allows: clamped to %2 "
+                              "(the soft limit less %3 kept for the server's own files)")
+                   .arg(config.maxConnections)
+                   .arg(allowed)
+                   .arg(DescriptorLimit::kReserved);
+        config.maxConnections = static_cast<int>(allowed);
+    }
+    return config;
+}
+
 } // namespace
 
 Engine::Engine(ServerConfig config, QObject *parent)
-    : QObject(parent), m_config(std::move(config)),
+    : QObject(parent), m_config(withConnectionsClamped(std::move(config))),
       m_admission(m_config.maxConnections, m_config.maxConnectionsPerIp)
 {
     qRegisterMetaType<LogRecordBatch>();
