@@ -31,6 +31,25 @@ void startHeadless(QProcess &server, QUrl *url)
     QVERIFY(url->port() > 0);
 }
 
+// Runs `switchboard --headless --port 0` after the shell command `ulimit` (a descriptor limit), expects
+// `line` on its stderr, then stops it with SIGTERM.
+void expectStderrUnderLimit(const QString &ulimit, const QByteArray &line)
+{
+    QProcess server;
+    server.setProcessEnvironment(environmentWithoutDisplay());
+    server.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), ulimit + QStringLiteral(" && exec \"$0\" --headless --port 0"),
+                                             QStringLiteral(SWITCHBOARD_BIN)});
+    QVERIFY(server.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
+    QVERIFY(server.readLine().startsWith("Listening on "));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains(line), 10000);
+    QSignalSpy finished(&server, &QProcess::finished);
+    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(server.exitCode(), 0);
+}
+
 } // namespace
 
 class TestHeadless : public QObject
@@ -154,43 +173,16 @@ void TestHeadless::controlCharactersInLoggedPathsAreEscaped()
 void TestHeadless::softDescriptorLimitIsRaisedToTheHardOne()
 {
     // Started with a soft limit of 256 (as Debian's 1,024 but lower): the server raises it and says so.
-    QProcess server;
-    server.setProcessEnvironment(environmentWithoutDisplay());
-    server.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ulimit -Sn 256 && exec \"$0\" --headless --port 0"),
-                                             QStringLiteral(SWITCHBOARD_BIN)});
-    QVERIFY(server.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
-    QVERIFY(server.readLine().startsWith("Listening on "));
-    QByteArray err;
-    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("descriptor limit"), 10000);
     rlimit hard{};
     QCOMPARE(::getrlimit(RLIMIT_NOFILE, &hard), 0);
     const QByteArray hardText = hard.rlim_max == RLIM_INFINITY ? QByteArray("unlimited") : QByteArray::number(qulonglong(hard.rlim_max));
-    const QByteArray expected = "descriptor limit: soft " + hardText + " (was 256), hard " + hardText;
-    QVERIFY2(err.contains(expected), err.constData());
-    QSignalSpy finished(&server, &QProcess::finished);
-    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
-    QVERIFY(finished.wait(10000));
-    QCOMPARE(server.exitCode(), 0);
+    expectStderrUnderLimit("ulimit -Sn 256", "descriptor limit: soft " + hardText + " (was 256), hard " + hardText);
 }
 
 void TestHeadless::maxConnectionsIsClampedToTheDescriptorLimit()
 {
     // A hard limit of 256 leaves room for 192 clients: the default cap of 20,000 is clamped, and said so.
-    QProcess server;
-    server.setProcessEnvironment(environmentWithoutDisplay());
-    server.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ulimit -n 256 && exec \"$0\" --headless --port 0"),
-                                             QStringLiteral(SWITCHBOARD_BIN)});
-    QVERIFY(server.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(server.canReadLine(), 10000);
-    QVERIFY(server.readLine().startsWith("Listening on "));
-    QByteArray err;
-    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("clamped"), 10000);
-    QVERIFY2(err.contains("--max-connections 20000 is more than the descriptor limit allows: clamped to 192"), err.constData());
-    QSignalSpy finished(&server, &QProcess::finished);
-    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
-    QVERIFY(finished.wait(10000));
-    QCOMPARE(server.exitCode(), 0);
+    expectStderrUnderLimit("ulimit -n 256", "--max-connections 20000 is more than the descriptor limit allows: clamped to 192");
 }
 
 #include "tst_headless.moc"
