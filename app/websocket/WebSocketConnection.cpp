@@ -1,5 +1,7 @@
 #include "WebSocketConnection.h"
 
+#include "OutgoingMessage.h"
+#include "PerMessageDeflate.h"
 #include "WebSocketFrame.h"
 #include "CloseCode.h"
 
@@ -24,6 +26,26 @@ WebSocketConnection::~WebSocketConnection()
 void WebSocketConnection::start()
 {
     m_transport->start();
+}
+
+void WebSocketConnection::setDeflate(std::unique_ptr<PerMessageDeflate> deflate)
+{
+    m_deflate = std::move(deflate);
+    m_parser.setDeflate(m_deflate.get());
+}
+
+QString WebSocketConnection::extensions() const
+{
+    return m_deflate ? QString::fromLatin1(m_deflate->parameters().responseHeader()) : QString();
+}
+
+qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
+{
+    if (m_state != State::Open)
+        return 0;
+    const QByteArray frame = message.frameFor(m_deflate.get());
+    m_transport->write(frame);
+    return frame.size();
 }
 
 void WebSocketConnection::queueFrame(const QByteArray &frame)

@@ -1,12 +1,17 @@
 #pragma once
 
+#include "Utf8Validator.h"
+
 #include <QByteArray>
 #include <QString>
 
+class PerMessageDeflate;
+
 // Reads the frames a client sends (RFC 6455 §5) and puts whole messages together. Strict, as a
-// server must be: every client frame masked, no reserved bits (no extensions are negotiated),
-// control frames short and unfragmented, text valid UTF-8, close codes from the valid ranges.
-// The first violation ends parsing with the close code to fail the connection with.
+// server must be: every client frame masked, no reserved bits but RSV1 on the first frame of a
+// compressed message (only with permessage-deflate), control frames short and unfragmented, text
+// valid UTF-8 (a fragmented message fails on its first invalid fragment), close codes from the
+// valid ranges. The first violation ends parsing with the close code to fail the connection with.
 //
 // Bytes arrive in any split. A frame wholly inside the bytes given is read straight from them;
 // only an incomplete tail is copied and kept, so an idle connection holds no buffer at all.
@@ -32,6 +37,10 @@ public:
 
     explicit WebSocketParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) { }
 
+    // permessage-deflate was negotiated: compressed messages are inflated with `deflate` (not
+    // owned), never past the message limit. Null (the default): RSV1 fails the connection.
+    void setDeflate(PerMessageDeflate *deflate) { m_deflate = deflate; }
+
     // Bytes just received. They must stay valid until next() returns NeedMore (or Error).
     void feed(const char *data, qsizetype size);
     // The next event in what was fed; NeedMore once all of it is consumed.
@@ -41,6 +50,8 @@ public:
 
 private:
     Event fail(int code, const QString &reason);
+    // A whole data message: inflated when compressed, checked for UTF-8 when text and not yet checked.
+    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked);
     // Moves what is left of the caller's bytes into m_tail so the next feed() can continue.
     void keepTail();
 
@@ -52,5 +63,8 @@ private:
     QByteArray m_message;          // fragments of a message still missing its final frame
     bool m_inMessage = false;
     bool m_messageBinary = false;
+    bool m_messageCompressed = false;
+    Utf8Validator m_utf8; // an uncompressed fragmented text message, checked fragment by fragment
+    PerMessageDeflate *m_deflate = nullptr;
     bool m_failed = false;
 };

@@ -1,0 +1,31 @@
+#include "OutgoingMessage.h"
+
+#include "PerMessageDeflate.h"
+#include "WebSocketFrame.h"
+
+const QByteArray &OutgoingMessage::plainFrame()
+{
+    if (m_plain.isEmpty())
+        m_plain = WebSocketFrame::encode(m_binary, m_payload);
+    return m_plain;
+}
+
+QByteArray OutgoingMessage::frameFor(PerMessageDeflate *deflate)
+{
+    if (!deflate || m_payload.size() < deflate->thresholdBytes())
+        return plainFrame();
+    if (!deflate->sharesCompression()) {
+        // The connection's own context: whatever went through it must reach the client as sent.
+        const QByteArray deflated = deflate->compress(m_payload);
+        return deflated.isEmpty() ? plainFrame() : WebSocketFrame::encodeCompressed(m_binary, deflated);
+    }
+    const auto bits = std::size_t(deflate->parameters().serverMaxWindowBits);
+    if (!m_compressionTried.at(bits)) {
+        m_compressionTried[bits] = true;
+        const QByteArray deflated = PerMessageDeflate::compressShared(m_payload, int(bits));
+        // Data that does not shrink (already compressed, random) goes plain.
+        if (!deflated.isEmpty() && deflated.size() < m_payload.size())
+            m_compressed[bits] = WebSocketFrame::encodeCompressed(m_binary, deflated);
+    }
+    return m_compressed[bits].isEmpty() ? plainFrame() : m_compressed[bits];
+}
