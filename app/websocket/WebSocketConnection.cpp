@@ -36,7 +36,12 @@ void WebSocketConnection::setDeflate(std::unique_ptr<PerMessageDeflate> deflate)
 
 QString WebSocketConnection::extensions() const
 {
-    return m_deflate ? QString::fromLatin1(m_deflate->parameters().responseHeader()) : QString();
+    if (!m_deflate)
+        return {};
+    // The default answer, shared: each client's row would otherwise hold its own copy of it.
+    static const QString defaultAnswer = QString::fromLatin1(DeflateParameters().responseHeader());
+    const QByteArray answer = m_deflate->parameters().responseHeader();
+    return QLatin1String(answer) == defaultAnswer ? defaultAnswer : QString::fromLatin1(answer);
 }
 
 qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
