@@ -139,6 +139,8 @@ private Q_SLOTS:
     void roundTrip_data();
     void roundTrip();
     void contextTakeoverCarriesOver();
+    void contextTakeoverMemoryIsAsDocumented_data();
+    void contextTakeoverMemoryIsAsDocumented();
     void clientMessagesInflate_data();
     void clientMessagesInflate();
     void zipBombStopsAtTheLimit_data();
@@ -284,6 +286,30 @@ void TestDeflate::contextTakeoverCarriesOver()
     PerMessageDeflate fresh(noTakeover(), 0);
     QCOMPARE(fresh.compress(message), fresh.compress(message));
     QCOMPARE(fresh.heldBytes(), 0);
+}
+
+void TestDeflate::contextTakeoverMemoryIsAsDocumented_data()
+{
+    // README: "about 22 KiB per connection at 10 window bits, about 300 KiB at 15" (both directions).
+    QTest::addColumn<int>("bits");
+    QTest::addColumn<qint64>("atMost");
+    QTest::newRow("10 bits") << 10 << qint64(24 * 1024);
+    QTest::newRow("15 bits") << 15 << qint64(320 * 1024);
+}
+
+void TestDeflate::contextTakeoverMemoryIsAsDocumented()
+{
+    QFETCH(int, bits);
+    QFETCH(qint64, atMost);
+    PerMessageDeflate connection(takeover(bits), 0);
+    QCOMPARE(connection.heldBytes(), 0); // nothing until the first compressed message
+    ClientDeflater client(bits);
+    QByteArray inflated;
+    QCOMPARE(connection.inflate(client.compress(jsonPayload(4096), false), kLimit, &inflated), InflateResult::Ok);
+    QVERIFY(!connection.compress(inflated).isEmpty());
+    qInfo("context takeover, %d window bits: %lld bytes of zlib state held", bits, connection.heldBytes());
+    QVERIFY2(connection.heldBytes() <= atMost, qPrintable(QString::number(connection.heldBytes())));
+    QVERIFY(connection.heldBytes() > atMost / 4);
 }
 
 void TestDeflate::clientMessagesInflate_data()
