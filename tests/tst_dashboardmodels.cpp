@@ -31,6 +31,7 @@ private Q_SLOTS:
     void closedClientsStayUntilCleared();
     void sortRoleIsNumeric();
     void detailsNameEverything();
+    void headingShowsTheWireSize();
     void compressionColumn_data();
     void compressionColumn();
 };
@@ -329,6 +330,17 @@ void TestDashboardModels::detailsNameEverything()
                              "Bytes out on the wire: 321"}) {
         QVERIFY2(details.contains(QLatin1String(line)), line);
     }
+}
+
+void TestDashboardModels::headingShowsTheWireSize()
+{
+    LogRecord record = textRecord("x");
+    record.size = 4096;
+    record.wireSize = 310;
+    QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire)")),
+             qPrintable(PayloadFormatter::format(record).heading));
+    record.wireSize = 0; // not known: the payload size alone
+    QVERIFY(!PayloadFormatter::format(record).heading.contains(QLatin1String("on the wire")));
 }
 
 void TestDashboardModels::compressionColumn_data()

@@ -150,6 +150,7 @@ private Q_SLOTS:
     void broadcastFrameIsSharedByWindowSize();
     void smallAndIncompressibleMessagesGoPlain_data();
     void smallAndIncompressibleMessagesGoPlain();
+    void wireBytesCountTheFramesAsTheyArrived();
     void parserRules_data();
     void parserRules();
 };
@@ -405,6 +406,7 @@ void TestDeflate::broadcastFrameIsSharedByWindowSize()
     QCOMPARE(quint8(plain.at(0)), quint8(kFin | kText));
     QCOMPARE(plain.constData(), message.frameFor(nullptr).constData());
     QCOMPARE(quint8(message.frameFor(&own).at(0)), quint8(kFin | kRsv1 | kText));
+    QCOMPARE(message.lastFrameBytes(), message.frameFor(&a).size()); // what a single send's record shows
 }
 
 void TestDeflate::smallAndIncompressibleMessagesGoPlain_data()
@@ -462,6 +464,25 @@ void TestDeflate::parserRules_data()
                                                << QStringList{"Error 1007"};
     QTest::newRow("garbage with RSV1") << true << clientFrame(kBinary, "\xff\xff\xff", kFin | kRsv1 | kBinary)
                                        << QStringList{"Error 1007"};
+}
+
+void TestDeflate::wireBytesCountTheFramesAsTheyArrived()
+{
+    ClientDeflater client;
+    const QByteArray text = jsonPayload(5000);
+    const QByteArray deflated = client.compress(text, true);
+    const qsizetype half = deflated.size() / 2;
+    const QByteArray first = clientFrame(kText, deflated.left(half), kRsv1 | kText);
+    const QByteArray last = clientFrame(kContinuation, deflated.mid(half), kFin | kContinuation);
+    PerMessageDeflate deflate(noTakeover(), 1024);
+    WebSocketParser parser(kLimit);
+    parser.setDeflate(&deflate);
+    const QByteArray bytes = first + clientFrame(kPing, "p") + last; // the ping is no part of the message
+    parser.feed(bytes.constData(), bytes.size());
+    QCOMPARE(parser.next().kind, Kind::Ping);
+    const WebSocketParser::Event event = parser.next();
+    QCOMPARE(event.payload.size(), text.size());
+    QCOMPARE(event.wireBytes, first.size() + last.size());
 }
 
 void TestDeflate::parserRules()

@@ -36,7 +36,8 @@ QString heading(const LogRecord &record)
     if (!record.route.isEmpty())
         parts << record.route;
     if (record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary)
-        parts << QStringLiteral("%1 bytes").arg(record.size);
+        parts << (record.wireSize > 0 ? QStringLiteral("%1 bytes (%2 on the wire)").arg(record.size).arg(record.wireSize)
+                                      : QStringLiteral("%1 bytes").arg(record.size));
     if (record.direction == LogRecord::Direction::Broadcast && !record.detail.isEmpty())
         parts << record.detail;
     return parts.join(QStringLiteral(" · "));

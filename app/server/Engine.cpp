@@ -374,6 +374,7 @@ void Engine::sessionMessage(ClientSession *session, const IncomingMessage &messa
     LogRecord in = EngineReporter::makeRecord(session, LogRecord::Direction::In,
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
+    in.wireSize = session->connection()->messageWireBytes();
     in.payload = message.data;
     m_reporter.record(in);
     m_reporter.markChanged(session);
@@ -587,6 +588,7 @@ void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
     LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
+    out.wireSize = outgoing.lastFrameBytes();
     out.payload = message.data;
     m_reporter.record(out);
 }

@@ -19,11 +19,15 @@ public:
 
     // The frame for a connection with `deflate` (null: no extension negotiated).
     QByteArray frameFor(PerMessageDeflate *deflate);
+    // The size of the frame frameFor() returned last (for the log record of a single send).
+    qint64 lastFrameBytes() const { return m_lastFrameBytes; }
 
 private:
     const QByteArray &plainFrame();
+    QByteArray encodedFor(PerMessageDeflate *deflate);
 
     bool m_binary;
+    qint64 m_lastFrameBytes = 0;
     QByteArray m_payload;
     QByteArray m_plain;
     std::array<QByteArray, 16> m_compressed; // by window bits; empty until asked for

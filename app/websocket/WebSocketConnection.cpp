@@ -113,10 +113,12 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
         case WebSocketParser::Kind::NeedMore:
             return;
         case WebSocketParser::Kind::Text:
+            m_messageWireBytes = event.wireBytes;
             if (m_state == State::Open && m_handler)
                 m_handler->onTextMessage(event.payload);
             break;
         case WebSocketParser::Kind::Binary:
+            m_messageWireBytes = event.wireBytes;
             if (m_state == State::Open && m_handler)
                 m_handler->onBinaryMessage(event.payload);
             break;

@@ -70,6 +70,9 @@ public:
     PerMessageDeflate *deflate() const { return m_deflate.get(); }
     // The negotiated extensions as the handshake answered them; empty when none.
     QString extensions() const;
+    // The message being handed to the handler (onTextMessage, onBinaryMessage): its frames' bytes as
+    // they arrived (compressed where deflated), headers included.
+    qint64 messageWireBytes() const { return m_messageWireBytes; }
 
     // Queues an encoded data frame (WebSocketFrame::encode) while open; it goes out at flush().
     void queueFrame(const QByteArray &frame);
@@ -106,4 +109,5 @@ private:
     int m_closeTimeoutMs = 2000;
     int m_closeTimerId = 0;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
+    qint64 m_messageWireBytes = 0;
 };

@@ -33,6 +33,7 @@ public:
         QByteArray payload;
         int code = 0;
         QString reason;
+        qint64 wireBytes = 0; // Text, Binary: the message's frames as they arrived, headers included
     };
 
     explicit WebSocketParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) { }
@@ -51,7 +52,7 @@ public:
 private:
     Event fail(int code, const QString &reason);
     // A whole data message: inflated when compressed, checked for UTF-8 when text and not yet checked.
-    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked);
+    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked, qint64 wireBytes);
     // Moves what is left of the caller's bytes into m_tail so the next feed() can continue.
     void keepTail();
 
@@ -64,6 +65,7 @@ private:
     bool m_inMessage = false;
     bool m_messageBinary = false;
     bool m_messageCompressed = false;
+    qint64 m_messageWireBytes = 0;
     Utf8Validator m_utf8; // an uncompressed fragmented text message, checked fragment by fragment
     PerMessageDeflate *m_deflate = nullptr;
     bool m_failed = false;
