@@ -339,6 +339,10 @@ void TestDashboardModels::headingShowsTheWireSize()
     record.wireSize = 310;
     QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire)")),
              qPrintable(PayloadFormatter::format(record).heading));
+    record.frames = 3;
+    QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire, in 3 frames)")),
+             qPrintable(PayloadFormatter::format(record).heading));
+    record.frames = 0;
     record.wireSize = 0; // not known: the payload size alone
     QVERIFY(!PayloadFormatter::format(record).heading.contains(QLatin1String("on the wire")));
 }

@@ -483,6 +483,7 @@ void TestDeflate::wireBytesCountTheFramesAsTheyArrived()
     const WebSocketParser::Event event = parser.next();
     QCOMPARE(event.payload.size(), text.size());
     QCOMPARE(event.wireBytes, first.size() + last.size());
+    QCOMPARE(event.frames, 2);
 }
 
 void TestDeflate::parserRules()

@@ -375,6 +375,7 @@ void Engine::sessionMessage(ClientSession *session, const IncomingMessage &messa
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
     in.wireSize = session->connection()->messageWireBytes();
+    in.frames = session->connection()->messageFrames();
     in.payload = message.data;
     m_reporter.record(in);
     m_reporter.markChanged(session);

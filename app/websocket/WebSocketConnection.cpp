@@ -114,11 +114,13 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
             return;
         case WebSocketParser::Kind::Text:
             m_messageWireBytes = event.wireBytes;
+            m_messageFrames = event.frames;
             if (m_state == State::Open && m_handler)
                 m_handler->onTextMessage(event.payload);
             break;
         case WebSocketParser::Kind::Binary:
             m_messageWireBytes = event.wireBytes;
+            m_messageFrames = event.frames;
             if (m_state == State::Open && m_handler)
                 m_handler->onBinaryMessage(event.payload);
             break;

@@ -73,6 +73,7 @@ public:
     // The message being handed to the handler (onTextMessage, onBinaryMessage): its frames' bytes as
     // they arrived (compressed where deflated), headers included.
     qint64 messageWireBytes() const { return m_messageWireBytes; }
+    int messageFrames() const { return m_messageFrames; }
 
     // Queues an encoded data frame (WebSocketFrame::encode) while open; it goes out at flush().
     void queueFrame(const QByteArray &frame);
@@ -110,4 +111,5 @@ private:
     int m_closeTimerId = 0;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
     qint64 m_messageWireBytes = 0;
+    int m_messageFrames = 0;
 };

@@ -182,16 +182,18 @@ WebSocketParser::Event WebSocketParser::next()
             // The common case: a whole message in one frame, copied once.
             QByteArray whole(size, Qt::Uninitialized);
             unmask(payload, size, mask, whole.data());
-            return message(opcode == BinaryFrame, std::move(whole), rsv1, false, headerSize + size);
+            return message(opcode == BinaryFrame, std::move(whole), rsv1, false, headerSize + size, 1);
         }
         if (opcode != Continuation) {
             m_inMessage = true;
             m_messageBinary = opcode == BinaryFrame;
             m_messageCompressed = rsv1;
             m_messageWireBytes = 0;
+            m_messageFrames = 0;
             m_utf8.reset();
         }
         m_messageWireBytes += headerSize + size;
+        ++m_messageFrames;
         const qsizetype start = m_message.size();
         m_message.resize(start + size);
         unmask(payload, size, mask, m_message.data() + start);
@@ -204,16 +206,17 @@ WebSocketParser::Event WebSocketParser::next()
         if (checkFragment && !m_utf8.isComplete())
             return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
         return message(m_messageBinary, std::exchange(m_message, QByteArray()), m_messageCompressed, checkFragment,
-                       m_messageWireBytes);
+                       m_messageWireBytes, m_messageFrames);
     }
 }
 
 WebSocketParser::Event WebSocketParser::message(bool binary, QByteArray payload, bool compressed, bool utf8Checked,
-                                               qint64 wireBytes)
+                                               qint64 wireBytes, int frames)
 {
     Event event;
     event.kind = binary ? Kind::Binary : Kind::Text;
     event.wireBytes = wireBytes;
+    event.frames = frames;
     if (compressed) {
         switch (m_deflate->inflate(payload, m_maxMessageBytes, &event.payload)) {
         case PerMessageDeflate::InflateResult::Ok:

@@ -34,6 +34,7 @@ public:
         int code = 0;
         QString reason;
         qint64 wireBytes = 0; // Text, Binary: the message's frames as they arrived, headers included
+        int frames = 0;       // Text, Binary: how many frames the message came in
     };
 
     explicit WebSocketParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) { }
@@ -52,7 +53,7 @@ public:
 private:
     Event fail(int code, const QString &reason);
     // A whole data message: inflated when compressed, checked for UTF-8 when text and not yet checked.
-    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked, qint64 wireBytes);
+    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked, qint64 wireBytes, int frames);
     // Moves what is left of the caller's bytes into m_tail so the next feed() can continue.
     void keepTail();
 
@@ -66,6 +67,7 @@ private:
     bool m_messageBinary = false;
     bool m_messageCompressed = false;
     qint64 m_messageWireBytes = 0;
+    int m_messageFrames = 0;
     Utf8Validator m_utf8; // an uncompressed fragmented text message, checked fragment by fragment
     PerMessageDeflate *m_deflate = nullptr;
     bool m_failed = false;
