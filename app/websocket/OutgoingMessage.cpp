@@ -3,6 +3,8 @@
 #include "PerMessageDeflate.h"
 #include "WebSocketFrame.h"
 
+#include <algorithm>
+
 const QByteArray &OutgoingMessage::plainFrame()
 {
     if (m_plain.isEmpty())
@@ -26,13 +28,14 @@ QByteArray OutgoingMessage::encodedFor(PerMessageDeflate *deflate)
         const QByteArray deflated = deflate->compress(m_payload);
         return deflated.isEmpty() ? plainFrame() : WebSocketFrame::encodeCompressed(m_binary, deflated);
     }
-    const auto bits = std::size_t(deflate->parameters().serverMaxWindowBits);
-    if (!m_compressionTried.at(bits)) {
-        m_compressionTried[bits] = true;
-        const QByteArray deflated = PerMessageDeflate::compressShared(m_payload, int(bits));
+    const int bits = std::clamp(deflate->parameters().serverMaxWindowBits, 9, 15); // negotiation keeps it so
+    const auto slot = std::size_t(bits - 9);
+    if (!m_compressionTried[slot]) {
+        m_compressionTried[slot] = true;
+        const QByteArray deflated = PerMessageDeflate::compressShared(m_payload, bits);
         // Data that does not shrink (already compressed, random) goes plain.
         if (!deflated.isEmpty() && deflated.size() < m_payload.size())
-            m_compressed[bits] = WebSocketFrame::encodeCompressed(m_binary, deflated);
+            m_compressed[slot] = WebSocketFrame::encodeCompressed(m_binary, deflated);
     }
-    return m_compressed[bits].isEmpty() ? plainFrame() : m_compressed[bits];
+    return m_compressed[slot].isEmpty() ? plainFrame() : m_compressed[slot];
 }

@@ -30,6 +30,7 @@ private:
     qint64 m_lastFrameBytes = 0;
     QByteArray m_payload;
     QByteArray m_plain;
-    std::array<QByteArray, 16> m_compressed; // by window bits; empty until asked for
-    std::array<bool, 16> m_compressionTried{}; // tried, and kept plain when it did not shrink
+    // By server window bits (9..15, index bits - 9): empty until asked for, or when it did not shrink.
+    std::array<QByteArray, 7> m_compressed;
+    std::array<bool, 7> m_compressionTried{};
 };
