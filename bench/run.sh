@@ -2,8 +2,9 @@
 # Switchboard against Node's ws, side by side, on this machine (issue 6), plus the two-instance fan-out
 # through Redis (issue 8). One command:
 #
-#   bench/run.sh            full run (~7 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, fan-out to
-#                           1,000 receivers at 1,000 msg/s, 10,000 idle connections, the dashboard bench
+#   bench/run.sh            full run (~8 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, echo of 4 KiB JSON
+#                           with permessage-deflate, fan-out to 1,000 receivers at 1,000 msg/s, 10,000 idle
+#                           connections (without and with deflate negotiated), the dashboard bench
 #   bench/run.sh --quick    smoke run (~1.5 min): short windows, at most 1,000 connections
 #   options: --seconds S (measurement window per run), --out DIR (default build/bench/results/<time>)
 #
@@ -128,7 +129,8 @@ stop_server() {
     wait "$pid" 2>/dev/null || true
 }
 sb_server() { start_server "$1" "$SB" --headless --host 127.0.0.1 --port 0 "${SB_FLAGS[@]}" "${@:2}"; }
-ws_server() { start_server "$1" node "$ROOT/bench/peer/server.mjs" --host 127.0.0.1 --port 0; }
+WS_ARGS=() # --deflate for the permessage-deflate rows
+ws_server() { start_server "$1" node "$ROOT/bench/peer/server.mjs" --host 127.0.0.1 --port 0 "${WS_ARGS[@]}"; }
 
 # loadgen NAME ARGS...: runs the load generator (bounded), sets RESULT to its RESULT line.
 loadgen() {
@@ -201,6 +203,18 @@ for n in "${ECHO_CONNS[@]}"; do
     fits $((n + 10)) || { note "echo with $n connections skipped: ulimit -n $FD_LIMIT"; continue; }
     for p in "${PAYLOADS[@]}"; do echo_pair "$n" "$p"; done
 done
+
+# permessage-deflate (issue 20): 4 KiB of compressible JSON, the load generator offering
+# permessage-deflate without context takeover and compressing every message; ws with perMessageDeflate.
+DEFLATE_CONNS=${ECHO_CONNS[0]}
+deflate_label="echo ${DEFLATE_CONNS} conns × 4 KiB JSON, permessage-deflate"
+LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+WS_ARGS=(--deflate)
+side_by_side "echo-deflate" "$deflate_label" --scenario echo --connections "$DEFLATE_CONNS" --payload 4096 --deflate \
+    --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120
+WS_ARGS=()
+row "$deflate_label" "msg/s" "$(field msgs_per_s "$SB_RESULT")" "$(field msgs_per_s "$WS_RESULT")" "$SB_CPU" "$WS_CPU" "$SB_HWM" "$WS_HWM"
+row "$deflate_label" "RTT p99 ms" "$(ms "$(field p99_us "$SB_RESULT")")" "$(ms "$(field p99_us "$WS_RESULT")")" "" "" "" ""
 
 # Switchboard recording every record to disk (--record): the same echo run.
 RECORD_LABEL="echo ${RECORD_ECHO_CONNS} conns × 32 B"
@@ -308,7 +322,7 @@ idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) an
     local base=$(status_kb "$pid" VmRSS)
     local out=$OUT/$RUN-$name.loadgen.out
     timeout -k 5 300 "$LG" --url "ws://127.0.0.1:$SERVER_PORT" --scenario idle --connections "$IDLE_CONNS" --hold 120 \
-        --connect-timeout 120 >"$out" 2>"$OUT/$RUN-$name.loadgen.err" &
+        --connect-timeout 120 "${IDLE_ARGS[@]}" >"$out" 2>"$OUT/$RUN-$name.loadgen.err" &
     local lg=$!
     PIDS+=("$lg")
     for _ in $(seq 1300); do # up to 130 s for every connection to open
@@ -328,6 +342,7 @@ idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) an
     IDLE_RSS=$(awk -v h="$held" 'BEGIN { printf "%.1f", h / 1024 }')
     IDLE_CONNECT=$(field connect_s)
 }
+IDLE_ARGS=()
 if fits $((IDLE_CONNS + 10)); then
     echo "bench: idle $IDLE_CONNS connections"
     idle_run "sb-idle" sb_server; SB_IDLE=$IDLE_KB; SB_IDLE_HELD=$IDLE_HELD; SB_IDLE_CPU=$SERVER_CPU; SB_IDLE_HWM=$SERVER_HWM; SB_IDLE_RSS=$IDLE_RSS; SB_IDLE_CONNECT=$IDLE_CONNECT
@@ -338,6 +353,17 @@ if fits $((IDLE_CONNS + 10)); then
         "$SB_IDLE_CPU" "$SERVER_CPU" "$SB_IDLE_HWM" "$SERVER_HWM"
     row "idle ${IDLE_CONNS} conns held" "RSS MB while held" "$SB_IDLE_RSS" "$IDLE_RSS" "" "" "" ""
     row "idle ${IDLE_CONNS} conns held" "seconds to open all (32 connects in flight)" "$SB_IDLE_CONNECT" "$IDLE_CONNECT" "" "" "" ""
+    # The same with permessage-deflate negotiated (issue 20: within 10 % of the row above for Switchboard).
+    echo "bench: idle $IDLE_CONNS connections, permessage-deflate negotiated"
+    IDLE_ARGS=(--deflate); WS_ARGS=(--deflate)
+    idle_run "sb-idle-deflate" sb_server; SB_IDLE_D=$IDLE_KB; SB_IDLE_D_HELD=$IDLE_HELD; SB_IDLE_D_CPU=$SERVER_CPU; SB_IDLE_D_HWM=$SERVER_HWM
+    [ -n "$(health)" ] && note "switchboard idle with deflate:$(health)"
+    idle_run "ws-idle-deflate" ws_server
+    [ -n "$(health)" ] && note "ws idle with deflate:$(health)"
+    IDLE_ARGS=(); WS_ARGS=()
+    row "idle ${IDLE_CONNS} conns held, permessage-deflate (${SB_IDLE_D_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" \
+        "$SB_IDLE_D" "$IDLE_KB" "$SB_IDLE_D_CPU" "$SERVER_CPU" "$SB_IDLE_D_HWM" "$SERVER_HWM"
+    note "idle with permessage-deflate: Switchboard $SB_IDLE_D KiB per connection against $SB_IDLE KiB without"
 else
     note "idle run skipped: ulimit -n $FD_LIMIT"
 fi

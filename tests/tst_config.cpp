@@ -8,6 +8,8 @@ class TestConfig : public QObject
 private Q_SLOTS:
     void defaults();
     void loadsRoutes();
+    void loadsDeflate_data();
+    void loadsDeflate();
     void errorsNameTheirPath_data();
     void errorsNameTheirPath();
     void routeMatching();
@@ -42,6 +44,45 @@ void TestConfig::loadsRoutes()
              QStringLiteral("lobby"));
 }
 
+void TestConfig::loadsDeflate_data()
+{
+    QTest::addColumn<QByteArray>("deflate"); // the route's "deflate" value; empty: no key
+    QTest::addColumn<bool>("enabled");
+    QTest::addColumn<bool>("contextTakeover");
+    QTest::addColumn<int>("maxWindowBits");
+    QTest::addColumn<int>("thresholdBytes");
+    QTest::newRow("default") << QByteArray() << true << false << 15 << 1024;
+    QTest::newRow("true") << QByteArray("true") << true << false << 15 << 1024;
+    QTest::newRow("false") << QByteArray("false") << false << false << 15 << 1024;
+    QTest::newRow("context takeover") << QByteArray(R"({"contextTakeover": true, "maxWindowBits": 10})") << true << true
+                                      << 10 << 1024;
+    QTest::newRow("threshold") << QByteArray(R"({"thresholdBytes": 0})") << true << false << 15 << 0;
+}
+
+void TestConfig::loadsDeflate()
+{
+    QFETCH(QByteArray, deflate);
+    QFETCH(bool, enabled);
+    QFETCH(bool, contextTakeover);
+    QFETCH(int, maxWindowBits);
+    QFETCH(int, thresholdBytes);
+    const QByteArray key = deflate.isEmpty() ? QByteArray() : ", \"deflate\": " + deflate;
+    ServerConfig config;
+    QString error;
+    QVERIFY2(config.loadJson(R"({"routes": [{"path": "/a", "behaviour": "echo")" + key + "}]}", QStringLiteral("test.json"),
+                             &error),
+             qPrintable(error));
+    const DeflatePolicy &policy = config.routes.routes().at(0).deflate;
+    QCOMPARE(policy.enabled, enabled);
+    QCOMPARE(policy.contextTakeover, contextTakeover);
+    QCOMPARE(policy.maxWindowBits, maxWindowBits);
+    QCOMPARE(policy.thresholdBytes, thresholdBytes);
+    // What the dashboard saves reads back the same.
+    ServerConfig reread;
+    QVERIFY2(reread.loadJson(config.toJson(), QStringLiteral("saved.json"), &error), qPrintable(error));
+    QVERIFY(reread.routes.routes().at(0).deflate == policy);
+}
+
 void TestConfig::errorsNameTheirPath_data()
 {
     QTest::addColumn<QByteArray>("json");
@@ -57,6 +98,16 @@ void TestConfig::errorsNameTheirPath_data()
                            << QStringLiteral("test.json: limits.maxHeadBytes: must be a whole number");
     QTest::newRow("route key") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "x": 1}]})")
                                << QStringLiteral("test.json: routes[0].x: unknown key");
+    QTest::newRow("deflate type") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "deflate": "yes"}]})")
+                                  << QStringLiteral("test.json: routes[0].deflate: must be true, false or an object");
+    QTest::newRow("deflate window") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "deflate": {"maxWindowBits": 8}}]})")
+                                    << QStringLiteral("test.json: routes[0].deflate.maxWindowBits: must be a whole number from 9 to 15");
+    QTest::newRow("deflate takeover") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "deflate": {"contextTakeover": 1}}]})")
+                                      << QStringLiteral("test.json: routes[0].deflate.contextTakeover: must be true or false");
+    QTest::newRow("deflate key") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "deflate": {"level": 9}}]})")
+                                 << QStringLiteral("test.json: routes[0].deflate.level: unknown key");
+    QTest::newRow("deflate everywhere") << QByteArray(R"({"deflate": "off"})")
+                                        << QStringLiteral("test.json: deflate: must be true or false");
 }
 
 void TestConfig::errorsNameTheirPath()

@@ -31,6 +31,9 @@ private Q_SLOTS:
     void closedClientsStayUntilCleared();
     void sortRoleIsNumeric();
     void detailsNameEverything();
+    void headingShowsTheWireSize();
+    void compressionColumn_data();
+    void compressionColumn();
 };
 
 namespace {
@@ -313,6 +316,8 @@ void TestDashboardModels::detailsNameEverything()
 {
     ClientInfo info = client(4);
     info.subprotocol = QStringLiteral("chat");
+    info.extensions = QStringLiteral("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+    info.wireBytesOut = 321;
     info.origin = QStringLiteral("http://127.0.0.1:8080");
     info.state = ClientInfo::State::Closed;
     info.closeCode = 1008;
@@ -320,9 +325,49 @@ void TestDashboardModels::detailsNameEverything()
     info.closedBy = ClientInfo::ClosedBy::Server;
     const QString details = ClientTableModel::details(info);
     for (const char *line : {"Client 4", "Peer: 127.0.0.1:40004", "Subprotocol: chat", "Origin: http://127.0.0.1:8080",
-                             "Close code: 1008", "Close reason: rate limit", "Closed by: server"}) {
+                             "Close code: 1008", "Close reason: rate limit", "Closed by: server",
+                             "Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+                             "Bytes out on the wire: 321"}) {
         QVERIFY2(details.contains(QLatin1String(line)), line);
     }
+}
+
+void TestDashboardModels::headingShowsTheWireSize()
+{
+    LogRecord record = textRecord("x");
+    record.size = 4096;
+    record.wireSize = 310;
+    QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire)")),
+             qPrintable(PayloadFormatter::format(record).heading));
+    record.frames = 3;
+    QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire, in 3 frames)")),
+             qPrintable(PayloadFormatter::format(record).heading));
+    record.frames = 0;
+    record.wireSize = 0; // not known: the payload size alone
+    QVERIFY(!PayloadFormatter::format(record).heading.contains(QLatin1String("on the wire")));
+}
+
+void TestDashboardModels::compressionColumn_data()
+{
+    QTest::addColumn<QString>("extensions");
+    QTest::addColumn<QString>("shown");
+    QTest::newRow("none") << QString() << QStringLiteral("none");
+    QTest::newRow("default answer") << QStringLiteral("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+                                    << QStringLiteral("deflate");
+    QTest::newRow("context takeover") << QStringLiteral("permessage-deflate; server_max_window_bits=10")
+                                      << QStringLiteral("deflate, context kept");
+}
+
+void TestDashboardModels::compressionColumn()
+{
+    QFETCH(QString, extensions);
+    QFETCH(QString, shown);
+    ClientTableModel model;
+    ClientInfo info = client(1);
+    info.extensions = extensions;
+    model.applyChanges({info});
+    QCOMPARE(model.index(0, ClientTableModel::Compression).data().toString(), shown);
+    QCOMPARE(model.index(0, ClientTableModel::Compression).data(Qt::ToolTipRole).toString(), extensions);
 }
 
 QTEST_GUILESS_MAIN(TestDashboardModels)

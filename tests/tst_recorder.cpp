@@ -42,6 +42,8 @@ void compareRecords(const LogRecord &actual, const LogRecord &expected)
     QCOMPARE(actual.direction, expected.direction);
     QCOMPARE(actual.kind, expected.kind);
     QCOMPARE(actual.size, expected.size);
+    QCOMPARE(actual.wireSize, expected.wireSize);
+    QCOMPARE(actual.frames, expected.frames);
     QCOMPARE(actual.payload, expected.payload);
     QCOMPARE(actual.fanout, expected.fanout);
     QCOMPARE(actual.closeCode, expected.closeCode);
@@ -84,6 +86,8 @@ void TestRecorder::roundTrip()
     records << makeRecord(2, LogRecord::Direction::In, LogRecord::Kind::Text,
                           QStringLiteral("héllo \"wörld\" \\ tab\t nl\n cr\r ctl\x01 € 𝄞").toUtf8());
     records << makeRecord(3, LogRecord::Direction::Out, LogRecord::Kind::Binary, allBytes);
+    records.last().wireSize = 140; // a compressed frame, as permessage-deflate sent it
+    records.last().frames = 2;
     records << makeRecord(4, LogRecord::Direction::In, LogRecord::Kind::Text, QByteArray()); // empty text
     // A text record whose bytes are not UTF-8 (e.g. cut mid-character) survives via base64.
     records << makeRecord(5, LogRecord::Direction::Out, LogRecord::Kind::Text, QByteArray("ab\xE2\x82", 4));

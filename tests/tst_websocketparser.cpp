@@ -198,6 +198,8 @@ private Q_SLOTS:
     void heldBytesAreBounded();
     void violationsEndParsing_data();
     void violationsEndParsing();
+    void invalidUtf8FailsOnItsFragment_data();
+    void invalidUtf8FailsOnItsFragment();
     void oversizeIsRefusedFromTheHeader_data();
     void oversizeIsRefusedFromTheHeader();
     void closeFrame_data();
@@ -381,6 +383,47 @@ void TestWebSocketParser::heldBytesAreBounded()
              QStringList({describe(makeEvent(Kind::Ping, binaryPayload(125))),
                           describe(makeEvent(Kind::Binary, binaryPayload(1000)))}));
     QCOMPARE(parser.bufferedBytes(), 0);
+}
+
+void TestWebSocketParser::invalidUtf8FailsOnItsFragment_data()
+{
+    // Fragments of one text message, the final one never sent: `failsAt` is the fragment whose
+    // bytes make the text invalid (-1: still valid so far). Characters split between fragments
+    // are judged by the bytes seen so far, not by where the fragment ends.
+    QTest::addColumn<QList<QByteArray>>("fragments");
+    QTest::addColumn<int>("failsAt");
+    QTest::newRow("invalid in the first fragment") << QList<QByteArray>{"ok \xff", "more"} << 0;
+    QTest::newRow("invalid in the second") << QList<QByteArray>{"κόσμε", "\xf4\x90\x80\x80" "edited"} << 1;
+    QTest::newRow("euro split, valid") << QList<QByteArray>{"price \xe2", "\x82", "\xac"} << -1;
+    QTest::newRow("start of an out-of-range character") << QList<QByteArray>{"κόσμε\xf4", "\x90"} << 1;
+    QTest::newRow("surrogate start") << QList<QByteArray>{"a\xed", "\xa0"} << 1;
+    QTest::newRow("overlong start") << QList<QByteArray>{"\xe0", "\x80"} << 1;
+    QTest::newRow("lone continuation byte") << QList<QByteArray>{"a", "\x80"} << 1;
+    QTest::newRow("unfinished, then ASCII") << QList<QByteArray>{"\xc3", "a"} << 1;
+    QTest::newRow("C0 is never valid") << QList<QByteArray>{"\xc0"} << 0;
+}
+
+void TestWebSocketParser::invalidUtf8FailsOnItsFragment()
+{
+    QFETCH(QList<QByteArray>, fragments);
+    QFETCH(int, failsAt);
+    WebSocketParser parser(kLimit);
+    for (int i = 0; i < fragments.size(); ++i) {
+        const QByteArray frame = clientFrame(i == 0 ? kText : kContinuation, fragments.at(i), i == 0 ? kText : kContinuation);
+        parser.feed(frame.constData(), frame.size());
+        const WebSocketParser::Event event = parser.next();
+        if (i == failsAt) {
+            QCOMPARE(kindName(event.kind), kindName(Kind::Error));
+            QCOMPARE(event.code, 1007);
+            return;
+        }
+        QCOMPARE(kindName(event.kind), kindName(Kind::NeedMore));
+    }
+    QCOMPARE(failsAt, -1);
+    // A valid split character completes the message at its final (empty) fragment.
+    const QByteArray last = clientFrame(kContinuation, {}, kFin | kContinuation);
+    parser.feed(last.constData(), last.size());
+    QCOMPARE(kindName(parser.next().kind), kindName(Kind::Text));
 }
 
 void TestWebSocketParser::violationsEndParsing_data()

@@ -58,6 +58,7 @@ ClientsPanel::ClientsPanel(ClientTableModel &model, QWidget *parent)
         {ClientTableModel::Path, QStringLiteral("/chat/lobby")},
         {ClientTableModel::State, QStringLiteral("closed 1001 by server")},
         {ClientTableModel::Subprotocol, QStringLiteral("chat")},
+        {ClientTableModel::Compression, QStringLiteral("deflate")},
         {ClientTableModel::Origin, QStringLiteral("http://localhost:0000")},
         {ClientTableModel::ConnectedFor, QStringLiteral("00 min 00 s")},
         {ClientTableModel::MessagesIn, QStringLiteral("000000")},

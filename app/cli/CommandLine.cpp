@@ -185,7 +185,11 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp, listenBacklog,
                        tlsCert, tlsKey, rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
                        record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
+    const QCommandLineOption noDeflate(QStringLiteral("no-deflate"),
+                                       QStringLiteral("Never negotiate permessage-deflate compression, whatever the routes say "
+                                                      "(default: negotiated on every route that allows it)."));
     parser.addOption(adminToken);
+    parser.addOption(noDeflate);
     parser.addOptions({redis, cluster});
 
     if (!parser.parse(arguments)) {
@@ -277,6 +281,8 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     server.messageBurst = static_cast<int>(burst);
     server.heartbeatIntervalMs = static_cast<int>(interval);
     server.heartbeatTimeoutMs = static_cast<int>(timeout);
+    if (parser.isSet(noDeflate))
+        server.deflate = false;
     if (parser.isSet(allowOrigin))
         server.allowedOrigins.append(parser.values(allowOrigin));
     if (parser.isSet(token))

@@ -2,6 +2,7 @@
 
 #include "HttpGate.h"
 #include "TlsServer.h"
+#include "../websocket/PerMessageDeflate.h"
 #include "../websocket/PlainTransport.h"
 #include "../websocket/QtSocketTransport.h"
 #include "../websocket/WebSocketConnection.h"
@@ -291,8 +292,11 @@ void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const 
         }
         transport = std::make_unique<PlainTransport>(descriptor, peer, peerPort, early);
     }
-    transport->write(WebSocketHandshake::response(head.header("sec-websocket-key"), subprotocol));
+    transport->write(WebSocketHandshake::response(head.header("sec-websocket-key"), subprotocol,
+                                                  decision.deflate ? decision.deflate->responseHeader() : QByteArray()));
     transport->flush();
     auto *connection = new WebSocketConnection(std::move(transport), subprotocol, m_limits.maxMessageBytes);
+    if (decision.deflate)
+        connection->setDeflate(std::make_unique<PerMessageDeflate>(*decision.deflate, decision.deflateThresholdBytes));
     Q_EMIT upgraded(connection, decision.routeIndex, head);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "HttpResponse.h"
+#include "../websocket/DeflateNegotiation.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -16,12 +17,17 @@ struct GateDecision
     int routeIndex = -1;   // Upgrade: the gate's own tag for the route, handed back with the connection
     QString refusal;       // Respond with status >= 400: why, for the log
     QString subprotocol;   // Upgrade: the subprotocol to answer with (empty: none)
+    std::optional<DeflateParameters> deflate; // Upgrade: permessage-deflate as agreed (none: not negotiated)
+    int deflateThresholdBytes = 0;            // Upgrade: smaller outgoing messages go uncompressed
 
-    static GateDecision respond(HttpResponse response) { return {Action::Respond, std::move(response), -1, {}, {}}; }
+    static GateDecision respond(HttpResponse response)
+    {
+        return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0};
+    }
     static GateDecision refuse(int status, const QString &why);
     static GateDecision upgrade(int routeIndex, QString subprotocol)
     {
-        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol)};
+        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0};
     }
 };
 

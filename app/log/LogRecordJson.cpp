@@ -83,6 +83,10 @@ void LogRecordJson::appendLine(QByteArray &out, const LogRecord &record)
     appendString(out, ",\"direction\":", LogRecord::directionName(record.direction).toLatin1());
     appendString(out, ",\"kind\":", LogRecord::kindName(record.kind).toLatin1());
     appendNumber(out, ",\"size\":", record.size);
+    if (record.wireSize > 0)
+        appendNumber(out, ",\"wireSize\":", record.wireSize);
+    if (record.frames > 1) // one frame is the common case: left out
+        appendNumber(out, ",\"frames\":", record.frames);
     appendNumber(out, ",\"fanout\":", record.fanout);
     appendNumber(out, ",\"closeCode\":", record.closeCode);
     appendString(out, ",\"detail\":", record.detail.toUtf8());
@@ -153,16 +157,22 @@ LogRecordJson::Parsed LogRecordJson::fromLine(const QByteArray &line, LogRecord 
         const QJsonValue value = object.value(QLatin1String(key));
         return value.isUndefined() || integerOf(value, out);
     };
-    qint64 clientId = 0, size = -1, fanout = 0, closeCode = 0;
+    qint64 clientId = 0, size = -1, wireSize = 0, frames = 0, fanout = 0, closeCode = 0;
     if (!optionalInteger("clientId", &clientId) || clientId < 0)
         return fail(QStringLiteral("bad \"clientId\""));
     if (!optionalInteger("size", &size))
         return fail(QStringLiteral("bad \"size\""));
+    if (!optionalInteger("wireSize", &wireSize) || wireSize < 0)
+        return fail(QStringLiteral("bad \"wireSize\""));
+    if (!optionalInteger("frames", &frames) || frames < 0 || frames > INT_MAX)
+        return fail(QStringLiteral("bad \"frames\""));
     if (!optionalInteger("fanout", &fanout) || fanout < 0 || fanout > INT_MAX)
         return fail(QStringLiteral("bad \"fanout\""));
     if (!optionalInteger("closeCode", &closeCode) || closeCode < INT_MIN || closeCode > INT_MAX)
         return fail(QStringLiteral("bad \"closeCode\""));
     parsed.clientId = static_cast<quint64>(clientId);
+    parsed.wireSize = wireSize;
+    parsed.frames = static_cast<int>(frames);
     parsed.fanout = static_cast<int>(fanout);
     parsed.closeCode = static_cast<int>(closeCode);
     parsed.route = object.value(QLatin1String("route")).toString();

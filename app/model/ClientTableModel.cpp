@@ -47,12 +47,14 @@ QString ClientTableModel::details(const ClientInfo &client)
     if (!client.room.isEmpty())
         lines << QStringLiteral("Room: %1").arg(client.room);
     lines << QStringLiteral("Subprotocol: %1").arg(client.subprotocol.isEmpty() ? QStringLiteral("(none)") : client.subprotocol)
+          << QStringLiteral("Extensions: %1").arg(client.extensions.isEmpty() ? QStringLiteral("(none)") : client.extensions)
           << QStringLiteral("Origin: %1").arg(client.origin.isEmpty() ? QStringLiteral("(none)") : client.origin);
     if (!client.userAgent.isEmpty())
         lines << QStringLiteral("User-Agent: %1").arg(client.userAgent);
     lines << QStringLiteral("Connected at: %1").arg(time(client.connectedAtMs))
           << QStringLiteral("Messages in/out: %1 / %2").arg(client.messagesIn).arg(client.messagesOut)
           << QStringLiteral("Bytes in/out: %1 / %2").arg(client.bytesIn).arg(client.bytesOut)
+          << QStringLiteral("Bytes out on the wire: %1").arg(client.wireBytesOut)
           << QStringLiteral("Bytes waiting: %1").arg(client.bytesToWrite)
           << QStringLiteral("Last RTT: %1").arg(client.lastRttMs < 0 ? QStringLiteral("(no ping answered)")
                                                                     : QStringLiteral("%1 ms").arg(client.lastRttMs))
@@ -64,6 +66,17 @@ QString ClientTableModel::details(const ClientInfo &client)
               << QStringLiteral("Closed by: %1").arg(ClientInfo::closedByName(client.closedBy));
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+QString ClientTableModel::compressionSummary(const QString &extensions)
+{
+    if (!extensions.startsWith(QLatin1String("permessage-deflate")))
+        return QStringLiteral("none");
+    // The default answer resets per message; anything else keeps a context per connection.
+    if (extensions.contains(QLatin1String("server_no_context_takeover"))
+        && extensions.contains(QLatin1String("client_no_context_takeover")))
+        return QStringLiteral("deflate");
+    return QStringLiteral("deflate, context kept");
 }
 
 QVariant ClientTableModel::data(const QModelIndex &index, int role) const
@@ -79,6 +92,7 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
         case Peer: return QStringLiteral("%1:%2").arg(client.peerAddress).arg(client.peerPort);
         case Path: return client.path;
         case Subprotocol: return client.subprotocol;
+        case Compression: return compressionSummary(client.extensions);
         case Origin: return client.origin;
         case ConnectedFor: return formatDuration(end - client.connectedAtMs);
         case MessagesIn: return client.messagesIn;
@@ -114,6 +128,7 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
         // The full text of the columns that are often cut short.
         switch (index.column()) {
         case Path: return client.path;
+        case Compression: return client.extensions;
         case Origin: return client.origin;
         case State: return data(index, Qt::DisplayRole);
         default: break;
@@ -136,6 +151,8 @@ QVariant ClientTableModel::headerData(int section, Qt::Orientation orientation, 
     case Peer: return tip ? tr("The client's address and port") : tr("Peer");
     case Path: return tip ? tr("The request path (route and query) the client connected to") : tr("Route / path");
     case Subprotocol: return tip ? tr("The negotiated WebSocket subprotocol") : tr("Subprotocol");
+    case Compression:
+        return tip ? tr("permessage-deflate as negotiated (hover a cell for its parameters)") : tr("Compression");
     case Origin: return tip ? tr("The Origin header browsers send") : tr("Origin");
     case ConnectedFor: return tip ? tr("How long the client has been (or was) connected") : tr("Connected");
     case MessagesIn: return tip ? tr("Messages received from the client") : tr("In");

@@ -15,13 +15,16 @@ class ClientTableModel : public QAbstractTableModel
     Q_OBJECT
 public:
     enum Column {
-        Id, Peer, Path, Subprotocol, Origin, ConnectedFor, MessagesIn, MessagesOut, BytesIn, BytesOut,
+        Id, Peer, Path, Subprotocol, Compression, Origin, ConnectedFor, MessagesIn, MessagesOut, BytesIn, BytesOut,
         BytesToWrite, LastRtt, State, ColumnCount
     };
     enum Role { ClientIdRole = Qt::UserRole + 1, IsClosedRole, SortRole };
     static constexpr int kMaxClosedRows = 1000;
 
     explicit ClientTableModel(QObject *parent = nullptr);
+
+    // The Compression column: "none", "deflate" (no context takeover) or "deflate, context kept".
+    static QString compressionSummary(const QString &extensions);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

@@ -35,8 +35,15 @@ QString heading(const LogRecord &record)
         parts << QStringLiteral("client %1").arg(record.clientId);
     if (!record.route.isEmpty())
         parts << record.route;
-    if (record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary)
-        parts << QStringLiteral("%1 bytes").arg(record.size);
+    if (record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary) {
+        QStringList wire;
+        if (record.wireSize > 0)
+            wire << QStringLiteral("%1 on the wire").arg(record.wireSize);
+        if (record.frames > 1)
+            wire << QStringLiteral("in %1 frames").arg(record.frames);
+        parts << (wire.isEmpty() ? QStringLiteral("%1 bytes").arg(record.size)
+                                 : QStringLiteral("%1 bytes (%2)").arg(record.size).arg(wire.join(QStringLiteral(", "))));
+    }
     if (record.direction == LogRecord::Direction::Broadcast && !record.detail.isEmpty())
         parts << record.detail;
     return parts.join(QStringLiteral(" · "));

@@ -338,6 +338,7 @@ QJsonObject AdminApi::clientJson(const ClientInfo &info)
     client.insert(QStringLiteral("path"), info.path);
     client.insert(QStringLiteral("room"), nullable(info.room));
     client.insert(QStringLiteral("subprotocol"), nullable(info.subprotocol));
+    client.insert(QStringLiteral("extensions"), nullable(info.extensions));
     client.insert(QStringLiteral("origin"), nullable(info.origin));
     client.insert(QStringLiteral("userAgent"), nullable(info.userAgent));
     client.insert(QStringLiteral("connectedAt"), isoTime(info.connectedAtMs));
@@ -345,6 +346,7 @@ QJsonObject AdminApi::clientJson(const ClientInfo &info)
     client.insert(QStringLiteral("messagesOut"), static_cast<double>(info.messagesOut));
     client.insert(QStringLiteral("bytesIn"), static_cast<double>(info.bytesIn));
     client.insert(QStringLiteral("bytesOut"), static_cast<double>(info.bytesOut));
+    client.insert(QStringLiteral("wireBytesOut"), static_cast<double>(info.wireBytesOut));
     client.insert(QStringLiteral("bytesToWrite"), static_cast<double>(info.bytesToWrite));
     client.insert(QStringLiteral("messagesDropped"), static_cast<double>(info.messagesDropped));
     client.insert(QStringLiteral("lastRttMs"),

@@ -17,13 +17,15 @@ struct ClientInfo
     QString path;        // the request path and query as sent (secrets redacted)
     QString room;        // chat routes: the room joined
     QString subprotocol; // negotiated, empty when none
+    QString extensions;  // negotiated (the Sec-WebSocket-Extensions answer), empty when none
     QString origin;
     QString userAgent;
     qint64 connectedAtMs = 0;
     qint64 messagesIn = 0;
     qint64 messagesOut = 0;
     qint64 bytesIn = 0;
-    qint64 bytesOut = 0;
+    qint64 bytesOut = 0;     // payload bytes
+    qint64 wireBytesOut = 0; // frame bytes as sent (compressed where permessage-deflate applied)
     qint64 bytesToWrite = 0; // our bufferedAmount
     qint64 messagesDropped = 0; // not sent because the client was too slow to read
     qint64 lastRttMs = -1;   // -1 until a ping has been answered

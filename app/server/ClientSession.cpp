@@ -2,6 +2,7 @@
 
 #include "../websocket/CloseCode.h"
 #include "../routes/RouteBehaviour.h"
+#include "../websocket/OutgoingMessage.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -107,12 +108,13 @@ void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)
     m_behaviour = std::move(behaviour);
 }
 
-void ClientSession::send(const QByteArray &frame, qint64 payloadSize)
+void ClientSession::send(OutgoingMessage &message)
 {
-    m_connection->queueFrame(frame);
+    const qint64 wireBytes = m_connection->queueMessage(message);
     ++m_info.messagesOut;
-    m_info.bytesOut += payloadSize;
-    m_info.bytesToWrite += frame.size(); // flushWrites() reads the true figure back
+    m_info.bytesOut += message.payload().size();
+    m_info.wireBytesOut += wireBytes;
+    m_info.bytesToWrite += wireBytes; // flushWrites() reads the true figure back
 }
 
 void ClientSession::flushWrites()

@@ -10,6 +10,8 @@
 #include <optional>
 #include <utility>
 
+class OutgoingMessage;
+
 // One connected WebSocket client. Hands its connection's events to the engine (its Observer),
 // keeps the counters the dashboard shows, and works out who closed the connection and how.
 class ClientSession final : public QObject, public RouteClient, private WebSocketConnection::Handler
@@ -62,9 +64,9 @@ public:
     // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
     void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
-    // Queues `frame` (a message of payloadSize bytes, encoded once for every recipient) on the
-    // connection; it goes out at flushWrites(). The caller checks isOpen() first.
-    void send(const QByteArray &frame, qint64 payloadSize);
+    // Queues `message` (encoded once per wire form for every recipient) on the connection; it
+    // goes out at flushWrites(). The caller checks isOpen() first.
+    void send(OutgoingMessage &message);
     // Writes what send() queued now (nothing once the connection is gone).
     void flushWrites();
     // The engine lists the sessions with frames to write: the session's place in that list, or -1,

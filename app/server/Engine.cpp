@@ -13,8 +13,8 @@
 #include "../routes/EchoBehaviour.h"
 #include "../routes/OperatorBehaviour.h"
 #include "../cluster/ClusterLink.h"
+#include "../websocket/OutgoingMessage.h"
 #include "../websocket/WebSocketConnection.h"
-#include "../websocket/WebSocketFrame.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -80,6 +80,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_adminApi = std::make_unique<AdminApi>(*this, m_router->originPolicy(), m_config.adminToken);
     m_router->setAdminApi(m_adminApi.get());
     m_router->setMetricsText([this] { return metricsText(); });
+    m_router->setDeflate(m_config.deflate);
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
@@ -327,6 +328,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     info.route = route.pattern;
     info.path = RequestRouter::redactedTarget(head);
     info.subprotocol = connection->subprotocol();
+    info.extensions = connection->extensions();
     info.origin = QString::fromUtf8(head.header("origin"));
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
     info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
@@ -403,6 +405,8 @@ void Engine::sessionMessage(ClientSession *session, const IncomingMessage &messa
     LogRecord in = EngineReporter::makeRecord(session, LogRecord::Direction::In,
                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     in.size = message.data.size();
+    in.wireSize = session->connection()->messageWireBytes();
+    in.frames = session->connection()->messageFrames();
     in.payload = message.data;
     m_reporter.record(in);
     m_reporter.markChanged(session);
@@ -609,12 +613,14 @@ QByteArray Engine::metricsText() const
 void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
 {
     auto *session = static_cast<ClientSession *>(&client);
-    if (!deliverTo(session, WebSocketFrame::encode(message.binary, message.data), message.data.size()))
+    OutgoingMessage outgoing(message.binary, message.data);
+    if (!deliverTo(session, outgoing))
         return;
     m_metrics.noteMessagesOut(session->info().route, message.binary, message.data.size(), 1);
     LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
+    out.wireSize = outgoing.lastFrameBytes();
     out.payload = message.data;
     m_reporter.record(out);
 }
@@ -720,13 +726,13 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
 {
     if (targets.isEmpty())
         return 0;
-    const QByteArray frame = WebSocketFrame::encode(message.binary, message.data); // once for all
+    OutgoingMessage outgoing(message.binary, message.data); // encoded (and compressed) once for all
     // Counted per run of recipients on the same route: one metrics lookup per broadcast, not per copy.
     const QString *route = nullptr;
     int onRoute = 0;
     int delivered = 0;
     for (ClientSession *session : targets) {
-        if (!deliverTo(session, frame, message.data.size()))
+        if (!deliverTo(session, outgoing))
             continue;
         ++delivered;
         if (route && *route != session->info().route) {
@@ -741,11 +747,12 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
     return delivered;
 }
 
-bool Engine::deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize)
+bool Engine::deliverTo(ClientSession *session, OutgoingMessage &message)
 {
+    const qint64 payloadSize = message.payload().size();
     if (!session->isOpen() || !admitOutgoing(session))
         return false;
-    session->send(frame, payloadSize);
+    session->send(message);
     m_writes.schedule(session);
     m_totals.messagesOut++;
     m_totals.bytesOut += payloadSize;

@@ -26,6 +26,7 @@ class ClientSession;
 class ClusterLink;
 struct ClusterMessage;
 class FrontDoor;
+class OutgoingMessage;
 class RequestRouter;
 class WebSocketConnection;
 struct HttpRequestHead;
@@ -121,9 +122,9 @@ private:
     ClientSession *openSession(quint64 clientId) const;
     bool clientRowsWatched() const;
     int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
-    // Queues `frame` (the encoded message, payloadSize bytes of payload) for one session; the
+    // Queues `message` (encoded once per wire form for all its recipients) for one session; the
     // caller counts it in the metrics.
-    bool deliverTo(ClientSession *session, const QByteArray &frame, qint64 payloadSize);
+    bool deliverTo(ClientSession *session, OutgoingMessage &message);
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);

@@ -159,8 +159,13 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
         }
     }
     // The first offered subprotocol the route supports (requests offering none it has were refused above).
-    return GateDecision::upgrade(match.index, WebSocketHandshake::chooseSubprotocol(
-                                                  head.header("sec-websocket-protocol"), route.subprotocols));
+    GateDecision decision = GateDecision::upgrade(
+        match.index, WebSocketHandshake::chooseSubprotocol(head.header("sec-websocket-protocol"), route.subprotocols));
+    if (m_deflate) {
+        decision.deflate = DeflateNegotiation::negotiate(head.header("sec-websocket-extensions"), route.deflate);
+        decision.deflateThresholdBytes = route.deflate.thresholdBytes;
+    }
+    return decision;
 }
 
 int RequestRouter::maxBodyBytes(const HttpRequestHead &head) const

@@ -31,6 +31,8 @@ public:
     OriginPolicy &originPolicy() { return m_origins; }
     // /api/* goes to the admin API when one is set (it lives as long as this router).
     void setAdminApi(AdminApi *api) { m_adminApi = api; }
+    // false (--no-deflate): no upgrade negotiates permessage-deflate, whatever its route says.
+    void setDeflate(bool enabled) { m_deflate = enabled; }
     // GET /metrics answers this text (Prometheus exposition format) when set.
     void setMetricsText(std::function<QByteArray()> metricsText) { m_metricsText = std::move(metricsText); }
 
@@ -46,4 +48,5 @@ private:
     std::function<QByteArray()> m_healthJson;
     AdminApi *m_adminApi = nullptr;
     std::function<QByteArray()> m_metricsText;
+    bool m_deflate = true;
 };

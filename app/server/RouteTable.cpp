@@ -27,10 +27,10 @@ RouteTable RouteTable::defaults()
 {
     RouteTable table;
     table.add({QStringLiteral("/ws"), RouteBehaviourKind::Echo,
-               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200});
-    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200});
-    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200});
-    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200});
+               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200, {}});
+    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200, {}});
+    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200, {}});
+    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200, {}});
     return table;
 }
 

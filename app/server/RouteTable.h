@@ -1,5 +1,7 @@
 #pragma once
 
+#include "../websocket/DeflateNegotiation.h"
+
 #include <QHash>
 #include <QString>
 #include <QStringList>
@@ -18,6 +20,7 @@ struct RouteSpec
     RouteBehaviourKind behaviour = RouteBehaviourKind::Echo;
     QStringList subprotocols; // negotiated in the client's order; empty: the route takes none
     int clockIntervalMs = 200; // clock routes: default push interval, overridable by ?interval=
+    DeflatePolicy deflate;     // permessage-deflate: on by default, no context takeover
 };
 
 struct RouteMatch

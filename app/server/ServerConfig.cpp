@@ -58,6 +58,48 @@ public:
         return true;
     }
 
+    bool readBool(const QJsonObject &object, const QString &path, const QString &key, bool *out)
+    {
+        if (!object.contains(key))
+            return false;
+        if (!object.value(key).isBool()) {
+            fail(join(path, key), QStringLiteral("must be true or false"));
+            return false;
+        }
+        *out = object.value(key).toBool();
+        return true;
+    }
+
+    // A route's "deflate": true, false, or {"contextTakeover", "maxWindowBits", "thresholdBytes"}.
+    void readDeflate(const QJsonObject &route, const QString &path, DeflatePolicy *policy)
+    {
+        const QString key = QStringLiteral("deflate");
+        if (!route.contains(key))
+            return;
+        const QJsonValue value = route.value(key);
+        if (value.isBool()) {
+            policy->enabled = value.toBool();
+            return;
+        }
+        if (!value.isObject()) {
+            fail(join(path, key), QStringLiteral("must be true, false or an object"));
+            return;
+        }
+        const QJsonObject object = value.toObject();
+        const QString at = join(path, key);
+        rejectUnknownKeys(object, at,
+                          {QStringLiteral("contextTakeover"), QStringLiteral("maxWindowBits"),
+                           QStringLiteral("thresholdBytes")});
+        policy->enabled = true;
+        readBool(object, at, QStringLiteral("contextTakeover"), &policy->contextTakeover);
+        qint64 number = 0;
+        // zlib cannot compress raw deflate with 8 bits: 9 is the smallest window it keeps to.
+        if (readInt(object, at, QStringLiteral("maxWindowBits"), 9, 15, &number))
+            policy->maxWindowBits = static_cast<int>(number);
+        if (readInt(object, at, QStringLiteral("thresholdBytes"), 0, 1LL << 30, &number))
+            policy->thresholdBytes = static_cast<int>(number);
+    }
+
     bool readString(const QJsonObject &object, const QString &path, const QString &key, QString *out)
     {
         if (!object.contains(key))
@@ -162,7 +204,9 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
-                              QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey")});
+                              QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey"),
+                              QStringLiteral("deflate")});
+    reader.readBool(root, QString(), QStringLiteral("deflate"), &next.deflate);
     // Each checked key: read it, then say why its value is refused, if it is.
     const std::pair<QString, std::pair<QString *, QString (*)(const QString &)>> checked[] = {
         {QStringLiteral("adminToken"), {&next.adminToken, &ServerConfig::whyInvalidAdminToken}},
@@ -282,7 +326,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 const QJsonObject object = routes.at(i).toObject();
                 reader.rejectUnknownKeys(object, at,
                                          {QStringLiteral("path"), QStringLiteral("behaviour"),
-                                          QStringLiteral("subprotocols"), QStringLiteral("intervalMs")});
+                                          QStringLiteral("subprotocols"), QStringLiteral("intervalMs"),
+                                          QStringLiteral("deflate")});
                 RouteSpec spec;
                 if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
                     reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
@@ -305,6 +350,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 reader.readStringList(object, at, QStringLiteral("subprotocols"), &spec.subprotocols);
                 if (reader.readInt(object, at, QStringLiteral("intervalMs"), 10, 60000, &number))
                     spec.clockIntervalMs = static_cast<int>(number);
+                reader.readDeflate(object, at, &spec.deflate);
                 table.add(spec);
             }
             next.routes = table;
@@ -333,6 +379,7 @@ QByteArray ServerConfig::toJson() const
     if (!redisUrl.isEmpty())
         root.insert(QStringLiteral("redis"), redisUrl);
     root.insert(QStringLiteral("cluster"), clusterName);
+    root.insert(QStringLiteral("deflate"), deflate);
     if (!tlsCertPath.isEmpty())
         root.insert(QStringLiteral("tlsCert"), tlsCertPath);
     if (!tlsKeyPath.isEmpty())
@@ -370,6 +417,16 @@ QByteArray ServerConfig::toJson() const
                           {QStringLiteral("subprotocols"), QJsonArray::fromStringList(spec.subprotocols)}};
         if (spec.behaviour == RouteBehaviourKind::Clock)
             route.insert(QStringLiteral("intervalMs"), spec.clockIntervalMs);
+        if (spec.deflate == DeflatePolicy()) {
+            route.insert(QStringLiteral("deflate"), true);
+        } else if (!spec.deflate.enabled) {
+            route.insert(QStringLiteral("deflate"), false);
+        } else {
+            route.insert(QStringLiteral("deflate"),
+                         QJsonObject{{QStringLiteral("contextTakeover"), spec.deflate.contextTakeover},
+                                     {QStringLiteral("maxWindowBits"), spec.deflate.maxWindowBits},
+                                     {QStringLiteral("thresholdBytes"), spec.deflate.thresholdBytes}});
+        }
         routeList.append(route);
     }
     root.insert(QStringLiteral("routes"), routeList);

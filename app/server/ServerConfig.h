@@ -42,6 +42,10 @@ struct ServerConfig
     int maxConnectionsPerIp = 1000; // more from one address get 429
     int listenBacklog = 0; // connections the kernel queues before accept; 0: the system's maximum
 
+    // permessage-deflate (RFC 7692): false (--no-deflate, or "deflate": false) turns it off on every
+    // route; otherwise each route's "deflate" says (RouteSpec::deflate).
+    bool deflate = true;
+
     // Sessions
     qint64 maxMessageBytes = 1024 * 1024; // larger messages (or frames) close the client with 1009
     int shutdownGraceMs = 2000;           // how long stop() and operator closes wait for close handshakes

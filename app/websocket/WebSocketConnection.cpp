@@ -1,5 +1,7 @@
 #include "WebSocketConnection.h"
 
+#include "OutgoingMessage.h"
+#include "PerMessageDeflate.h"
 #include "WebSocketFrame.h"
 #include "CloseCode.h"
 
@@ -25,6 +27,31 @@ WebSocketConnection::~WebSocketConnection()
 void WebSocketConnection::start()
 {
     m_transport->start();
+}
+
+void WebSocketConnection::setDeflate(std::unique_ptr<PerMessageDeflate> deflate)
+{
+    m_deflate = std::move(deflate);
+    m_parser.setDeflate(m_deflate.get());
+}
+
+QString WebSocketConnection::extensions() const
+{
+    if (!m_deflate)
+        return {};
+    // The default answer, shared: each client's row would otherwise hold its own copy of it.
+    static const QString defaultAnswer = QString::fromLatin1(DeflateParameters().responseHeader());
+    const QByteArray answer = m_deflate->parameters().responseHeader();
+    return QLatin1String(answer) == defaultAnswer ? defaultAnswer : QString::fromLatin1(answer);
+}
+
+qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
+{
+    if (m_state != State::Open)
+        return 0;
+    const QByteArray frame = message.frameFor(m_deflate.get());
+    m_transport->write(frame);
+    return frame.size();
 }
 
 void WebSocketConnection::queueFrame(const QByteArray &frame)
@@ -110,10 +137,14 @@ void WebSocketConnection::parse(const char *data, qsizetype size)
         case WebSocketParser::Kind::NeedMore:
             return;
         case WebSocketParser::Kind::Text:
+            m_messageWireBytes = event.wireBytes;
+            m_messageFrames = event.frames;
             if (m_state == State::Open && m_handler)
                 m_handler->onTextMessage(event.payload);
             break;
         case WebSocketParser::Kind::Binary:
+            m_messageWireBytes = event.wireBytes;
+            m_messageFrames = event.frames;
             if (m_state == State::Open && m_handler)
                 m_handler->onBinaryMessage(event.payload);
             break;

@@ -7,6 +7,9 @@
 #include <QObject>
 #include <memory>
 
+class OutgoingMessage;
+class PerMessageDeflate;
+
 // The server end of one RFC 6455 connection over a ByteTransport: reads frames, answers pings,
 // runs the closing handshake (echoing the peer's code, or failing the connection with 1002,
 // 1007 or 1009 on a bad frame), and times out a peer that does not finish it. Data frames come
@@ -62,8 +65,21 @@ public:
     // How long a closing handshake may wait for the peer before the connection is dropped.
     void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
 
+    // permessage-deflate, when the handshake negotiated it (before start()); null otherwise.
+    void setDeflate(std::unique_ptr<PerMessageDeflate> deflate);
+    PerMessageDeflate *deflate() const { return m_deflate.get(); }
+    // The negotiated extensions as the handshake answered them; empty when none.
+    QString extensions() const;
+    // The message being handed to the handler (onTextMessage, onBinaryMessage): its frames' bytes as
+    // they arrived (compressed where deflated), headers included.
+    qint64 messageWireBytes() const { return m_messageWireBytes; }
+    int messageFrames() const { return m_messageFrames; }
+
     // Queues an encoded data frame (WebSocketFrame::encode) while open; it goes out at flush().
     void queueFrame(const QByteArray &frame);
+    // Queues `message` in the form this connection negotiated; returns the frame's size in bytes
+    // (0 when not open).
+    qint64 queueMessage(OutgoingMessage &message);
     void flush();
     qint64 bytesToWrite() const { return m_transport->bytesToWrite(); }
 
@@ -86,6 +102,7 @@ private:
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
 
     std::unique_ptr<ByteTransport> m_transport;
+    std::unique_ptr<PerMessageDeflate> m_deflate; // before m_parser, which points to it
     Handler *m_handler = nullptr;
     WebSocketParser m_parser;
     QString m_subprotocol;
@@ -102,4 +119,6 @@ private:
     // Only the latest ping of a run gets its pong (RFC 6455 §5.5.3): a flood costs one frame.
     QByteArray m_pongPayload;
     bool m_pongDue = false;
+    qint64 m_messageWireBytes = 0;
+    int m_messageFrames = 0;
 };

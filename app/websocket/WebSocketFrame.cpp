@@ -38,6 +38,12 @@ QByteArray encode(bool binary, const QByteArray &payload)
     return frame(binary ? BinaryFrame : TextFrame, payload.constData(), payload.size());
 }
 
+QByteArray encodeCompressed(bool binary, const QByteArray &deflated)
+{
+    constexpr char kRsv1 = 0x40;
+    return frame(char(kRsv1 | (binary ? BinaryFrame : TextFrame)), deflated.constData(), deflated.size());
+}
+
 QByteArray ping(const QByteArray &payload)
 {
     return frame(PingFrame, payload.constData(), payload.size());

@@ -9,6 +9,8 @@ namespace WebSocketFrame {
 
 // A text frame's payload must be UTF-8; the caller has it from the client's own message.
 QByteArray encode(bool binary, const QByteArray &payload);
+// The same with RSV1 set: `deflated` is the message compressed by permessage-deflate.
+QByteArray encodeCompressed(bool binary, const QByteArray &deflated);
 
 // Control frames: the payload must be at most 125 bytes (the caller keeps it so).
 QByteArray ping(const QByteArray &payload);

@@ -33,7 +33,7 @@ QByteArray acceptKey(const QByteArray &clientKey)
     return QCryptographicHash::hash(clientKey.trimmed() + kGuid, QCryptographicHash::Sha1).toBase64();
 }
 
-QByteArray response(const QByteArray &clientKey, const QString &subprotocol)
+QByteArray response(const QByteArray &clientKey, const QString &subprotocol, const QByteArray &extensions)
 {
     QByteArray bytes = "HTTP/1.1 101 Switching Protocols\r\n"
                        "Server: Switchboard\r\n"
@@ -44,6 +44,8 @@ QByteArray response(const QByteArray &clientKey, const QString &subprotocol)
     bytes += "\r\n";
     if (!subprotocol.isEmpty())
         bytes += "Sec-WebSocket-Protocol: " + subprotocol.toUtf8() + "\r\n";
+    if (!extensions.isEmpty())
+        bytes += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     bytes += "\r\n";
     return bytes;
 }

@@ -19,7 +19,8 @@ QString chooseSubprotocol(const QByteArray &protocolHeader, const QStringList &s
 // Sec-WebSocket-Accept for a client's Sec-WebSocket-Key.
 QByteArray acceptKey(const QByteArray &clientKey);
 
-// The complete "101 Switching Protocols" response to a client's Sec-WebSocket-Key.
-QByteArray response(const QByteArray &clientKey, const QString &subprotocol);
+// The complete "101 Switching Protocols" response to a client's Sec-WebSocket-Key; `extensions`,
+// when not empty, is the Sec-WebSocket-Extensions answer (DeflateParameters::responseHeader()).
+QByteArray response(const QByteArray &clientKey, const QString &subprotocol, const QByteArray &extensions = {});
 
 } // namespace WebSocketHandshake

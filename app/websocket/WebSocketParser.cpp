@@ -1,6 +1,7 @@
 #include "WebSocketParser.h"
 
 #include "CloseCode.h"
+#include "PerMessageDeflate.h"
 
 #include <QByteArrayView>
 #include <cstring>
@@ -87,11 +88,17 @@ WebSocketParser::Event WebSocketParser::next()
         }
         const bool fin = bytes[0] & 0x80;
         const quint8 opcode = bytes[0] & 0x0F;
-        if (bytes[0] & 0x70)
+        const bool control = opcode & 0x08;
+        const bool rsv1 = bytes[0] & 0x40;
+        if (bytes[0] & 0x30)
             return fail(CloseCode::ProtocolError, QStringLiteral("reserved bits set, but no extension was negotiated"));
+        if (rsv1 && !m_deflate)
+            return fail(CloseCode::ProtocolError, QStringLiteral("RSV1 set, but permessage-deflate was not negotiated"));
+        // RFC 7692 §6.1: only the first frame of a data message may say it is compressed.
+        if (rsv1 && (control || opcode == Continuation))
+            return fail(CloseCode::ProtocolError, QStringLiteral("RSV1 set on a control or continuation frame"));
         if (!(bytes[1] & 0x80))
             return fail(CloseCode::ProtocolError, QStringLiteral("a client frame was not masked"));
-        const bool control = opcode & 0x08;
         if (opcode != Continuation && opcode != TextFrame && opcode != BinaryFrame && opcode != CloseFrame
             && opcode != PingFrame && opcode != PongFrame) {
             return fail(CloseCode::ProtocolError, QStringLiteral("unknown opcode %1").arg(opcode));
@@ -173,29 +180,57 @@ WebSocketParser::Event WebSocketParser::next()
 
         if (fin && opcode != Continuation) {
             // The common case: a whole message in one frame, copied once.
-            Event event;
-            event.kind = opcode == BinaryFrame ? Kind::Binary : Kind::Text;
-            event.payload.resize(size);
-            unmask(payload, size, mask, event.payload.data());
-            if (event.kind == Kind::Text && !QByteArrayView(event.payload).isValidUtf8())
-                return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
-            return event;
+            QByteArray whole(size, Qt::Uninitialized);
+            unmask(payload, size, mask, whole.data());
+            return message(opcode == BinaryFrame, std::move(whole), rsv1, false, headerSize + size, 1);
         }
         if (opcode != Continuation) {
             m_inMessage = true;
             m_messageBinary = opcode == BinaryFrame;
+            m_messageCompressed = rsv1;
+            m_messageWireBytes = 0;
+            m_messageFrames = 0;
+            m_utf8.reset();
         }
+        m_messageWireBytes += headerSize + size;
+        ++m_messageFrames;
         const qsizetype start = m_message.size();
         m_message.resize(start + size);
         unmask(payload, size, mask, m_message.data() + start);
+        const bool checkFragment = !m_messageBinary && !m_messageCompressed;
+        if (checkFragment && !m_utf8.feed(m_message.constData() + start, size))
+            return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
         if (!fin)
             continue;
-        Event event;
-        event.kind = m_messageBinary ? Kind::Binary : Kind::Text;
-        event.payload = std::exchange(m_message, QByteArray());
         m_inMessage = false;
-        if (event.kind == Kind::Text && !QByteArrayView(event.payload).isValidUtf8())
+        if (checkFragment && !m_utf8.isComplete())
             return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
-        return event;
+        return message(m_messageBinary, std::exchange(m_message, QByteArray()), m_messageCompressed, checkFragment,
+                       m_messageWireBytes, m_messageFrames);
     }
+}
+
+WebSocketParser::Event WebSocketParser::message(bool binary, QByteArray payload, bool compressed, bool utf8Checked,
+                                               qint64 wireBytes, int frames)
+{
+    Event event;
+    event.kind = binary ? Kind::Binary : Kind::Text;
+    event.wireBytes = wireBytes;
+    event.frames = frames;
+    if (compressed) {
+        switch (m_deflate->inflate(payload, m_maxMessageBytes, &event.payload)) {
+        case PerMessageDeflate::InflateResult::Ok:
+            break;
+        case PerMessageDeflate::InflateResult::TooBig:
+            return fail(CloseCode::MessageTooBig,
+                        QStringLiteral("message inflates past the %1-byte limit").arg(m_maxMessageBytes));
+        case PerMessageDeflate::InflateResult::Corrupt:
+            return fail(CloseCode::InvalidPayload, QStringLiteral("a compressed message that does not inflate"));
+        }
+    } else {
+        event.payload = std::move(payload);
+    }
+    if (event.kind == Kind::Text && !utf8Checked && !QByteArrayView(event.payload).isValidUtf8())
+        return fail(CloseCode::InvalidPayload, QStringLiteral("a text message that is not UTF-8"));
+    return event;
 }

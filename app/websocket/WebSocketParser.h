@@ -1,12 +1,17 @@
 #pragma once
 
+#include "Utf8Validator.h"
+
 #include <QByteArray>
 #include <QString>
 
+class PerMessageDeflate;
+
 // Reads the frames a client sends (RFC 6455 §5) and puts whole messages together. Strict, as a
-// server must be: every client frame masked, no reserved bits (no extensions are negotiated),
-// control frames short and unfragmented, text valid UTF-8, close codes from the valid ranges.
-// The first violation ends parsing with the close code to fail the connection with.
+// server must be: every client frame masked, no reserved bits but RSV1 on the first frame of a
+// compressed message (only with permessage-deflate), control frames short and unfragmented, text
+// valid UTF-8 (a fragmented message fails on its first invalid fragment), close codes from the
+// valid ranges. The first violation ends parsing with the close code to fail the connection with.
 //
 // Bytes arrive in any split. A frame wholly inside the bytes given is read straight from them;
 // only an incomplete tail is copied and kept, so an idle connection holds no buffer at all.
@@ -28,9 +33,15 @@ public:
         QByteArray payload;
         int code = 0;
         QString reason;
+        qint64 wireBytes = 0; // Text, Binary: the message's frames as they arrived, headers included
+        int frames = 0;       // Text, Binary: how many frames the message came in
     };
 
     explicit WebSocketParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) { }
+
+    // permessage-deflate was negotiated: compressed messages are inflated with `deflate` (not
+    // owned), never past the message limit. Null (the default): RSV1 fails the connection.
+    void setDeflate(PerMessageDeflate *deflate) { m_deflate = deflate; }
 
     // Bytes just received. They must stay valid until next() returns NeedMore (or Error).
     void feed(const char *data, qsizetype size);
@@ -41,6 +52,8 @@ public:
 
 private:
     Event fail(int code, const QString &reason);
+    // A whole data message: inflated when compressed, checked for UTF-8 when text and not yet checked.
+    Event message(bool binary, QByteArray payload, bool compressed, bool utf8Checked, qint64 wireBytes, int frames);
     // Moves what is left of the caller's bytes into m_tail so the next feed() can continue.
     void keepTail();
 
@@ -52,5 +65,10 @@ private:
     QByteArray m_message;          // fragments of a message still missing its final frame
     bool m_inMessage = false;
     bool m_messageBinary = false;
+    bool m_messageCompressed = false;
+    qint64 m_messageWireBytes = 0;
+    int m_messageFrames = 0;
+    Utf8Validator m_utf8; // an uncompressed fragmented text message, checked fragment by fragment
+    PerMessageDeflate *m_deflate = nullptr;
     bool m_failed = false;
 };

@@ -7,6 +7,7 @@
 //   idle    N connections opened and held until SIGUSR1/SIGTERM/SIGINT or --hold seconds
 // The last stdout line is `RESULT key=value ...` for scripts; progress goes to stderr.
 
+#include "Deflate.h"
 #include "IoBatch.h"
 #include "WebSocketKey.h"
 
@@ -188,6 +189,8 @@ struct Conn {
     std::string in;  // bytes read but not yet parsed (partial head or frame)
     std::string fragments;
     int fragmentOpcode = 0;
+    bool fragmentsCompressed = false;
+    bool deflate = false; // the server agreed to permessage-deflate
     bool writeArmed = false;
     bool flushQueued = false;   // in m_flushQueue: written at the end of the loop turn
     std::uint64_t deadline = 0; // connect + handshake must finish before this
@@ -211,6 +214,7 @@ struct Options {
     double settle = 0.5;
     int concurrency = 32; // Qt's listen backlog is 50: more connects in flight overflow it (SYN retries, 1 s stalls)
     bool binary = false;
+    bool deflate = false; // offer permessage-deflate (no context takeover); payloads become compressible JSON
     std::size_t reservoir = 1000000;
 };
 
@@ -245,7 +249,8 @@ private:
     void onSent(std::size_t index, int result);
     bool parseHandshake(std::size_t index);
     std::size_t parseFrames(std::size_t index, const char *data, std::size_t length);
-    void onFrame(std::size_t index, bool fin, int opcode, const char *payload, std::size_t length);
+    void onFrame(std::size_t index, bool fin, bool compressed, int opcode, const char *payload, std::size_t length);
+    void onCompleteMessage(std::size_t index, int opcode, bool compressed, const char *payload, std::size_t length);
     void onMessage(std::size_t index, int opcode, const char *payload, std::size_t length);
     void sendFrame(std::size_t index, int opcode, const char *payload, std::size_t length);
     void flush(std::size_t index);
@@ -272,6 +277,7 @@ private:
     std::vector<Target> m_targets;
     std::vector<Conn> m_conns;
     std::vector<char> m_readBuffer;
+    std::string m_inflated; // the last compressed message, inflated
     int m_epoll = -1;
     // io_uring batches (LOADGEN_IO_URING=0 or no io_uring: one system call per recv and send)
     loadgen::IoBatch m_io;
@@ -336,7 +342,13 @@ bool LoadGen::addTarget(const std::string &url)
 std::string LoadGen::makePayload(std::uint64_t timestamp, std::uint64_t seq) const
 {
     // "<16 hex ns> <8 hex seq> " then filler up to the payload size; ASCII so it is valid UTF-8 text.
+    // With --deflate the filler is JSON objects, compressible as a chat or feed message is.
     std::string payload(m_options.payload, 'x');
+    if (m_options.deflate) {
+        static const char kItem[] = "{\"id\":42,\"user\":\"alice\",\"text\":\"hello there\",\"ok\":true},";
+        for (std::size_t i = 0; i < payload.size(); ++i)
+            payload[i] = kItem[i % (sizeof kItem - 1)];
+    }
     char head[32];
     const int n = std::snprintf(head, sizeof head, "%016llx %08llx ", static_cast<unsigned long long>(timestamp),
                                 static_cast<unsigned long long>(seq & 0xffffffffull));
@@ -466,7 +478,10 @@ void LoadGen::onConnected(std::size_t index)
     const Target &target = m_targets[std::size_t(c.target)];
     c.out = "GET " + c.path + " HTTP/1.1\r\nHost: " + target.hostHeader
             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + c.key
-            + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: switchboard_loadgen\r\n\r\n";
+            + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: switchboard_loadgen\r\n"
+            + (m_options.deflate ? "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; "
+                                   "client_no_context_takeover\r\n\r\n"
+                                 : "\r\n");
     c.outOffset = 0;
     flush(index);
 }
@@ -501,9 +516,16 @@ void LoadGen::sendFrame(std::size_t index, int opcode, const char *payload, std:
     Conn &c = m_conns[index];
     if (c.fd < 0)
         return;
+    std::string compressed;
+    const bool compress = c.deflate && (opcode == 0x1 || opcode == 0x2);
+    if (compress) { // every data message, as a client with a threshold of 0 would
+        compressed = Deflate::compress(payload, length);
+        payload = compressed.data();
+        length = compressed.size();
+    }
     unsigned char head[14];
     std::size_t n = 0;
-    head[n++] = std::uint8_t(0x80 | opcode);
+    head[n++] = std::uint8_t(0x80 | (compress ? 0x40 : 0) | opcode);
     if (length < 126) {
         head[n++] = std::uint8_t(0x80 | length);
     } else if (length <= 0xffff) {
@@ -632,6 +654,11 @@ bool LoadGen::parseHandshake(std::size_t index)
         fail(index, "handshake", "wrong Sec-WebSocket-Accept '" + accept + "'");
         return false;
     }
+    c.deflate = lower.find("\r\nsec-websocket-extensions: permessage-deflate") != std::string::npos;
+    if (m_options.deflate && !c.deflate) {
+        fail(index, "handshake", "permessage-deflate was not agreed");
+        return false;
+    }
     c.in.erase(0, end + 4);
     c.state = State::Open;
     --m_connecting;
@@ -750,7 +777,8 @@ std::size_t LoadGen::parseFrames(std::size_t index, const char *data, std::size_
         const bool masked = (b1 & 0x80) != 0;
         if (masked)
             header += 4;
-        if (payloadLength > (64ull << 20) || (b0 & 0x70) != 0) {
+        const bool rsv1Allowed = m_conns[index].deflate;
+        if (payloadLength > (64ull << 20) || (b0 & (rsv1Allowed ? 0x30 : 0x70)) != 0) {
             ++m_badFrames;
             fail(index, "protocol", "frame over 64 MiB or with reserved bits");
             return pos;
@@ -765,13 +793,13 @@ std::size_t LoadGen::parseFrames(std::size_t index, const char *data, std::size_
                 unmasked[i] = char(unmasked[i] ^ key[i % 4]);
             payload = unmasked.data();
         }
-        onFrame(index, (b0 & 0x80) != 0, b0 & 0x0f, payload, std::size_t(payloadLength));
+        onFrame(index, (b0 & 0x80) != 0, (b0 & 0x40) != 0, b0 & 0x0f, payload, std::size_t(payloadLength));
         pos += header + std::size_t(payloadLength);
     }
     return pos;
 }
 
-void LoadGen::onFrame(std::size_t index, bool fin, int opcode, const char *payload, std::size_t length)
+void LoadGen::onFrame(std::size_t index, bool fin, bool compressed, int opcode, const char *payload, std::size_t length)
 {
     Conn &c = m_conns[index];
     switch (opcode) {
@@ -810,15 +838,16 @@ void LoadGen::onFrame(std::size_t index, bool fin, int opcode, const char *paylo
             message.swap(c.fragments);
             const int messageOpcode = c.fragmentOpcode;
             c.fragmentOpcode = 0;
-            onMessage(index, messageOpcode, message.data(), message.size());
+            onCompleteMessage(index, messageOpcode, c.fragmentsCompressed, message.data(), message.size());
         }
         return;
     case 0x1:
     case 0x2:
         if (fin) {
-            onMessage(index, opcode, payload, length);
+            onCompleteMessage(index, opcode, compressed, payload, length);
         } else {
             c.fragmentOpcode = opcode;
+            c.fragmentsCompressed = compressed;
             c.fragments.assign(payload, length);
         }
         return;
@@ -837,6 +866,18 @@ void LoadGen::sendEcho(std::size_t index, std::uint64_t now)
         ++m_echoInFlight;
     }
     sendFrame(index, m_options.binary ? 0x2 : 0x1, payload.data(), payload.size());
+}
+
+void LoadGen::onCompleteMessage(std::size_t index, int opcode, bool compressed, const char *payload, std::size_t length)
+{
+    if (!compressed)
+        return onMessage(index, opcode, payload, length);
+    if (!Deflate::inflate(payload, length, &m_inflated)) {
+        ++m_badFrames;
+        fail(index, "protocol", "a compressed message that does not inflate");
+        return;
+    }
+    onMessage(index, opcode, m_inflated.data(), m_inflated.size());
 }
 
 void LoadGen::onMessage(std::size_t index, int opcode, const char *payload, std::size_t length)
@@ -1159,6 +1200,8 @@ void usage()
         "          SIGTERM or SIGINT, or --hold S (120)\n"
         "  --path /p overrides the route (/ws for echo and idle, /chat/<room> for fanout)\n"
         "  --binary sends binary frames (text by default); --concurrency N connects in flight (32)\n"
+        "  --deflate offers permessage-deflate without context takeover (refused: a failed handshake), compresses\n"
+        "          every message it sends and sends JSON-like filler instead of 'x'\n"
         "  --connect-timeout S (120) bounds the connect phase; --reservoir N latency samples kept (1000000)\n"
         "Only loopback hosts (127.0.0.0/8, ::1, localhost) are accepted.\n",
         stderr);
@@ -1222,6 +1265,8 @@ int main(int argc, char **argv)
             options.reservoir = std::max<std::size_t>(1000, std::size_t(number("--reservoir")));
         else if (arg == "--binary")
             options.binary = true;
+        else if (arg == "--deflate")
+            options.deflate = true;
         else if (arg == "--help" || arg == "-h") {
             usage();
             return 0;

@@ -2,7 +2,8 @@
 // sender included) routes, written the way a Node user would with the `ws` package and nothing else
 // (no native add-ons, no clustering, ws's defaults). Prints `Listening on http://127.0.0.1:PORT` as its
 // first stdout line, like `switchboard --headless`, and exits on SIGINT/SIGTERM.
-//   node server.mjs [--host 127.0.0.1] [--port 0]
+// With --deflate it negotiates permessage-deflate (ws's perMessageDeflate, threshold 1 KiB like Switchboard's).
+//   node server.mjs [--host 127.0.0.1] [--port 0] [--deflate]
 import http from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 
@@ -20,7 +21,7 @@ const server = http.createServer((request, response) => {
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('WebSocket routes: /ws, /chat/<room>\n');
 });
-const wss = new WebSocketServer({ noServer: true });
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: args.includes('--deflate') ? { threshold: 1024 } : false });
 
 server.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url, 'http://localhost').pathname;

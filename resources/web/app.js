@@ -58,6 +58,7 @@
     connectError: $('connect-error'),
     state: $('state'),
     protocol: $('protocol'),
+    extensions: $('extensions'),
     sentCount: $('sent-count'),
     receivedCount: $('received-count'),
     closeInfo: $('close-info'),
@@ -326,9 +327,14 @@
     el.receivedCount.textContent = String(receivedCount);
   }
 
-  function setProtocol(protocol) {
+  function setProtocol(protocol, extensions = '') {
     el.protocol.textContent = protocol || '—';
     el.protocol.classList.toggle('muted', !protocol);
+    // The browser offers permessage-deflate itself; the server's answer says what was agreed.
+    const name = extensions.split(';')[0].trim();
+    el.extensions.textContent = name === 'permessage-deflate' ? 'deflate' : name || '—';
+    el.extensions.title = extensions;
+    el.extensions.classList.toggle('muted', !extensions);
   }
 
   function renderCloseInfo(ev) {
@@ -386,7 +392,7 @@
     sock.addEventListener('open', () => {
       if (sock !== ws) return;
       everOpened = true;
-      setProtocol(sock.protocol);
+      setProtocol(sock.protocol, sock.extensions);
       logSystem(`Connected · subprotocol: ${sock.protocol ? `“${sock.protocol}”` : 'none'}`);
       updateState();
       refreshHealth();

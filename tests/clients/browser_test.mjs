@@ -219,6 +219,29 @@ const steps = [
     await page2.selectOption('#mode', 'text');
   }],
 
+  ['permessage-deflate: compressible text and binary both ways on chat and echo', async () => {
+    // Chromium offers permessage-deflate on every WebSocket; the page shows what the server agreed.
+    for (const page of [page1, page2]) {
+      assert.equal(await text(page, '#extensions'), 'deflate');
+      assert.match(await page.locator('#extensions').getAttribute('title'), /^permessage-deflate; server_no_context_takeover/);
+    }
+    const json = JSON.stringify(Array.from({ length: 150 }, (_, i) => ({ id: i, user: 'carol', text: 'compress me' })));
+    await sendText(page1, json);
+    assert.match(await waitEntry(page2, 'in', 'text', json), new RegExp(`text · ${(json.length / 1024).toFixed(1)} KiB`));
+    const base64 = Buffer.from(json.repeat(2)).toString('base64');
+    await sendBinary(page2, 'base64', base64);
+    await page1.waitForFunction((n) => [...document.querySelectorAll('#log li[data-dir="in"]')]
+      .some((li) => li.textContent.includes('binary') && li.textContent.includes(`${(n / 1024).toFixed(1)} KiB`)),
+    json.length * 2, POLL);
+    await page2.selectOption('#mode', 'text');
+    const echoPage = await openPage('deflate-echo');
+    await connectTo(echoPage, { route: '/ws' });
+    await sendText(echoPage, json);
+    await waitEntry(echoPage, 'in', 'text', json);
+    assert.equal(await text(echoPage, '#extensions'), 'deflate');
+    await echoPage.close();
+  }],
+
   ['the clock route pushes timestamps into the log', async () => {
     page3 = await openPage('page3');
     await connectTo(page3, { route: '/clock', interval: 50 });

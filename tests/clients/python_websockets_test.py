@@ -13,6 +13,7 @@ import collections
 import os
 import re
 import secrets
+import json
 import signal
 import ssl
 import subprocess
@@ -168,6 +169,52 @@ async def check_chat_rooms():
         assert await recv(b, "b's binary at b") == b"\x01\x02binary"
 
 
+def count_received(ws):
+    """Counts the bytes the connection reads from now on (its wire size, compressed or not)."""
+    counter = {"bytes": 0}
+    original = ws.data_received
+
+    def data_received(data):
+        counter["bytes"] += len(data)
+        original(data)
+
+    ws.data_received = data_received
+    return counter
+
+
+def compressible_json(size, tag):
+    items = []
+    while len(repr(items)) < size:
+        items.append({"id": len(items), "tag": tag, "user": "bob", "text": "hello there"})
+    return json.dumps(items)
+
+
+async def check_deflate():
+    # websockets offers permessage-deflate by default; the server answers without context takeover.
+    room = f"/chat/py-deflate-{secrets.token_hex(4)}"
+    async with connect("/ws") as ws, connect(room) as a, connect(room) as b:
+        for conn in (ws, a, b):
+            answer = conn.response_headers.get("Sec-WebSocket-Extensions")
+            assert answer == "permessage-deflate; server_no_context_takeover; client_no_context_takeover", \
+                f"extensions answer {answer!r}"
+        counters = {id(c): count_received(c) for c in (ws, a, b)}
+        text = compressible_json(32 * 1024, "py")
+        for payload in (text, text.encode()):
+            await ws.send(payload)
+            got = await recv(ws, "the compressed echo")
+            assert got == payload, "the echo differs"
+            await a.send(payload)
+            for member in (a, b):
+                assert await recv(member, "the compressed chat message") == payload, "the chat message differs"
+        for conn in (ws, a, b):
+            wire = counters[id(conn)]["bytes"]
+            assert wire < len(text) // 2, f"{wire} bytes read for {2 * len(text)} bytes of messages: not compressed"
+    async with connect("/ws", compression=None) as ws:
+        assert ws.response_headers.get("Sec-WebSocket-Extensions") is None, "answered an extension nobody offered"
+        await ws.send(text)
+        assert await recv(ws, "the plain echo") == text
+
+
 async def check_unknown_path_and_origin():
     status = await refused_status("/nope")
     assert status == 404, f"/nope answered {status}, want 404"
@@ -218,6 +265,7 @@ CHECKS = [
     ("echo binary on /ws", check_echo_binary),
     ("subprotocol negotiation (client order, 400 for only-unsupported)", check_subprotocols),
     ("chat rooms deliver to the room and stay isolated", check_chat_rooms),
+    ("permessage-deflate: compressed echo and chat both ways", check_deflate),
     ("404 for an unknown path, 403 for a foreign Origin", check_unknown_path_and_origin),
     *([("TLS: distrusting and plain ws:// clients fail alone", check_tls_refusals_disturb_nobody)] if TLS else []),
     ("SIGTERM closes clients with 1001 and exits 0", check_sigterm_closes_with_1001),

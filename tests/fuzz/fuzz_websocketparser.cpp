@@ -1,16 +1,18 @@
 // libFuzzer target for WebSocketParser, which reads every byte a WebSocket client sends after the
 // handshake. Input: two bytes choosing the message size limit (125 to 16384, as a config may set
-// it), one byte seeding how the rest is cut into reads, then the client's bytes (the seeds in
+// it), one byte seeding how the rest is cut into reads (its top bit: permessage-deflate negotiated,
+// the next bit: with context takeover), then the client's bytes (the seeds in
 // corpus/websocketparser use an all-zero mask key, so their payloads read as plain text).
 // Besides "no crash, no sanitizer report", the contract WebSocketConnection relies on:
 //   - an Error (1002, 1007 or 1009) or a Close is the last event: nothing is parsed after it;
-//   - a message never exceeds the limit, a control frame never exceeds 125 bytes, text is UTF-8,
+//   - a message never exceeds the limit, inflated or not, a control frame never exceeds 125 bytes, text is UTF-8,
 //     a close code is 1005 (none sent) or one that may be sent;
 //   - between reads the parser holds at most the message so far plus one incomplete frame;
 //   - the same bytes give the same events however they are cut into reads.
 // A broken invariant aborts with the reason, which libFuzzer reports as a crash and saves.
 
 #include "websocket/CloseCode.h"
+#include "websocket/PerMessageDeflate.h"
 #include "websocket/WebSocketParser.h"
 
 #include <QByteArray>
@@ -18,6 +20,8 @@
 #include <QString>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -87,9 +91,15 @@ void checkEvent(const QByteArray &input, qint64 limit, const WebSocketParser::Ev
 
 // Feeds the chunks one by one, each from its own allocation that is freed once the parser said
 // NeedMore (so ASan sees a read past a chunk or a pointer kept into it), and takes every event.
-std::vector<WebSocketParser::Event> parse(const QByteArray &input, qint64 limit, const std::vector<QByteArray> &chunks)
+std::vector<WebSocketParser::Event> parse(const QByteArray &input, qint64 limit, const std::vector<QByteArray> &chunks,
+                                          const std::optional<DeflateParameters> &deflateParameters)
 {
     WebSocketParser parser(limit);
+    std::unique_ptr<PerMessageDeflate> deflate;
+    if (deflateParameters) {
+        deflate = std::make_unique<PerMessageDeflate>(*deflateParameters, 0);
+        parser.setDeflate(deflate.get());
+    }
     std::vector<WebSocketParser::Event> events;
     bool ended = false;
     for (const QByteArray &original : chunks) {
@@ -146,11 +156,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const quint32 seed = data[2];
     const QByteArray input(reinterpret_cast<const char *>(data) + 3, static_cast<qsizetype>(size - 3));
 
-    const std::vector<WebSocketParser::Event> whole = parse(input, limit, {input});
+    std::optional<DeflateParameters> deflate;
+    if (seed & 0x80) {
+        deflate.emplace();
+        const bool takeover = seed & 0x40;
+        deflate->serverNoContextTakeover = deflate->clientNoContextTakeover = !takeover;
+        deflate->clientMaxWindowBits = 9 + seed % 7;
+    }
+
+    const std::vector<WebSocketParser::Event> whole = parse(input, limit, {input}, deflate);
     // However the bytes are cut into reads, the events are the same.
-    checkSameEvents(input, whole, parse(input, limit, cut(input, seed, 1 + seed % 64)));
-    checkSameEvents(input, whole, parse(input, limit, cut(input, seed + 1, 4096)));
+    checkSameEvents(input, whole, parse(input, limit, cut(input, seed, 1 + seed % 64), deflate));
+    checkSameEvents(input, whole, parse(input, limit, cut(input, seed + 1, 4096), deflate));
     if (input.size() <= 4096)
-        checkSameEvents(input, whole, parse(input, limit, cut(input, 0, 1))); // byte by byte
+        checkSameEvents(input, whole, parse(input, limit, cut(input, 0, 1), deflate)); // byte by byte
     return 0;
 }
