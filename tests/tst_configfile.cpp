@@ -42,10 +42,10 @@ ServerConfig everythingChanged()
     config.recordMaxBytes = 1 << 20;
     config.recordKeepFiles = 2;
     RouteTable routes;
-    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200});
-    routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200});
-    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500});
-    routes.add({QStringLiteral("/op"), RouteBehaviourKind::Operator, {}, 200});
+    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200, {}, 250});
+    routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200, {}, 250});
+    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500, {}, 250});
+    routes.add({QStringLiteral("/op"), RouteBehaviourKind::Operator, {}, 200, {}, 250});
     config.routes = routes;
     return config;
 }

@@ -160,7 +160,7 @@ bool ScriptRuntime::load(QString *error)
     }
     if (module.isError()) {
         QString where;
-        const QString text = describeError(module, &where);
+        const QString text = describeError(module, &where).section(QLatin1Char('\n'), 0, 0); // the stack is the import
         return refuse(QStringLiteral("%1: %2").arg(where.isEmpty() ? name : where, text));
     }
     version->handlers = module.property(QStringLiteral("default"));
@@ -202,12 +202,14 @@ void ScriptRuntime::onDiskChanged()
     if (sourceSnapshot() == m_lastSnapshot)
         return;
     QString why;
-    if (!load(&why))
-        m_host.scriptLog(m_route, 0, ScriptHost::LogLevel::Error, QString(),
-                         QStringLiteral("reload failed, version %1 keeps running: %2").arg(version()).arg(why));
+    const bool ok = load(&why);
+    const QString text = ok ? QStringLiteral("reloaded %1: version %2").arg(QFileInfo(m_fileName).fileName()).arg(version())
+                            : QStringLiteral("reload failed, version %1 keeps running: %2").arg(version()).arg(why);
+    if (ok)
+        qCInfo(lcScript).noquote() << m_route << text;
     else
-        m_host.scriptLog(m_route, 0, ScriptHost::LogLevel::Info, QString(),
-                         QStringLiteral("reloaded %1: version %2").arg(QFileInfo(m_fileName).fileName()).arg(version()));
+        qCWarning(lcScript).noquote() << m_route << text;
+    m_host.scriptLog(m_route, 0, ok ? ScriptHost::LogLevel::Info : ScriptHost::LogLevel::Error, QString(), text);
 }
 
 QString ScriptRuntime::describeError(const QJSValue &error, QString *where) const
