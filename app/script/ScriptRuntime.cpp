@@ -171,6 +171,7 @@ bool ScriptRuntime::load(QString *error)
         if (!value.isUndefined() && !value.isCallable())
             return refuse(QStringLiteral("%1: %2 must be a function").arg(name, QLatin1String(handler)));
     }
+    m_protocols = module.property(QStringLiteral("protocols")).toVariant().toStringList();
     ++m_versions;
     if (m_current)
         dropTimers(*m_current, 0); // the route's feeds move to the new version

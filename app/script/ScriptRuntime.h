@@ -74,6 +74,8 @@ public:
     QString lastError() const { return m_lastError; }
     const ScriptLimits &limits() const { return m_limits; }
     int connectionCount() const { return int(m_connections.size()); }
+    // The module's `export const protocols = [...]`: the subprotocols the route negotiates.
+    QStringList protocols() const { return m_protocols; }
 
     ScriptUpgradeAnswer upgrade(const ScriptRequest &request);
     void open(const ScriptConnection &connection);
@@ -140,4 +142,5 @@ private:
     QFileSystemWatcher *m_watcher = nullptr;
     QTimer m_settle; // editors write in steps: reload once they are done
     QString m_lastSnapshot;
+    QStringList m_protocols;
 };

@@ -801,7 +801,8 @@ bool Engine::clientRowsWatched() const
 
 bool Engine::loadScripts(QString *error)
 {
-    for (const RouteSpec &route : m_config.routes.routes()) {
+    for (int index = 0; index < m_config.routes.routes().size(); ++index) {
+        const RouteSpec route = m_config.routes.routes().at(index); // a copy: the table changes below
         if (route.behaviour != RouteBehaviourKind::Script || m_scripts.count(route.pattern))
             continue;
         ScriptLimits limits;
@@ -813,6 +814,9 @@ bool Engine::loadScripts(QString *error)
             return false;
         }
         runtime->setWatching(true);
+        // A script names its subprotocols (graphql-transport-ws...) unless the config did.
+        if (route.subprotocols.isEmpty())
+            m_config.routes.mutableRoutes()[index].subprotocols = runtime->protocols();
         m_scripts.emplace(route.pattern, std::move(runtime));
     }
     return true;
