@@ -177,7 +177,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption script(QStringLiteral("script"),
                                     QStringLiteral("Serve a route with JavaScript handlers: PATTERN=FILE, e.g. "
                                                    "/feed/:symbol=mocks/feed.js (repeatable; replaces a route with the "
-                                                   "same pattern). See \"Scripted routes\" in the README."),
+                                                   "same pattern; default: none). See \"Scripted routes\" in the README."),
                                     QStringLiteral("pattern=file"));
     const QCommandLineOption scriptBudget(QStringLiteral("script-budget"),
                                           QStringLiteral("Time budget of one script handler or timer call in ms; longer "
