@@ -917,3 +917,24 @@ void Engine::scriptLog(const QString &route, quint64 clientId, LogLevel level, c
                                                    where.isEmpty() ? file : where, text);
     m_reporter.record(record);
 }
+
+CommandResult Engine::reloadScript(const QString &pattern, bool restartClients)
+{
+    ScriptRuntime *runtime = scriptRuntime(pattern);
+    if (!runtime)
+        return CommandResult::failure(QStringLiteral("%1 is not a script route").arg(pattern));
+    QString why;
+    if (!runtime->load(&why)) {
+        scriptLog(pattern, 0, LogLevel::Error, QString(),
+                  QStringLiteral("reload failed, version %1 keeps running: %2").arg(runtime->version()).arg(why));
+        return CommandResult::failure(why);
+    }
+    QList<quint64> ids;
+    if (restartClients) {
+        for (const ClientSession *client : localTargets(BroadcastTarget::route(pattern)))
+            ids.append(client->id());
+        if (!ids.isEmpty())
+            closeClients(ids, CloseCode::ServiceRestart, QStringLiteral("script reloaded"));
+    }
+    return CommandResult::success(int(ids.size()));
+}

@@ -104,6 +104,9 @@ public:
                    const QString &text) override;
     // The runtime of a script route (null for other routes or before start()).
     ScriptRuntime *scriptRuntime(const QString &pattern) const;
+    // Loads the route's script again (a failure keeps the running version and says why); with
+    // restartClients its open clients are closed with 1012 so they reconnect to the new code.
+    Q_INVOKABLE CommandResult reloadScript(const QString &pattern, bool restartClients);
 
     static constexpr int kFlushIntervalMs = 50;
 

@@ -19,6 +19,7 @@ const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const WAIT_MS = 5000;
 const BUDGET_MS = 100;
 const OVERALL_TIMEOUT_MS = 90000;
+const TOKEN = 'script-routes-test-token';
 
 let server = null;
 let dir = null;
@@ -61,6 +62,7 @@ const BAD = {
   'hogs.js': "export default { onMessage(evt, ws) { const a = []; for (;;) a.push(new Array(1000).fill(evt.data)) } }\n",
   'keeps.js': "export default { onMessage(evt, ws) { ws.data.log = (ws.data.log || '') + evt.data } }\n",
   'live.js': "export default { onMessage(evt, ws) { ws.send('v1') } }\n",
+  'api.js': "export default { onOpen(evt, ws) { ws.send('a1') } }\n",
 };
 
 before(async () => {
@@ -69,6 +71,7 @@ before(async () => {
   server = await startServer({
     extraArgs: [
       '--script-budget', String(BUDGET_MS),
+      '--admin-token', TOKEN,
       '--script', `/feed/:symbol=${EXAMPLES}feed.js`,
       '--script', `/room/:room=${EXAMPLES}hono-chat.js`,
       '--script', `/throws=${dir}/throws.js`,
@@ -76,6 +79,7 @@ before(async () => {
       '--script', `/hogs=${dir}/hogs.js`,
       '--script', `/keeps=${dir}/keeps.js`,
       '--script', `/live=${dir}/live.js`,
+      '--script', `/api/:n=${dir}/api.js`,
     ],
   });
 });
@@ -191,6 +195,49 @@ describe('hot reload', () => {
     third.send('?');
     assert.equal(await third.next(), 'v2');
     old.close(); fresh.close(); third.close();
+  });
+});
+
+async function api(method, urlPath, body) {
+  const response = await fetch(`${server.httpUrl}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('admin API', () => {
+  it('lists script routes with file and version, reloads one and restarts its clients with 1012', async () => {
+    const routes = (await api('GET', '/api/routes')).json.routes;
+    const route = routes.find((r) => r.path === '/api/:n');
+    assert.equal(route.behaviour, 'script');
+    assert.equal(route.script, path.join(dir, 'api.js'));
+    assert.equal(route.version, 1);
+    assert.equal(route.lastError, null);
+
+    const ws = await connect('/api/1');
+    assert.equal(await ws.next(), 'a1');
+    await writeFile(path.join(dir, 'api.js'), "export default { onOpen(evt, ws) { ws.send('a2' }\n");
+    const broken = await api('POST', `/api/routes/${encodeURIComponent('/api/:n')}/reload`, {});
+    assert.equal(broken.status, 422);
+    assert.equal(broken.json.rule, 'script-load');
+    assert.match(broken.json.error, /api\.js:1: SyntaxError/);
+
+    await writeFile(path.join(dir, 'api.js'), "export default { onOpen(evt, ws) { ws.send('a2') } }\n");
+    const reloaded = await api('POST', `/api/routes/${encodeURIComponent('/api/:n')}/reload`, { restartClients: true });
+    assert.equal(reloaded.status, 200, JSON.stringify(reloaded.json));
+    assert.equal(reloaded.json.restarted, 1);
+    assert.ok(reloaded.json.version >= 2);
+    assert.deepEqual(await withTimeout(ws.closed, WAIT_MS, 'the restart'), { code: 1012, reason: 'script reloaded' });
+    const again = await connect('/api/1');
+    assert.equal(await again.next(), 'a2');
+    again.close();
+
+    const notScript = await api('POST', `/api/routes/${encodeURIComponent('/ws')}/reload`, {});
+    assert.equal(notScript.status, 404);
+    assert.equal(notScript.json.rule, 'unknown-route');
   });
 });
 
