@@ -23,15 +23,18 @@ ScriptWatchdog::~ScriptWatchdog()
 
 void ScriptWatchdog::arm(QJSEngine *engine, int budgetMs, qint64 memoryGrowthBytes)
 {
-    const qint64 rss = residentBytes();
+    bool wake = false;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_engine = engine;
         m_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budgetMs);
-        m_rssLimit = rss > 0 ? rss + memoryGrowthBytes : 0;
+        m_memoryGrowth = memoryGrowthBytes;
         m_verdict = Verdict::None;
+        ++m_call;
+        wake = m_parked;
     }
-    m_wake.notify_all();
+    if (wake)
+        m_wake.notify_all();
 }
 
 ScriptWatchdog::Verdict ScriptWatchdog::disarm()
@@ -60,17 +63,34 @@ qint64 ScriptWatchdog::residentBytes()
 
 void ScriptWatchdog::run()
 {
+    constexpr int kQuietPollsBeforeParking = 200; // ~1 s without calls
     std::unique_lock<std::mutex> lock(m_mutex);
+    quint64 seenCall = 0;
+    qint64 rssLimit = 0;
+    int quietPolls = 0;
     while (!m_quit) {
         if (!m_engine || m_verdict != Verdict::None) {
-            m_wake.wait(lock);
+            if (++quietPolls > kQuietPollsBeforeParking) {
+                m_parked = true;
+                m_wake.wait(lock);
+                m_parked = false;
+                quietPolls = 0;
+            } else {
+                m_wake.wait_for(lock, kPoll);
+            }
             continue;
         }
+        quietPolls = 0;
         const auto now = std::chrono::steady_clock::now();
+        if (seenCall != m_call) { // a call began since the last look: its baseline is now
+            seenCall = m_call;
+            const qint64 rss = residentBytes();
+            rssLimit = rss > 0 ? rss + m_memoryGrowth : 0;
+        }
         Verdict verdict = Verdict::None;
         if (now >= m_deadline)
             verdict = Verdict::Timeout;
-        else if (m_rssLimit > 0 && residentBytes() > m_rssLimit)
+        else if (rssLimit > 0 && residentBytes() > rssLimit)
             verdict = Verdict::Memory;
         if (verdict != Verdict::None) {
             m_verdict = verdict;
