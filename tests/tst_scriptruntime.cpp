@@ -24,6 +24,7 @@ public:
     QVector<Call> calls;
     QStringList logs; // "level where text"
     QSet<quint64> open;
+    QList<quint64> logClients; // the client each log line names (0: none)
 
     QString scriptSend(quint64 id, const QByteArray &data, bool binary) override
     {
@@ -59,8 +60,9 @@ public:
             rows.append(QJsonObject{{QStringLiteral("id"), double(id)}});
         return rows;
     }
-    void scriptLog(const QString &, quint64, LogLevel level, const QString &where, const QString &text) override
+    void scriptLog(const QString &, quint64 clientId, LogLevel level, const QString &where, const QString &text) override
     {
+        logClients.append(clientId);
         logs.append(QStringLiteral("%1 %2 %3").arg(int(level)).arg(where, text));
     }
     int count(const QString &what) const
@@ -119,6 +121,7 @@ export default {
         QCOMPARE(host.calls.last().data, QByteArray("\x03\x02\x01", 3));
         runtime.closed(7, 4000, QStringLiteral("bye"), true);
         QCOMPARE(host.logs.last(), QStringLiteral("0 echo.js:9 closed 4000 bye true"));
+        QCOMPARE(host.logClients.last(), quint64(7)); // console output names the client whose handler ran
     }
 
     void exceptionClosesWith1011AndNamesTheLine()

@@ -93,7 +93,7 @@ void ScriptBridge::log(const QString &level, const QString &stack, const QString
     default:
         qCInfo(lcScript).noquote() << line;
     }
-    m_runtime.m_host.scriptLog(m_runtime.m_route, 0, kind, where, text);
+    m_runtime.m_host.scriptLog(m_runtime.m_route, m_runtime.m_subject, kind, where, text);
 }
 
 QByteArray ScriptBridge::payloadBytes(bool binary, const QJSValue &payload) const

@@ -9,6 +9,8 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcScript, "switchboard.script")
 
 namespace {
@@ -232,8 +234,10 @@ QString ScriptRuntime::describeError(const QJSValue &error, QString *where) cons
 }
 
 bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &handler, const QJSValueList &args,
-                           QJSValue *result)
+                           QJSValue *result, quint64 subject)
 {
+    if (subject == 0)
+        subject = clientId;
     const QJSValue function = handler.isEmpty() ? args.value(0) : version.handlers.property(handler);
     if (!function.isCallable())
         return true;
@@ -243,6 +247,7 @@ bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &ha
         for (int i = 0; i < args.size(); ++i)
             arguments.setProperty(quint32(i), args.at(i));
     }
+    const quint64 outerSubject = std::exchange(m_subject, subject);
     const bool outermost = m_depth++ == 0;
     if (outermost)
         m_watchdog.arm(&engine, m_limits.callBudgetMs, m_limits.memoryGrowthBytes);
@@ -254,6 +259,7 @@ bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &ha
             engine.setInterrupted(false);
     }
     --m_depth;
+    m_subject = outerSubject;
     const QString what = handler.isEmpty() ? QStringLiteral("timer") : handler;
     if (verdict == ScriptWatchdog::Verdict::Timeout) {
         fail(clientId, QStringLiteral("%1 ran longer than %2 ms and was interrupted").arg(what).arg(m_limits.callBudgetMs), QString());
@@ -370,7 +376,7 @@ void ScriptRuntime::closed(quint64 id, int code, const QString &reason, bool was
     evt.setProperty(QStringLiteral("reason"), reason);
     evt.setProperty(QStringLiteral("wasClean"), wasClean);
     m_connections.erase(id); // before the call: the client is gone, nothing may close it again
-    invoke(*version, 0, QStringLiteral("onClose"), {evt, ws});
+    invoke(*version, 0, QStringLiteral("onClose"), {evt, ws}, nullptr, id);
     dropTimers(*version, id); // any the handler set
 }
 

@@ -117,8 +117,10 @@ private:
         QJSValue ws;
     };
 
+    // Calls a handler (or, with an empty name, the timer callback args[0]). A failure closes clientId
+    // (0: nobody); console output is attributed to subject (default: clientId).
     bool invoke(Version &version, quint64 clientId, const QString &handler, const QJSValueList &args,
-                QJSValue *result = nullptr);
+                QJSValue *result = nullptr, quint64 subject = 0);
     void fail(quint64 clientId, const QString &text, const QString &where);
     void failed(quint64 clientId, const QString &text);
     QString describeError(const QJSValue &error, QString *where) const;
@@ -138,6 +140,7 @@ private:
     std::map<quint64, Connection> m_connections;
     QString m_lastError;
     int m_versions = 0;
+    quint64 m_subject = 0; // the client whose handler or timer runs: console records name it
     int m_depth = 0; // nested calls (a handler whose ws.close() runs onClose) share one budget
     QFileSystemWatcher *m_watcher = nullptr;
     QTimer m_settle; // editors write in steps: reload once they are done

@@ -906,12 +906,14 @@ void Engine::scriptLog(const QString &route, quint64 clientId, LogLevel level, c
 {
     static const char *const levels[] = {"log", "info", "warn", "error"};
     LogRecord record;
-    if (const ClientSession *found = session(clientId))
+    if (const ClientSession *found = session(clientId)) {
         record = EngineReporter::makeRecord(found, LogRecord::Direction::System, LogRecord::Kind::Script);
-    record.timestampMs = QDateTime::currentMSecsSinceEpoch();
-    record.direction = LogRecord::Direction::System;
-    record.kind = LogRecord::Kind::Script;
-    record.route = route;
+    } else {
+        record.timestampMs = QDateTime::currentMSecsSinceEpoch();
+        record.direction = LogRecord::Direction::System;
+        record.kind = LogRecord::Kind::Script;
+        record.route = route;
+    }
     const QString file = scriptRuntime(route) ? QFileInfo(scriptRuntime(route)->fileName()).fileName() : QString();
     record.detail = QStringLiteral("%1 %2: %3").arg(QLatin1String(levels[int(level)]),
                                                    where.isEmpty() ? file : where, text);
