@@ -119,6 +119,11 @@ void MainWindow::createActions()
     m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_restartAction->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     m_restartAction->setToolTip(tr("Stop (1001 to every client) and start again with the host and port shown"));
+    m_reloadScriptsAction = make(tr("Reload &Scripts"), QStringLiteral("actionReloadScripts"));
+    m_reloadScriptsAction->setToolTip(tr("Load every script route's file again: new connections get the new code"));
+    m_restartScriptClientsAction = make(tr("Reload Scripts and Restart &Their Clients"),
+                                        QStringLiteral("actionRestartScriptClients"));
+    m_restartScriptClientsAction->setToolTip(tr("Reload, then close the script routes' clients with 1012 so they reconnect to the new code"));
     m_copyUrlAction = make(tr("&Copy URL"), QStringLiteral("actionCopyUrl"));
     m_copyUrlAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     m_openInBrowserAction = make(tr("Open in &Browser"), QStringLiteral("actionOpenInBrowser"));
@@ -167,6 +172,12 @@ void MainWindow::createActions()
         m_saveAddressOnListen = true;
         restartServer();
     });
+    for (QAction *reload : {m_reloadScriptsAction, m_restartScriptClientsAction}) {
+        connect(reload, &QAction::triggered, this, [this, reload] {
+            m_host.reloadScripts(reload == m_restartScriptClientsAction); // a failure comes back as commandFailed
+            statusBar()->showMessage(tr("Reloading script routes (errors show in the log as script records)"), kStatusMessageMs);
+        });
+    }
     connect(m_copyUrlAction, &QAction::triggered, this, &MainWindow::copyUrl);
     connect(m_openInBrowserAction, &QAction::triggered, this, &MainWindow::openInBrowser);
     connect(m_sendAction, &QAction::triggered, this, &MainWindow::composeToSelected);
@@ -305,6 +316,9 @@ void MainWindow::createMenus()
     QMenu *server = menuBar()->addMenu(tr("&Server"));
     server->addAction(m_startStopAction);
     server->addAction(m_restartAction);
+    server->addSeparator();
+    server->addAction(m_reloadScriptsAction);
+    server->addAction(m_restartScriptClientsAction);
     server->addSeparator();
     server->addAction(m_copyUrlAction);
     server->addAction(m_openInBrowserAction);

@@ -940,3 +940,19 @@ CommandResult Engine::reloadScript(const QString &pattern, bool restartClients)
     }
     return CommandResult::success(int(ids.size()));
 }
+
+CommandResult Engine::reloadScripts(bool restartClients)
+{
+    if (m_scripts.empty())
+        return CommandResult::failure(QStringLiteral("no script routes"));
+    QStringList errors;
+    int restarted = 0;
+    for (const auto &entry : m_scripts) {
+        const CommandResult result = reloadScript(entry.first, restartClients);
+        if (result.ok)
+            restarted += result.affected;
+        else
+            errors.append(QStringLiteral("%1: %2").arg(entry.first, result.error));
+    }
+    return errors.isEmpty() ? CommandResult::success(restarted) : CommandResult::failure(errors.join(QLatin1String("; ")));
+}

@@ -107,6 +107,8 @@ public:
     // Loads the route's script again (a failure keeps the running version and says why); with
     // restartClients its open clients are closed with 1012 so they reconnect to the new code.
     Q_INVOKABLE CommandResult reloadScript(const QString &pattern, bool restartClients);
+    // reloadScript() for every script route; the errors of those that did not load, joined.
+    CommandResult reloadScripts(bool restartClients);
 
     static constexpr int kFlushIntervalMs = 50;
 

@@ -126,3 +126,8 @@ void EngineHost::closeClients(const QList<quint64> &clientIds, int code, const Q
 {
     runOnEngine([=](Engine &engine) { return engine.closeClients(clientIds, code, reason); });
 }
+
+void EngineHost::reloadScripts(bool restartClients)
+{
+    runOnEngine([=](Engine &engine) { return engine.reloadScripts(restartClients); });
+}

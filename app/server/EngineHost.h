@@ -32,6 +32,8 @@ public:
     void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
     void ping(quint64 clientId);
     void closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+    // Loads every script route's file again (restartClients: their clients are closed with 1012).
+    void reloadScripts(bool restartClients);
     // The dashboard's in-memory log evicted records: counted in /metrics
     // (switchboard_log_records_dropped_total). Call from the host's thread.
     void noteLogRecordsDropped(quint64 count);
