@@ -231,7 +231,10 @@ export default {
   onMessage(evt, ws) {
     try { ws.close(999, 'nope') } catch (e) { ws.send('refused: ' + e.message); return }
   },
-  onOpen(evt, ws) { ws.join('lobby'); ws.ping(); ws.send(String(ws.readyState) + ' ' + server.clients().length) },
+  onOpen(evt, ws) {
+    ws.join('lobby'); ws.ping(); ws.send(String(ws.readyState) + ' ' + server.clients().length)
+    server.send(ws.id, 'direct ' + server.send(999, 'nobody'))
+  },
 }
 )JS");
         FakeHost host;
@@ -242,6 +245,7 @@ export default {
         QCOMPARE(host.calls.at(0).what, QStringLiteral("join"));
         QCOMPARE(host.calls.at(1).what, QStringLiteral("ping"));
         QCOMPARE(host.calls.at(2).data, QByteArray("1 1"));
+        QCOMPARE(host.calls.at(3).data, QByteArray("direct false")); // server.send: false for a client not open
         runtime.message(1, "x", false);
         QCOMPARE(host.calls.last().data, QByteArray("refused: close code 999 cannot be sent"));
     }
