@@ -3,6 +3,7 @@
 // code; RecordingController records what the engine reports. Real sockets on 127.0.0.1, no sleeps.
 #include "ClientActions.h"
 #include "RecordingController.h"
+#include "ScriptRoutesDialog.h"
 #include "ServerController.h"
 #include "TestSupport.h"
 #include "server/EngineHost.h"
@@ -10,6 +11,8 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QPushButton>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
@@ -24,6 +27,7 @@ private Q_SLOTS:
     void clientActionsReachTheClient();
     void recordingWritesWhatTheEngineReports();
     void reloadScriptsRestartsTheirClients();
+    void scriptRoutesDialogShowsVersionAndLastError();
 
 private:
     static ServerConfig loopback(quint16 port = 0)
@@ -230,6 +234,57 @@ void TestControllers::reloadScriptsRestartsTheirClients()
     second.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/greet").arg(port)));
     QVERIFY(secondGreeting.wait(5000));
     QCOMPARE(secondGreeting.at(0).at(0).toString(), QStringLiteral("v2"));
+}
+
+// Server -> Script Routes…: the route, its file and version; a reload that fails keeps version 1 and
+// shows the syntax error with its line; Reload after the fix shows version 2 and no error.
+void TestControllers::scriptRoutesDialogShowsVersionAndLastError()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("feed.js"));
+    const auto writeScript = [&path](const QByteArray &source) {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return false;
+        file.write(source);
+        return true;
+    };
+    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hi') } }\n"));
+    EngineHost host;
+    ServerController server(host);
+    server.setConfigSource([&path] {
+        ServerConfig config = loopback();
+        RouteSpec route;
+        route.pattern = QStringLiteral("/feed/:symbol");
+        route.behaviour = RouteBehaviourKind::Script;
+        route.script = path;
+        config.routes.put(route);
+        return config;
+    });
+    QSignalSpy listening(&server, &ServerController::listening);
+    server.start();
+    QVERIFY(listening.wait(5000));
+
+    ScriptRoutesDialog dialog(host);
+    QTableWidget *table = dialog.table();
+    QTRY_COMPARE_WITH_TIMEOUT(table->rowCount(), 1, 5000);
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("/feed/:symbol"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("feed.js"));
+    QCOMPARE(table->item(0, 2)->text(), QStringLiteral("1"));
+    QCOMPARE(table->item(0, 3)->text(), QStringLiteral("250 ms"));
+    QCOMPARE(table->item(0, 4)->text(), QStringLiteral("none"));
+
+    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hi' } }\n"));
+    dialog.reloadButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(table->item(0, 4)->text().startsWith(QStringLiteral("feed.js:1: SyntaxError")), 5000);
+    QVERIFY(table->item(0, 2)->text().toInt() >= 1);
+    const int brokenVersion = table->item(0, 2)->text().toInt();
+
+    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hello') } }\n"));
+    dialog.reloadButton()->click();
+    QTRY_COMPARE_WITH_TIMEOUT(table->item(0, 4)->text(), QStringLiteral("none"), 5000);
+    QVERIFY(table->item(0, 2)->text().toInt() > brokenVersion);
 }
 
 QTEST_MAIN(TestControllers)

@@ -173,6 +173,7 @@ private:
     QAction *m_restartAction = nullptr;
     QAction *m_reloadScriptsAction = nullptr;
     QAction *m_restartScriptClientsAction = nullptr;
+    QAction *m_scriptRoutesAction = nullptr;
     QAction *m_copyUrlAction = nullptr;
     QAction *m_openInBrowserAction = nullptr;
     QAction *m_sendAction = nullptr;

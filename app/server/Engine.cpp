@@ -59,6 +59,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     qRegisterMetaType<BroadcastTarget>();
     qRegisterMetaType<CommandResult>();
     qRegisterMetaType<ClusterStatus>();
+    qRegisterMetaType<ScriptRouteInfoList>();
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
@@ -955,4 +956,14 @@ CommandResult Engine::reloadScripts(bool restartClients)
             errors.append(QStringLiteral("%1: %2").arg(entry.first, result.error));
     }
     return errors.isEmpty() ? CommandResult::success(restarted) : CommandResult::failure(errors.join(QLatin1String("; ")));
+}
+
+ScriptRouteInfoList Engine::scriptRoutes() const
+{
+    ScriptRouteInfoList routes;
+    for (const auto &entry : m_scripts) {
+        const ScriptRuntime &runtime = *entry.second;
+        routes.append({entry.first, runtime.fileName(), runtime.version(), runtime.limits().callBudgetMs, runtime.lastError()});
+    }
+    return routes;
 }

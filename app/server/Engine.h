@@ -8,6 +8,7 @@
 #include "Metrics.h"
 #include "OperatorCommand.h"
 #include "RoomIndex.h"
+#include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "WritePasses.h"
 #include "../routes/RouteBehaviour.h"
@@ -109,6 +110,7 @@ public:
     Q_INVOKABLE CommandResult reloadScript(const QString &pattern, bool restartClients);
     // reloadScript() for every script route; the errors of those that did not load, joined.
     CommandResult reloadScripts(bool restartClients);
+    ScriptRouteInfoList scriptRoutes() const;
 
     static constexpr int kFlushIntervalMs = 50;
 

@@ -131,3 +131,12 @@ void EngineHost::reloadScripts(bool restartClients)
 {
     runOnEngine([=](Engine &engine) { return engine.reloadScripts(restartClients); });
 }
+
+void EngineHost::requestScriptRoutes()
+{
+    runOnEngine([this](Engine &engine) {
+        const ScriptRouteInfoList routes = engine.scriptRoutes();
+        QMetaObject::invokeMethod(this, [this, routes] { Q_EMIT scriptRoutesReported(routes); }, Qt::QueuedConnection);
+        return CommandResult::success(int(routes.size()));
+    });
+}
