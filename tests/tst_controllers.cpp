@@ -30,6 +30,23 @@ private Q_SLOTS:
     void scriptRoutesDialogShowsVersionAndLastError();
 
 private:
+    // Writes a script file (truncating it); false when it cannot.
+    static bool writeScript(const QString &path, const QByteArray &source)
+    {
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(source) == source.size();
+    }
+    // loopback() with a script route at `pattern` running `path`.
+    static ServerConfig withScriptRoute(const QString &pattern, const QString &path)
+    {
+        ServerConfig config = loopback();
+        RouteSpec route;
+        route.pattern = pattern;
+        route.behaviour = RouteBehaviourKind::Script;
+        route.script = path;
+        config.routes.put(route);
+        return config;
+    }
     static ServerConfig loopback(quint16 port = 0)
     {
         ServerConfig config;
@@ -177,25 +194,11 @@ void TestControllers::reloadScriptsRestartsTheirClients()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("greet.js"));
-    const auto writeScript = [&path](const QByteArray &greeting) {
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            return false;
-        file.write("export default { onOpen(evt, ws) { ws.send('" + greeting + "') } }\n");
-        return true;
-    };
-    QVERIFY(writeScript("v1"));
+    const auto greeting = [](const QByteArray &text) { return "export default { onOpen(evt, ws) { ws.send('" + text + "') } }\n"; };
+    QVERIFY(writeScript(path, greeting("v1")));
     EngineHost host;
     ServerController server(host);
-    server.setConfigSource([&path] {
-        ServerConfig config = loopback();
-        RouteSpec route;
-        route.pattern = QStringLiteral("/greet");
-        route.behaviour = RouteBehaviourKind::Script;
-        route.script = path;
-        config.routes.put(route);
-        return config;
-    });
+    server.setConfigSource([&path] { return withScriptRoute(QStringLiteral("/greet"), path); });
     QSignalSpy listening(&server, &ServerController::listening);
     server.start();
     QVERIFY(listening.wait(5000));
@@ -209,7 +212,7 @@ void TestControllers::reloadScriptsRestartsTheirClients()
     std::unique_ptr<QWebSocket> bystander = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
     QVERIFY(bystander);
 
-    QVERIFY(writeScript("v2"));
+    QVERIFY(writeScript(path, greeting("v2")));
     QSignalSpy closed(&first, &QWebSocket::disconnected);
     QSignalSpy rows(&host, &EngineHost::clientsChanged);
     host.reloadScripts(true);
@@ -243,25 +246,10 @@ void TestControllers::scriptRoutesDialogShowsVersionAndLastError()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("feed.js"));
-    const auto writeScript = [&path](const QByteArray &source) {
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            return false;
-        file.write(source);
-        return true;
-    };
-    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hi') } }\n"));
+    QVERIFY(writeScript(path, "export default { onOpen(evt, ws) { ws.send('hi') } }\n"));
     EngineHost host;
     ServerController server(host);
-    server.setConfigSource([&path] {
-        ServerConfig config = loopback();
-        RouteSpec route;
-        route.pattern = QStringLiteral("/feed/:symbol");
-        route.behaviour = RouteBehaviourKind::Script;
-        route.script = path;
-        config.routes.put(route);
-        return config;
-    });
+    server.setConfigSource([&path] { return withScriptRoute(QStringLiteral("/feed/:symbol"), path); });
     QSignalSpy listening(&server, &ServerController::listening);
     server.start();
     QVERIFY(listening.wait(5000));
@@ -275,13 +263,13 @@ void TestControllers::scriptRoutesDialogShowsVersionAndLastError()
     QCOMPARE(table->item(0, 3)->text(), QStringLiteral("250 ms"));
     QCOMPARE(table->item(0, 4)->text(), QStringLiteral("none"));
 
-    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hi' } }\n"));
+    QVERIFY(writeScript(path, "export default { onOpen(evt, ws) { ws.send('hi' } }\n"));
     dialog.reloadButton()->click();
     QTRY_VERIFY_WITH_TIMEOUT(table->item(0, 4)->text().startsWith(QStringLiteral("feed.js:1: SyntaxError")), 5000);
     QVERIFY(table->item(0, 2)->text().toInt() >= 1);
     const int brokenVersion = table->item(0, 2)->text().toInt();
 
-    QVERIFY(writeScript("export default { onOpen(evt, ws) { ws.send('hello') } }\n"));
+    QVERIFY(writeScript(path, "export default { onOpen(evt, ws) { ws.send('hello') } }\n"));
     dialog.reloadButton()->click();
     QTRY_COMPARE_WITH_TIMEOUT(table->item(0, 4)->text(), QStringLiteral("none"), 5000);
     QVERIFY(table->item(0, 2)->text().toInt() > brokenVersion);
