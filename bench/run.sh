@@ -233,6 +233,18 @@ row "$RECORD_LABEL, Switchboard --record" "msg/s" "$(field msgs_per_s)" "${WS_RE
 row "$RECORD_LABEL, Switchboard --record" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
 rm -f "$TMP"/record-echo*.jsonl
 
+# A script route (issue 17) running the same echo handler as the ws peer (bench/peer/echo.js), every
+# message logged as on any route: the ws column is the echo row of the same size from this run.
+echo "bench: $RECORD_LABEL, Switchboard script route"
+LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+sb_server "sbjs-echo" --script "/js=$ROOT/bench/peer/echo.js"; pid=$SERVER_PID
+loadgen "sbjs-echo" --url "ws://127.0.0.1:$SERVER_PORT/js" --scenario echo --connections "$RECORD_ECHO_CONNS" --payload 32 \
+    --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120
+stop_server "$pid"
+[ -n "$(health)" ] && note "switchboard script echo $RECORD_LABEL:$(health)"
+row "$RECORD_LABEL, Switchboard script route (JS handler)" "msg/s" "$(field msgs_per_s)" "${WS_REF:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
+row "$RECORD_LABEL, Switchboard script route (JS handler)" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
+
 # ---------------------------------------------------------------- fan-out, one server and two through Redis
 LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 90 }')
 fan_args() { # fan_args RATE

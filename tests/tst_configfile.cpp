@@ -42,10 +42,10 @@ ServerConfig everythingChanged()
     config.recordMaxBytes = 1 << 20;
     config.recordKeepFiles = 2;
     RouteTable routes;
-    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200, {}});
-    routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200, {}});
-    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500, {}});
-    routes.add({QStringLiteral("/op"), RouteBehaviourKind::Operator, {}, 200, {}});
+    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1"), QStringLiteral("v2")}, 200, {}, 250});
+    routes.add({QStringLiteral("/room/:room"), RouteBehaviourKind::Chat, {}, 200, {}, 250});
+    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500, {}, 250});
+    routes.add({QStringLiteral("/op"), RouteBehaviourKind::Operator, {}, 200, {}, 250});
     config.routes = routes;
     return config;
 }
@@ -67,6 +67,7 @@ private Q_SLOTS:
     void badFileIsNamedAndNothingStarts_data();
     void badFileIsNamedAndNothingStarts();
     void helpListsEveryFlagWithItsDefault();
+    void scriptRoutesFromFileAndFlags();
 };
 
 void TestConfigFile::savedFileLoadsBackWhole()
@@ -192,6 +193,8 @@ void TestConfigFile::badFileIsNamedAndNothingStarts_data()
     QTest::newRow("log capacity") << QByteArray(R"({"log": {"capacity": 0}})") << QStringLiteral("log.capacity: must be a whole number from 1");
     QTest::newRow("record file") << QByteArray(R"({"log": {"recordFile": ""}})") << QStringLiteral("log.recordFile: must name a file");
     QTest::newRow("log typo") << QByteArray(R"({"log": {"recordKeepFiles": 2}})") << QStringLiteral("log.recordKeepFiles: unknown key");
+    QTest::newRow("script without file") << QByteArray(R"({"routes": [{"path": "/feed", "behaviour": "script"}]})")
+                                         << QStringLiteral("routes[0].script: is required for a script route");
     QTest::newRow("typo") << QByteArray(R"({"admin_token": "x"})") << QStringLiteral("admin_token: unknown key");
 }
 
@@ -244,6 +247,44 @@ void TestConfigFile::helpListsEveryFlagWithItsDefault()
     QVERIFY(options > 10);
     QVERIFY2(run.out.contains("--admin-token <secret>"), run.out.constData());
     QVERIFY2(withoutDefault.isEmpty(), qPrintable(QStringLiteral("no default shown for ") + withoutDefault.join(QLatin1String(", "))));
+}
+
+
+// "script" is relative to the config file; --script adds or replaces routes, --script-budget sets budgets.
+void TestConfigFile::scriptRoutesFromFileAndFlags()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("cfg.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"routes": [{"path": "/feed/:symbol", "behaviour": "script", "script": "mocks/feed.js", "budgetMs": 80},
+                              {"path": "/ws", "behaviour": "echo"}]})");
+    file.close();
+    CommandLineOptions fromFile;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path}, &fromFile),
+             CommandLine::Outcome::Run);
+    const RouteSpec feed = fromFile.config.routes.routes().at(0);
+    QCOMPARE(feed.behaviour, RouteBehaviourKind::Script);
+    QCOMPARE(feed.script, dir.filePath(QStringLiteral("mocks/feed.js")));
+    QCOMPARE(feed.scriptBudgetMs, 80);
+
+    CommandLineOptions flags;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path, QStringLiteral("--script"),
+                                 QStringLiteral("/ws=/srv/echo.js"), QStringLiteral("--script"), QStringLiteral("/new=/srv/new.js"),
+                                 QStringLiteral("--script-budget"), QStringLiteral("40")},
+                                &flags),
+             CommandLine::Outcome::Run);
+    const QVector<RouteSpec> routes = flags.config.routes.routes();
+    QCOMPARE(routes.size(), 3);
+    QCOMPARE(routes.at(1).behaviour, RouteBehaviourKind::Script); // /ws replaced in place
+    QCOMPARE(routes.at(1).script, QStringLiteral("/srv/echo.js"));
+    QCOMPARE(routes.at(2).pattern, QStringLiteral("/new"));
+    QCOMPARE(routes.at(0).scriptBudgetMs, 40);
+
+    CommandLineOptions bad;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--script"), QStringLiteral("/nofile")}, &bad),
+             CommandLine::Outcome::ExitError);
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

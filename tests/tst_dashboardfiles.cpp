@@ -359,8 +359,8 @@ void TestDashboardFiles::savedSettingsLoadBackWithConfig()
     config.logPayloadCapBytes = 512;
     config.recordKeepFiles = 2;
     RouteTable routes;
-    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1")}, 200, {}});
-    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500, {}});
+    routes.add({QStringLiteral("/echo"), RouteBehaviourKind::Echo, {QStringLiteral("v1")}, 200, {}, 250});
+    routes.add({QStringLiteral("/tick"), RouteBehaviourKind::Clock, {}, 1500, {}, 250});
     config.routes = routes;
     startWindow(config);
     // The operator typed another port; the file saves what the bar shows.

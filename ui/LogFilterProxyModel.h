@@ -18,7 +18,7 @@ class LogFilterProxyModel : public QSortFilterProxyModel
 public:
     // Bit masks over LogRecord::Direction and LogRecord::Kind values (bit = 1 << value).
     static constexpr quint32 kAllDirections = 0x0F;
-    static constexpr quint32 kAllKinds = 0xFF;
+    static constexpr quint32 kAllKinds = 0x1FF;
 
     explicit LogFilterProxyModel(QObject *parent = nullptr);
 

@@ -86,7 +86,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
         action->setCheckable(true);
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(direction));
     }
-    for (int kind = 0; kind <= static_cast<int>(LogRecord::Kind::Refused); ++kind) {
+    for (int kind = 0; kind <= static_cast<int>(LogRecord::Kind::Script); ++kind) {
         QAction *action = m_kindMenu->addAction(LogRecord::kindName(static_cast<LogRecord::Kind>(kind)));
         action->setCheckable(true);
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(kind));

@@ -11,6 +11,7 @@
 #include "RatesChart.h"
 #include "RecordingController.h"
 #include "ReplayWindow.h"
+#include "ScriptRoutesDialog.h"
 #include "ServerBar.h"
 #include "ServerController.h"
 #include "UiLogging.h"
@@ -119,6 +120,13 @@ void MainWindow::createActions()
     m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_restartAction->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     m_restartAction->setToolTip(tr("Stop (1001 to every client) and start again with the host and port shown"));
+    m_scriptRoutesAction = make(tr("Script Ro&utes…"), QStringLiteral("actionScriptRoutes"));
+    m_scriptRoutesAction->setToolTip(tr("Each script route's file, version running and last error"));
+    m_reloadScriptsAction = make(tr("Reload &Scripts"), QStringLiteral("actionReloadScripts"));
+    m_reloadScriptsAction->setToolTip(tr("Load every script route's file again: new connections get the new code"));
+    m_restartScriptClientsAction = make(tr("Reload Scripts and Restart &Their Clients"),
+                                        QStringLiteral("actionRestartScriptClients"));
+    m_restartScriptClientsAction->setToolTip(tr("Reload, then close the script routes' clients with 1012 so they reconnect to the new code"));
     m_copyUrlAction = make(tr("&Copy URL"), QStringLiteral("actionCopyUrl"));
     m_copyUrlAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     m_openInBrowserAction = make(tr("Open in &Browser"), QStringLiteral("actionOpenInBrowser"));
@@ -166,6 +174,17 @@ void MainWindow::createActions()
     connect(m_restartAction, &QAction::triggered, this, [this] {
         m_saveAddressOnListen = true;
         restartServer();
+    });
+    for (QAction *reload : {m_reloadScriptsAction, m_restartScriptClientsAction}) {
+        connect(reload, &QAction::triggered, this, [this, reload] {
+            m_host.reloadScripts(reload == m_restartScriptClientsAction); // a failure comes back as commandFailed
+            statusBar()->showMessage(tr("Reloading script routes (errors show in the log as script records)"), kStatusMessageMs);
+        });
+    }
+    connect(m_scriptRoutesAction, &QAction::triggered, this, [this] {
+        auto *dialog = new ScriptRoutesDialog(m_host, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
     });
     connect(m_copyUrlAction, &QAction::triggered, this, &MainWindow::copyUrl);
     connect(m_openInBrowserAction, &QAction::triggered, this, &MainWindow::openInBrowser);
@@ -305,6 +324,10 @@ void MainWindow::createMenus()
     QMenu *server = menuBar()->addMenu(tr("&Server"));
     server->addAction(m_startStopAction);
     server->addAction(m_restartAction);
+    server->addSeparator();
+    server->addAction(m_scriptRoutesAction);
+    server->addAction(m_reloadScriptsAction);
+    server->addAction(m_restartScriptClientsAction);
     server->addSeparator();
     server->addAction(m_copyUrlAction);
     server->addAction(m_openInBrowserAction);

@@ -171,6 +171,9 @@ private:
     QAction *m_quitAction = nullptr;
     QAction *m_startStopAction = nullptr;
     QAction *m_restartAction = nullptr;
+    QAction *m_reloadScriptsAction = nullptr;
+    QAction *m_restartScriptClientsAction = nullptr;
+    QAction *m_scriptRoutesAction = nullptr;
     QAction *m_copyUrlAction = nullptr;
     QAction *m_openInBrowserAction = nullptr;
     QAction *m_sendAction = nullptr;

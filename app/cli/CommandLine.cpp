@@ -5,6 +5,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QTextStream>
 #include <cstring>
 
@@ -177,6 +178,15 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                    QStringLiteral("Join a cluster of instances sharing rooms and broadcasts through this Redis "
                                                   "(redis://HOST:PORT[/DB]). Default: none, no cluster."),
                                    QStringLiteral("url"));
+    const QCommandLineOption script(QStringLiteral("script"),
+                                    QStringLiteral("Serve a route with JavaScript handlers: PATTERN=FILE, e.g. "
+                                                   "/feed/:symbol=mocks/feed.js (repeatable; replaces a route with the "
+                                                   "same pattern; default: none). See \"Scripted routes\" in the README."),
+                                    QStringLiteral("pattern=file"));
+    const QCommandLineOption scriptBudget(QStringLiteral("script-budget"),
+                                          QStringLiteral("Time budget of one script handler or timer call in ms; longer "
+                                                         "calls are interrupted and the client closed with 1011 (default: 250)."),
+                                          QStringLiteral("ms"));
     const QCommandLineOption cluster(QStringLiteral("cluster"),
                                      QStringLiteral("Name of the cluster to join with --redis; instances with the same name "
                                                     "share traffic (default: %1).")
@@ -190,7 +200,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                                       "(default: negotiated on every route that allows it)."));
     parser.addOption(adminToken);
     parser.addOption(noDeflate);
-    parser.addOptions({redis, cluster});
+    parser.addOptions({redis, cluster, script, scriptBudget});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -318,6 +328,26 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         || !readChecked(redis, &RedisEndpoint::whyInvalidUrl, &server.redisUrl)
         || !readChecked(cluster, &RedisEndpoint::whyInvalidClusterName, &server.clusterName)) {
         return Outcome::ExitError;
+    }
+    qint64 budget = 250;
+    if (!readNumber(scriptBudget, 1, 60000, &budget))
+        return Outcome::ExitError;
+    for (const QString &value : parser.values(script)) {
+        const int equals = value.indexOf(QLatin1Char('='));
+        RouteSpec route;
+        route.behaviour = RouteBehaviourKind::Script;
+        route.pattern = value.left(equals);
+        route.script = equals > 0 ? QFileInfo(value.mid(equals + 1)).absoluteFilePath() : QString();
+        const QString why = equals > 0 ? RouteTable::validatePattern(route.pattern) : QStringLiteral("expected PATTERN=FILE");
+        if (!why.isEmpty() || value.mid(equals + 1).isEmpty()) {
+            printError(QStringLiteral("--script '%1': %2").arg(value, why.isEmpty() ? QStringLiteral("expected PATTERN=FILE") : why));
+            return Outcome::ExitError;
+        }
+        server.routes.put(route);
+    }
+    if (parser.isSet(scriptBudget)) {
+        for (RouteSpec &route : server.routes.mutableRoutes())
+            route.scriptBudgetMs = int(budget);
     }
     if (parser.isSet(slowConsumer)) {
         const QString policy = parser.value(slowConsumer);

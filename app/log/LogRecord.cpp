@@ -4,8 +4,8 @@
 
 namespace {
 constexpr std::array<const char *, 4> kDirectionNames{"in", "out", "broadcast", "system"};
-constexpr std::array<const char *, 8> kKindNames{"text", "binary", "ping", "pong",
-                                                 "open", "close", "error", "refused"};
+constexpr std::array<const char *, 9> kKindNames{"text", "binary", "ping", "pong",
+                                                 "open", "close", "error", "refused", "script"};
 
 template<typename Enum, std::size_t N>
 bool fromName(const std::array<const char *, N> &names, const QString &name, Enum *out)

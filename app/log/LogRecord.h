@@ -10,7 +10,8 @@
 struct LogRecord
 {
     enum class Direction : quint8 { In, Out, Broadcast, System };
-    enum class Kind : quint8 { Text, Binary, Ping, Pong, Open, Close, Error, Refused };
+    // Script: a script route's console output and errors (issue 17).
+    enum class Kind : quint8 { Text, Binary, Ping, Pong, Open, Close, Error, Refused, Script };
 
     quint64 sequence = 0;
     qint64 timestampMs = 0; // milliseconds since the Unix epoch

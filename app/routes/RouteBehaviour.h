@@ -21,6 +21,9 @@ public:
     // An object that lives exactly as long as the client: the context of the connections and
     // timers a behaviour makes for it, so none outlives it.
     virtual QObject *lifetime() = 0;
+    // How the connection ended, once it has (1005 until then; 1006 for a drop).
+    virtual int closeCode() const = 0;
+    virtual QString closeReason() const = 0;
 
 protected:
     ~RouteClient() = default;

@@ -5,6 +5,7 @@
 #include "Engine.h"
 #include "../http/HttpRequestHead.h"
 #include "OriginPolicy.h"
+#include "../script/ScriptRuntime.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -13,6 +14,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QUrl>
 #include <algorithm>
 
 Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
@@ -22,7 +24,7 @@ namespace {
 constexpr char kEndpointList[] =
     "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, GET /api/cluster, "
     "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
-    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban";
+    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban, POST /api/routes/{path}/reload";
 
 QByteArray sha256(const QByteArray &bytes)
 {
@@ -238,6 +240,13 @@ AdminApi::Target AdminApi::match(const QString &path)
             set(Endpoint::Unban, true);
         return target;
     }
+    if (parts.first() == QLatin1String("routes") && parts.size() >= 3 && parts.last() == QLatin1String("reload")) {
+        // "/api/routes/%2Ffeed%2F%3Asymbol/reload" or "/api/routes//feed/:symbol/reload"
+        QString route = QUrl::fromPercentEncoding(parts.mid(1, parts.size() - 2).join(QLatin1Char('/')).toUtf8());
+        target.route = route.startsWith(QLatin1Char('/')) ? route : QLatin1Char('/') + route;
+        set(Endpoint::RouteReload, true);
+        return target;
+    }
     if (parts.first() != QLatin1String("clients") || parts.at(1).isEmpty() || parts.size() > 3)
         return target;
     target.clientId = parts.at(1);
@@ -324,6 +333,7 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::CloseMany: return closeMany(json);
     case Endpoint::Ban: return ban(json, true);
     case Endpoint::Unban: return ban(json, false);
+    case Endpoint::RouteReload: return reloadRoute(target.route, json);
     default: break;
     }
     return error(404, QStringLiteral("not-found"), QStringLiteral("no API endpoint at %1").arg(head.path));
@@ -397,6 +407,12 @@ GateDecision AdminApi::getRoutes() const
                           {QStringLiteral("clients"), open.value(spec.pattern)}};
         if (spec.behaviour == RouteBehaviourKind::Clock)
             route.insert(QStringLiteral("intervalMs"), spec.clockIntervalMs);
+        if (const ScriptRuntime *script = m_engine.scriptRuntime(spec.pattern)) {
+            route.insert(QStringLiteral("script"), script->fileName());
+            route.insert(QStringLiteral("version"), script->version());
+            route.insert(QStringLiteral("budgetMs"), script->limits().callBudgetMs);
+            route.insert(QStringLiteral("lastError"), nullable(script->lastError()));
+        }
         routes.append(route);
     }
     return ok({{QStringLiteral("routes"), routes}});
@@ -633,4 +649,26 @@ GateDecision AdminApi::ban(const QJsonObject &body, bool banning)
     qCInfo(lcApi).noquote() << detail;
     return banning ? ok({{QStringLiteral("banned"), address}, {QStringLiteral("closed"), result.affected}})
                    : ok({{QStringLiteral("unbanned"), address}});
+}
+
+GateDecision AdminApi::reloadRoute(const QString &route, const QJsonObject &body)
+{
+    const QString why = unknownKey(body, {QStringLiteral("restartClients")});
+    if (!why.isEmpty())
+        return error(400, QStringLiteral("json-body"), why);
+    if (body.contains(QStringLiteral("restartClients")) && !body.value(QStringLiteral("restartClients")).isBool())
+        return error(400, QStringLiteral("json-body"), QStringLiteral("\"restartClients\" must be true or false"));
+    if (!m_engine.scriptRuntime(route))
+        return error(404, QStringLiteral("unknown-route"), QStringLiteral("%1 is not a script route").arg(route));
+    const bool restart = body.value(QStringLiteral("restartClients")).toBool(false);
+    const CommandResult result = m_engine.reloadScript(route, restart);
+    if (!result.ok)
+        return error(422, QStringLiteral("script-load"), result.error);
+    const QString detail = QStringLiteral("api: reload %1 (version %2, %3 clients restarted)")
+                               .arg(route).arg(m_engine.scriptRuntime(route)->version()).arg(result.affected);
+    m_engine.recordOperatorAction(0, LogRecord::Kind::Script, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("route"), route},
+               {QStringLiteral("version"), m_engine.scriptRuntime(route)->version()},
+               {QStringLiteral("restarted"), result.affected}});
 }

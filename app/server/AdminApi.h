@@ -48,11 +48,13 @@ private:
         Cluster,      // GET  /api/cluster
         Ban,          // POST /api/ban
         Unban,        // POST /api/unban
+        RouteReload,  // POST /api/routes/{path}/reload (script routes)
     };
     struct Target
     {
         Endpoint endpoint = Endpoint::None;
         QString clientId; // as written in the path
+        QString route; // RouteReload: the route pattern, percent-decoded
         bool post = false;
     };
     static Target match(const QString &path);
@@ -71,6 +73,7 @@ private:
     GateDecision closeMany(const QJsonObject &body);
     GateDecision broadcast(const QJsonObject &body);
     GateDecision ban(const QJsonObject &body, bool banning);
+    GateDecision reloadRoute(const QString &route, const QJsonObject &body);
 
     // Finds an open client by the id in the path; on failure *refusal holds the 404.
     bool openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const;

@@ -12,6 +12,8 @@
 #include "../routes/ClockBehaviour.h"
 #include "../routes/EchoBehaviour.h"
 #include "../routes/OperatorBehaviour.h"
+#include "../routes/ScriptBehaviour.h"
+#include "../script/ScriptRuntime.h"
 #include "../cluster/ClusterLink.h"
 #include "../websocket/OutgoingMessage.h"
 #include "../websocket/WebSocketConnection.h"
@@ -20,6 +22,8 @@
 #include <QFile>
 #include <QHostAddress>
 #include <QHostInfo>
+#include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -73,6 +77,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     qRegisterMetaType<BroadcastTarget>();
     qRegisterMetaType<CommandResult>();
     qRegisterMetaType<ClusterStatus>();
+    qRegisterMetaType<ScriptRouteInfoList>();
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
@@ -81,6 +86,29 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router->setAdminApi(m_adminApi.get());
     m_router->setMetricsText([this] { return metricsText(); });
     m_router->setDeflate(m_config.deflate);
+    m_router->setUpgradeCheck([this](int routeIndex, const HttpRequestHead &head, int *status, QString *body) {
+        const RouteSpec &route = m_config.routes.routes().at(routeIndex);
+        ScriptRuntime *runtime = route.behaviour == RouteBehaviourKind::Script ? scriptRuntime(route.pattern) : nullptr;
+        if (!runtime)
+            return true;
+        ScriptRequest request;
+        request.url = RequestRouter::redactedTarget(head);
+        for (const auto &header : head.headers)
+            request.headers.insert(QString::fromLatin1(header.first), QString::fromUtf8(head.header(header.first)));
+        for (const auto &param : m_config.routes.match(head.path).params.asKeyValueRange())
+            request.params.insert(param.first, param.second);
+        for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
+            request.query.insert(item.first, item.second);
+        for (const QByteArray &cookie : head.header("cookie").split(';')) {
+            const int equals = cookie.indexOf('=');
+            if (equals > 0)
+                request.cookies.insert(QString::fromUtf8(cookie.left(equals).trimmed()), QString::fromUtf8(cookie.mid(equals + 1).trimmed()));
+        }
+        const ScriptUpgradeAnswer answer = runtime->upgrade(request);
+        *status = answer.status;
+        *body = answer.body.isEmpty() ? QStringLiteral("refused by %1").arg(route.pattern) : QString::fromUtf8(answer.body);
+        return answer.accept;
+    });
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
@@ -157,6 +185,11 @@ bool Engine::start()
     if (!m_tlsError.isEmpty()) {
         qCWarning(lcEngine).noquote() << m_tlsError;
         Q_EMIT startFailed(m_tlsError);
+        return false;
+    }
+    QString scriptError;
+    if (!loadScripts(&scriptError)) {
+        Q_EMIT startFailed(scriptError);
         return false;
     }
     if (!m_frontDoor->listen(address, m_config.port, listenBacklog())) {
@@ -393,6 +426,20 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
     }
     case RouteBehaviourKind::Operator:
         return std::make_unique<OperatorBehaviour>(*this);
+    case RouteBehaviourKind::Script: {
+        ScriptRuntime *runtime = scriptRuntime(route.pattern);
+        if (!runtime)
+            return std::make_unique<OperatorBehaviour>(*this);
+        const RouteMatch match = m_config.routes.match(head.path);
+        ScriptConnection connection;
+        connection.url = RequestRouter::redactedTarget(head);
+        connection.protocol = session.info().subprotocol;
+        for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
+            connection.params.insert(it.key(), it.value());
+        for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
+            connection.query.insert(item.first, item.second);
+        return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
+    }
     }
     return std::make_unique<OperatorBehaviour>(*this);
 }
@@ -487,9 +534,15 @@ QVector<ClientSession *> Engine::localTargets(const BroadcastTarget &target) con
 
 CommandResult Engine::broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary)
 {
+    return broadcastFrom(target, payload, binary, QStringLiteral("operator"));
+}
+
+CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteArray &payload, bool binary,
+                                    const QString &who)
+{
     const IncomingMessage message = messageFromOutside(binary, payload);
     const int fanout = deliver(localTargets(target), message);
-    const QString detail = QStringLiteral("operator broadcast to %1").arg(target.describe());
+    const QString detail = QStringLiteral("%1 broadcast to %2").arg(who, target.describe());
     publishToCluster(target, message, detail);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
@@ -781,4 +834,174 @@ ClientSession *Engine::session(quint64 clientId) const
 bool Engine::clientRowsWatched() const
 {
     return isSignalConnected(QMetaMethod::fromSignal(&Engine::clientsChanged));
+}
+
+// ---- ScriptHost ----
+
+bool Engine::loadScripts(QString *error)
+{
+    for (int index = 0; index < m_config.routes.routes().size(); ++index) {
+        const RouteSpec route = m_config.routes.routes().at(index); // a copy: the table changes below
+        if (route.behaviour != RouteBehaviourKind::Script || m_scripts.count(route.pattern))
+            continue;
+        ScriptLimits limits;
+        limits.callBudgetMs = route.scriptBudgetMs;
+        auto runtime = std::make_unique<ScriptRuntime>(route.script, route.pattern, *this, limits, this);
+        QString why;
+        if (!runtime->load(&why)) {
+            *error = QStringLiteral("script route %1: %2").arg(route.pattern, why);
+            return false;
+        }
+        runtime->setWatching(true);
+        // A script names its subprotocols (graphql-transport-ws...) unless the config did.
+        if (route.subprotocols.isEmpty())
+            m_config.routes.mutableRoutes()[index].subprotocols = runtime->protocols();
+        m_scripts.emplace(route.pattern, std::move(runtime));
+    }
+    return true;
+}
+
+ScriptRuntime *Engine::scriptRuntime(const QString &pattern) const
+{
+    const auto it = m_scripts.find(pattern);
+    return it != m_scripts.end() ? it->second.get() : nullptr;
+}
+
+QString Engine::scriptSend(quint64 clientId, const QByteArray &data, bool binary)
+{
+    return sendToClient(clientId, data, binary).error;
+}
+
+QString Engine::scriptClose(quint64 clientId, int code, const QString &reason)
+{
+    const QString why = CloseCode::whyNotSendable(code);
+    if (!why.isEmpty())
+        return why;
+    if (QByteArray utf8 = reason.toUtf8(); utf8.size() > 123)
+        return QStringLiteral("the close reason is %1 bytes of UTF-8; at most 123 fit in a close frame").arg(utf8.size());
+    if (openSession(clientId))
+        closeClients({clientId}, code, reason);
+    return {}; // closing a closed socket does nothing, as in the browser
+}
+
+QString Engine::scriptPing(quint64 clientId)
+{
+    return ping(clientId).error;
+}
+
+int Engine::scriptReadyState(quint64 clientId) const
+{
+    const ClientSession *found = session(clientId);
+    if (!found)
+        return 3;
+    return found->isOpen() ? 1 : found->info().state == ClientInfo::State::Closed ? 3 : 2;
+}
+
+void Engine::scriptJoin(quint64 clientId, const QString &room)
+{
+    ClientSession *found = openSession(clientId);
+    if (!found)
+        return;
+    m_rooms.leave(found); // one room per client, as the dashboard shows it
+    found->setRoom(room);
+    m_rooms.join(found, room);
+    m_reporter.markChanged(found);
+}
+
+void Engine::scriptLeave(quint64 clientId)
+{
+    ClientSession *found = session(clientId);
+    if (!found)
+        return;
+    m_rooms.leave(found);
+    found->setRoom(QString());
+    m_reporter.markChanged(found);
+}
+
+int Engine::scriptBroadcast(const QString &room, const QString &route, const QByteArray &data, bool binary)
+{
+    if (!room.isEmpty())
+        return broadcastToRoom(room, messageFromOutside(binary, data));
+    return broadcastFrom(BroadcastTarget::route(route), data, binary, QStringLiteral("script")).affected;
+}
+
+QJsonArray Engine::scriptClients(const QString &room, const QString &route) const
+{
+    QJsonArray rows;
+    const BroadcastTarget target = room.isEmpty() ? BroadcastTarget::route(route) : BroadcastTarget::room(room);
+    for (const ClientSession *client : localTargets(target)) {
+        const ClientInfo &info = client->info();
+        rows.append(QJsonObject{{QStringLiteral("id"), double(info.id)},
+                                {QStringLiteral("route"), info.route},
+                                {QStringLiteral("room"), info.room},
+                                {QStringLiteral("path"), info.path},
+                                {QStringLiteral("protocol"), info.subprotocol},
+                                {QStringLiteral("peer"), QStringLiteral("%1:%2").arg(info.peerAddress).arg(info.peerPort)}});
+    }
+    return rows;
+}
+
+void Engine::scriptLog(const QString &route, quint64 clientId, LogLevel level, const QString &where, const QString &text)
+{
+    static const char *const levels[] = {"log", "info", "warn", "error"};
+    LogRecord record;
+    if (const ClientSession *found = session(clientId)) {
+        record = EngineReporter::makeRecord(found, LogRecord::Direction::System, LogRecord::Kind::Script);
+    } else {
+        record.timestampMs = QDateTime::currentMSecsSinceEpoch();
+        record.direction = LogRecord::Direction::System;
+        record.kind = LogRecord::Kind::Script;
+        record.route = route;
+    }
+    const QString file = scriptRuntime(route) ? QFileInfo(scriptRuntime(route)->fileName()).fileName() : QString();
+    record.detail = QStringLiteral("%1 %2: %3").arg(QLatin1String(levels[int(level)]),
+                                                   where.isEmpty() ? file : where, text);
+    m_reporter.record(record);
+}
+
+CommandResult Engine::reloadScript(const QString &pattern, bool restartClients)
+{
+    ScriptRuntime *runtime = scriptRuntime(pattern);
+    if (!runtime)
+        return CommandResult::failure(QStringLiteral("%1 is not a script route").arg(pattern));
+    QString why;
+    if (!runtime->load(&why)) {
+        scriptLog(pattern, 0, LogLevel::Error, QString(),
+                  QStringLiteral("reload failed, version %1 keeps running: %2").arg(runtime->version()).arg(why));
+        return CommandResult::failure(why);
+    }
+    QList<quint64> ids;
+    if (restartClients) {
+        for (const ClientSession *client : localTargets(BroadcastTarget::route(pattern)))
+            ids.append(client->id());
+        if (!ids.isEmpty())
+            closeClients(ids, CloseCode::ServiceRestart, QStringLiteral("script reloaded"));
+    }
+    return CommandResult::success(int(ids.size()));
+}
+
+CommandResult Engine::reloadScripts(bool restartClients)
+{
+    if (m_scripts.empty())
+        return CommandResult::failure(QStringLiteral("no script routes"));
+    QStringList errors;
+    int restarted = 0;
+    for (const auto &entry : m_scripts) {
+        const CommandResult result = reloadScript(entry.first, restartClients);
+        if (result.ok)
+            restarted += result.affected;
+        else
+            errors.append(QStringLiteral("%1: %2").arg(entry.first, result.error));
+    }
+    return errors.isEmpty() ? CommandResult::success(restarted) : CommandResult::failure(errors.join(QLatin1String("; ")));
+}
+
+ScriptRouteInfoList Engine::scriptRoutes() const
+{
+    ScriptRouteInfoList routes;
+    for (const auto &entry : m_scripts) {
+        const ScriptRuntime &runtime = *entry.second;
+        routes.append({entry.first, runtime.fileName(), runtime.version(), runtime.limits().callBudgetMs, runtime.lastError()});
+    }
+    return routes;
 }

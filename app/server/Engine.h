@@ -8,9 +8,11 @@
 #include "Metrics.h"
 #include "OperatorCommand.h"
 #include "RoomIndex.h"
+#include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "WritePasses.h"
 #include "../routes/RouteBehaviour.h"
+#include "../script/ScriptHost.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
 
@@ -22,6 +24,7 @@
 #include <memory>
 
 class AdminApi;
+class ScriptRuntime;
 class ClientSession;
 class ClusterLink;
 struct ClusterMessage;
@@ -36,7 +39,7 @@ struct HttpRequestHead;
 // through its command API and those signals. This class is the hot path (receive -> route ->
 // deliver -> write passes) and the commands; its bookkeeping (records, rows, batches to the GUI)
 // is EngineReporter's, its write passes WritePasses', its rooms RoomIndex's.
-class Engine : public QObject, public RouteHost, private ClientSession::Observer
+class Engine : public QObject, public RouteHost, public ScriptHost, private ClientSession::Observer
 {
     Q_OBJECT
 public:
@@ -92,6 +95,26 @@ public:
     void joinRoom(RouteClient &client, const QString &room) override;
     void leaveRoom(RouteClient &client) override;
 
+    // ScriptHost: what script routes ask of the engine (app/script).
+    QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) override;
+    QString scriptClose(quint64 clientId, int code, const QString &reason) override;
+    QString scriptPing(quint64 clientId) override;
+    int scriptReadyState(quint64 clientId) const override;
+    void scriptJoin(quint64 clientId, const QString &room) override;
+    void scriptLeave(quint64 clientId) override;
+    int scriptBroadcast(const QString &room, const QString &route, const QByteArray &data, bool binary) override;
+    QJsonArray scriptClients(const QString &room, const QString &route) const override;
+    void scriptLog(const QString &route, quint64 clientId, LogLevel level, const QString &where,
+                   const QString &text) override;
+    // The runtime of a script route (null for other routes or before start()).
+    ScriptRuntime *scriptRuntime(const QString &pattern) const;
+    // Loads the route's script again (a failure keeps the running version and says why); with
+    // restartClients its open clients are closed with 1012 so they reconnect to the new code.
+    Q_INVOKABLE CommandResult reloadScript(const QString &pattern, bool restartClients);
+    // reloadScript() for every script route; the errors of those that did not load, joined.
+    CommandResult reloadScripts(bool restartClients);
+    ScriptRouteInfoList scriptRoutes() const;
+
     static constexpr int kFlushIntervalMs = 50;
 
 Q_SIGNALS:
@@ -130,12 +153,17 @@ private:
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
     void onClusterMessage(const ClusterMessage &message);
     void onClusterLinkChanged(bool up, const QString &why);
+    // Loads every script route's module; false (with "file:line: message") if one does not load.
+    bool loadScripts(QString *error);
+    CommandResult broadcastFrom(const BroadcastTarget &target, const QByteArray &payload, bool binary,
+                                const QString &who);
     void maybeFinishStop();
     void finishStop();
     void checkHeartbeats();
     bool admitOutgoing(ClientSession *session);
 
     ServerConfig m_config;
+    std::map<QString, std::unique_ptr<ScriptRuntime>> m_scripts; // by route pattern
     Admission m_admission;
     Metrics m_metrics;
     std::unique_ptr<AdminApi> m_adminApi; // used by m_router

@@ -126,3 +126,17 @@ void EngineHost::closeClients(const QList<quint64> &clientIds, int code, const Q
 {
     runOnEngine([=](Engine &engine) { return engine.closeClients(clientIds, code, reason); });
 }
+
+void EngineHost::reloadScripts(bool restartClients)
+{
+    runOnEngine([=](Engine &engine) { return engine.reloadScripts(restartClients); });
+}
+
+void EngineHost::requestScriptRoutes()
+{
+    runOnEngine([this](Engine &engine) {
+        const ScriptRouteInfoList routes = engine.scriptRoutes();
+        QMetaObject::invokeMethod(this, [this, routes] { Q_EMIT scriptRoutesReported(routes); }, Qt::QueuedConnection);
+        return CommandResult::success(int(routes.size()));
+    });
+}

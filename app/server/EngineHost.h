@@ -4,6 +4,7 @@
 #include "../cluster/ClusterStatus.h"
 #include "EngineStats.h"
 #include "OperatorCommand.h"
+#include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "../log/LogRecord.h"
 
@@ -32,6 +33,10 @@ public:
     void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
     void ping(quint64 clientId);
     void closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+    // Loads every script route's file again (restartClients: their clients are closed with 1012).
+    void reloadScripts(bool restartClients);
+    // Asks the engine for its script routes; they arrive as scriptRoutesReported().
+    void requestScriptRoutes();
     // The dashboard's in-memory log evicted records: counted in /metrics
     // (switchboard_log_records_dropped_total). Call from the host's thread.
     void noteLogRecordsDropped(quint64 count);
@@ -45,6 +50,7 @@ Q_SIGNALS:
     void clientsChanged(const ClientInfoList &clients);
     void statsChanged(const EngineStats &stats);
     void clusterChanged(const ClusterStatus &status);
+    void scriptRoutesReported(const ScriptRouteInfoList &routes);
 
 private:
     template<typename Command>

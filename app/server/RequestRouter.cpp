@@ -158,6 +158,10 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
                                                  .arg(ClockBehaviour::kMaxIntervalMs));
         }
     }
+    int status = 0;
+    QString body;
+    if (m_upgradeCheck && !m_upgradeCheck(match.index, head, &status, &body))
+        return GateDecision::refuse(status, body);
     // The first offered subprotocol the route supports (requests offering none it has were refused above).
     GateDecision decision = GateDecision::upgrade(
         match.index, WebSocketHandshake::chooseSubprotocol(head.header("sec-websocket-protocol"), route.subprotocols));

@@ -35,6 +35,10 @@ public:
     void setDeflate(bool enabled) { m_deflate = enabled; }
     // GET /metrics answers this text (Prometheus exposition format) when set.
     void setMetricsText(std::function<QByteArray()> metricsText) { m_metricsText = std::move(metricsText); }
+    // Asked last about an upgrade every other check passed (a script route's onUpgrade): false
+    // refuses it with *status and *body.
+    using UpgradeCheck = std::function<bool(int routeIndex, const HttpRequestHead &head, int *status, QString *body)>;
+    void setUpgradeCheck(UpgradeCheck check) { m_upgradeCheck = std::move(check); }
 
 private:
     GateDecision decideUpgrade(const HttpRequestHead &head, const QHostAddress &peer);
@@ -49,4 +53,5 @@ private:
     AdminApi *m_adminApi = nullptr;
     std::function<QByteArray()> m_metricsText;
     bool m_deflate = true;
+    UpgradeCheck m_upgradeCheck;
 };

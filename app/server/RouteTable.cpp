@@ -3,7 +3,7 @@
 #include <array>
 
 namespace {
-constexpr std::array<const char *, 4> kBehaviourNames{"echo", "chat", "clock", "operator"};
+constexpr std::array<const char *, 5> kBehaviourNames{"echo", "chat", "clock", "operator", "script"};
 constexpr int kMaxParamLength = 128;
 } // namespace
 
@@ -27,15 +27,26 @@ RouteTable RouteTable::defaults()
 {
     RouteTable table;
     table.add({QStringLiteral("/ws"), RouteBehaviourKind::Echo,
-               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200, {}});
-    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200, {}});
-    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200, {}});
-    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200, {}});
+               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200, {}, 250});
+    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200, {}, 250});
+    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200, {}, 250});
+    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200, {}, 250});
     return table;
 }
 
 void RouteTable::add(const RouteSpec &route)
 {
+    m_routes.append(route);
+}
+
+void RouteTable::put(const RouteSpec &route)
+{
+    for (RouteSpec &existing : m_routes) {
+        if (existing.pattern == route.pattern) {
+            existing = route;
+            return;
+        }
+    }
     m_routes.append(route);
 }
 

@@ -8,7 +8,7 @@
 #include <QVector>
 
 // What a route does with its clients.
-enum class RouteBehaviourKind { Echo, Chat, Clock, Operator };
+enum class RouteBehaviourKind { Echo, Chat, Clock, Operator, Script };
 
 QString behaviourKindName(RouteBehaviourKind kind);
 bool behaviourKindFromName(const QString &name, RouteBehaviourKind *kind);
@@ -20,6 +20,8 @@ struct RouteSpec
     RouteBehaviourKind behaviour = RouteBehaviourKind::Echo;
     QStringList subprotocols; // negotiated in the client's order; empty: the route takes none
     int clockIntervalMs = 200; // clock routes: default push interval, overridable by ?interval=
+    QString script; // script routes: the JavaScript module (absolute once loaded from a config file)
+    int scriptBudgetMs = 250; // script routes: time budget of one handler or timer call
     DeflatePolicy deflate;     // permessage-deflate: on by default, no context takeover
 };
 
@@ -38,6 +40,9 @@ public:
 
     void add(const RouteSpec &route);
     const QVector<RouteSpec> &routes() const { return m_routes; }
+    QVector<RouteSpec> &mutableRoutes() { return m_routes; }
+    // Adds the route, or replaces the one with the same pattern.
+    void put(const RouteSpec &route);
     RouteMatch match(const QString &path) const;
 
     // Empty when the pattern is usable, else why not.

@@ -177,6 +177,10 @@ bool ServerConfig::loadFile(const QString &path, QString *error)
         if (!tlsFile->isEmpty() && QFileInfo(*tlsFile).isRelative())
             *tlsFile = QDir::cleanPath(folder.absoluteFilePath(*tlsFile));
     }
+    for (RouteSpec &route : routes.mutableRoutes()) {
+        if (!route.script.isEmpty() && QFileInfo(route.script).isRelative())
+            route.script = QDir::cleanPath(folder.absoluteFilePath(route.script));
+    }
     return true;
 }
 
@@ -327,7 +331,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 reader.rejectUnknownKeys(object, at,
                                          {QStringLiteral("path"), QStringLiteral("behaviour"),
                                           QStringLiteral("subprotocols"), QStringLiteral("intervalMs"),
-                                          QStringLiteral("deflate")});
+                                          QStringLiteral("deflate"), QStringLiteral("script"), QStringLiteral("budgetMs")});
                 RouteSpec spec;
                 if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
                     reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
@@ -344,13 +348,18 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                     reader.fail(at + QStringLiteral(".behaviour"), QStringLiteral("is required"));
                 } else if (!behaviourKindFromName(behaviour, &spec.behaviour)) {
                     reader.fail(at + QStringLiteral(".behaviour"),
-                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock or operator)")
+                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock, operator or script)")
                                     .arg(behaviour));
                 }
                 reader.readStringList(object, at, QStringLiteral("subprotocols"), &spec.subprotocols);
                 if (reader.readInt(object, at, QStringLiteral("intervalMs"), 10, 60000, &number))
                     spec.clockIntervalMs = static_cast<int>(number);
                 reader.readDeflate(object, at, &spec.deflate);
+                reader.readString(object, at, QStringLiteral("script"), &spec.script);
+                if (spec.behaviour == RouteBehaviourKind::Script && spec.script.isEmpty())
+                    reader.fail(at + QStringLiteral(".script"), QStringLiteral("is required for a script route (the .js file)"));
+                if (reader.readInt(object, at, QStringLiteral("budgetMs"), 1, 60000, &number))
+                    spec.scriptBudgetMs = static_cast<int>(number);
                 table.add(spec);
             }
             next.routes = table;
@@ -426,6 +435,10 @@ QByteArray ServerConfig::toJson() const
                          QJsonObject{{QStringLiteral("contextTakeover"), spec.deflate.contextTakeover},
                                      {QStringLiteral("maxWindowBits"), spec.deflate.maxWindowBits},
                                      {QStringLiteral("thresholdBytes"), spec.deflate.thresholdBytes}});
+        }
+        if (spec.behaviour == RouteBehaviourKind::Script) {
+            route.insert(QStringLiteral("script"), spec.script);
+            route.insert(QStringLiteral("budgetMs"), spec.scriptBudgetMs);
         }
         routeList.append(route);
     }

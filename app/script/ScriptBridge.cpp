@@ -1,0 +1,181 @@
+#include "ScriptBridge.h"
+
+#include <QFileInfo>
+#include <QJSEngine>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+QString ScriptBridge::bootstrap()
+{
+    // The API in the shapes users know: Hono's ws context, the browser's WebSocket and timers.
+    return QStringLiteral(R"JS((function (N, G) {
+  'use strict';
+  const payload = (d) => {
+    if (typeof d === 'string') return [false, d];
+    if (d instanceof ArrayBuffer) return [true, d];
+    if (ArrayBuffer.isView(d)) return [true, d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)];
+    return [false, String(d)];
+  };
+  const text = (v) => {
+    if (typeof v === 'string') return v;
+    if (v instanceof Error) return String(v);
+    try { const s = JSON.stringify(v); return s === undefined ? String(v) : s; } catch (e) { return String(v); }
+  };
+  const logger = (level) => (...args) => N.log(level, String(new Error().stack), args.map(text).join(' '));
+  G.console = { log: logger('log'), debug: logger('log'), info: logger('info'),
+                         warn: logger('warn'), error: logger('error') };
+  const timers = (owner) => ({
+    setTimeout: (fn, ms, ...args) => N.setTimer(owner, () => fn(...args), Number(ms) || 0, false),
+    setInterval: (fn, ms, ...args) => N.setTimer(owner, () => fn(...args), Number(ms) || 0, true),
+    clearTimeout: (id) => N.clearTimer(owner, Number(id) || 0),
+    clearInterval: (id) => N.clearTimer(owner, Number(id) || 0),
+  });
+  Object.assign(G, timers(0));
+  G.server = Object.freeze({
+    broadcast(data, options) { const [b, p] = payload(data); return N.broadcast(b, p, options || {}); },
+    clients(options) { return N.clients(options || {}); },
+    send(id, data) { const [b, p] = payload(data); return N.sendTo(Number(id), b, p); },
+  });
+  const makeWs = (info) => {
+    const id = info.id;
+    const ws = Object.assign({
+      id, url: info.url, protocol: info.protocol, params: info.params, query: info.query, data: {},
+      send(data) { const [b, p] = payload(data); N.send(id, b, p); },
+      close(code, reason) { N.close(id, code, reason); },
+      ping() { N.ping(id); },
+      join(room) { N.join(id, String(room)); },
+      leave() { N.leave(id); },
+    }, timers(id));
+    Object.defineProperty(ws, 'readyState', { get: () => N.readyState(id), enumerable: true });
+    return Object.seal(ws);
+  };
+  const call = (fn, self, args) => {
+    try { return { value: fn.apply(self, args) }; }
+    catch (e) { return { error: e instanceof Error ? e : new Error(text(e)) }; }
+  };
+  const dataSize = (o) => { try { const s = JSON.stringify(o); return s === undefined ? 0 : s.length; } catch (e) { return -1; } };
+  return { makeWs, call, dataSize };
+}))JS");
+}
+
+QString ScriptBridge::whereFrom(const QString &stack, int depth)
+{
+    const QStringList frames = stack.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (frames.isEmpty())
+        return {};
+    const QString frame = frames.value(depth, frames.constLast());
+    // "name@file:///dir/feed.js:12" -> "feed.js:12"
+    static const QRegularExpression location(QStringLiteral("([^/@]+):(\\d+)(?::\\d+)?$"));
+    const QRegularExpressionMatch match = location.match(frame);
+    return match.hasMatch() ? match.captured(1) + QLatin1Char(':') + match.captured(2) : QString();
+}
+
+void ScriptBridge::log(const QString &level, const QString &stack, const QString &text)
+{
+    ScriptHost::LogLevel kind = ScriptHost::LogLevel::Log;
+    if (level == QLatin1String("info"))
+        kind = ScriptHost::LogLevel::Info;
+    else if (level == QLatin1String("warn"))
+        kind = ScriptHost::LogLevel::Warn;
+    else if (level == QLatin1String("error"))
+        kind = ScriptHost::LogLevel::Error;
+    // Frame 0 is the logger inside the bootstrap, frame 1 the script's call.
+    const QString where = whereFrom(stack, 1);
+    const QString line = QStringLiteral("%1: %2").arg(where, text);
+    switch (kind) {
+    case ScriptHost::LogLevel::Warn:
+        qCWarning(lcScript).noquote() << line;
+        break;
+    case ScriptHost::LogLevel::Error:
+        qCCritical(lcScript).noquote() << line;
+        break;
+    default:
+        qCInfo(lcScript).noquote() << line;
+    }
+    m_runtime.m_host.scriptLog(m_runtime.m_route, m_runtime.m_subject, kind, where, text);
+}
+
+QByteArray ScriptBridge::payloadBytes(bool binary, const QJSValue &payload) const
+{
+    return binary ? payload.toVariant().toByteArray() : payload.toString().toUtf8();
+}
+
+void ScriptBridge::throwIfRefused(const QString &why)
+{
+    if (!why.isEmpty())
+        m_version.engine->throwError(QJSValue::RangeError, why);
+}
+
+void ScriptBridge::send(double id, bool binary, const QJSValue &payload)
+{
+    const QByteArray bytes = payloadBytes(binary, payload);
+    // Sending on a closed socket is ignored, as the browser does; the engine's limits still apply.
+    (void)m_runtime.m_host.scriptSend(quint64(id), bytes, binary);
+}
+
+void ScriptBridge::close(double id, const QJSValue &code, const QJSValue &reason)
+{
+    const int closeCode = code.isUndefined() ? 1000 : code.toInt();
+    if (!code.isUndefined() && (!code.isNumber() || double(closeCode) != code.toNumber())) {
+        throwIfRefused(QStringLiteral("close code must be an integer"));
+        return;
+    }
+    throwIfRefused(m_runtime.m_host.scriptClose(quint64(id), closeCode,
+                                                reason.isUndefined() ? QString() : reason.toString()));
+}
+
+void ScriptBridge::ping(double id)
+{
+    (void)m_runtime.m_host.scriptPing(quint64(id));
+}
+
+int ScriptBridge::readyState(double id)
+{
+    return m_runtime.m_host.scriptReadyState(quint64(id));
+}
+
+void ScriptBridge::join(double id, const QString &room)
+{
+    m_runtime.m_host.scriptJoin(quint64(id), room);
+}
+
+void ScriptBridge::leave(double id)
+{
+    m_runtime.m_host.scriptLeave(quint64(id));
+}
+
+int ScriptBridge::broadcast(bool binary, const QJSValue &payload, const QJSValue &options)
+{
+    const QString room = options.hasProperty(QStringLiteral("room")) ? options.property(QStringLiteral("room")).toString() : QString();
+    const QString route = options.hasProperty(QStringLiteral("route")) ? options.property(QStringLiteral("route")).toString()
+                                                                      : (room.isEmpty() ? m_runtime.m_route : QString());
+    return m_runtime.m_host.scriptBroadcast(room, route, payloadBytes(binary, payload), binary);
+}
+
+QJSValue ScriptBridge::clients(const QJSValue &options)
+{
+    const QString room = options.hasProperty(QStringLiteral("room")) ? options.property(QStringLiteral("room")).toString() : QString();
+    const QString route = options.hasProperty(QStringLiteral("route")) ? options.property(QStringLiteral("route")).toString()
+                                                                      : (room.isEmpty() ? m_runtime.m_route : QString());
+    const QJsonArray rows = m_runtime.m_host.scriptClients(room, route);
+    return m_version.engine->toScriptValue(rows.toVariantList());
+}
+
+bool ScriptBridge::sendTo(double id, bool binary, const QJSValue &payload)
+{
+    return m_runtime.m_host.scriptSend(quint64(id), payloadBytes(binary, payload), binary).isEmpty();
+}
+
+int ScriptBridge::setTimer(double owner, const QJSValue &callback, double ms, bool repeat)
+{
+    QString why;
+    const int id = m_runtime.addTimer(m_version, quint64(owner), callback, int(qBound(0.0, ms, 2147483647.0)), repeat, &why);
+    throwIfRefused(why);
+    return id;
+}
+
+void ScriptBridge::clearTimer(double owner, int timerId)
+{
+    m_runtime.clearTimer(m_version, quint64(owner), timerId);
+}
