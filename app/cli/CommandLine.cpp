@@ -112,6 +112,14 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
                                     QStringLiteral("The unencrypted PEM private key of --tls-cert (default: none)."),
                                     QStringLiteral("file"));
+    const QCommandLineOption proxy(QStringLiteral("proxy"),
+                                   QStringLiteral("Add a proxy route: PATH=ws://host:port/path relays each client to its own "
+                                                  "upstream connection (repeatable; ':name' path segments fill the URL)."),
+                                   QStringLiteral("path=url"));
+    const QCommandLineOption upstreamCa(QStringLiteral("upstream-ca"),
+                                        QStringLiteral("Trust the PEM certificates in this file for wss:// proxy upstreams "
+                                                       "(default: the system's only)."),
+                                        QStringLiteral("file"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
                                             QStringLiteral("Most WebSocket clients at once; more get 503 (default: %1).").arg(defaults.maxConnections),
                                             QStringLiteral("count"));
@@ -182,7 +190,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                        tlsCert, tlsKey, rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
                        record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
     parser.addOption(adminToken);
-    parser.addOptions({redis, cluster});
+    parser.addOptions({redis, cluster, proxy, upstreamCa});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -283,6 +291,27 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
             printError(QStringLiteral("--%1 needs a file name").arg(option->names().constFirst()));
             return Outcome::ExitError;
         }
+    }
+    if (parser.isSet(upstreamCa))
+        server.upstreamCaPath = parser.value(upstreamCa);
+    for (const QString &value : parser.values(proxy)) {
+        RouteSpec spec;
+        spec.behaviour = RouteBehaviourKind::Proxy;
+        const int equals = value.indexOf(QLatin1Char('='));
+        spec.pattern = value.left(equals);
+        spec.upstream = equals < 0 ? QString() : value.mid(equals + 1);
+        QString why = RouteTable::validatePattern(spec.pattern);
+        if (why.isEmpty())
+            why = RouteTable::validateUpstream(spec.upstream);
+        for (const RouteSpec &existing : server.routes.routes()) {
+            if (why.isEmpty() && existing.pattern == spec.pattern)
+                why = QStringLiteral("the path has a route already");
+        }
+        if (!why.isEmpty()) {
+            printError(QStringLiteral("--proxy %1: %2 (expected PATH=ws://host:port/path)").arg(value, why));
+            return Outcome::ExitError;
+        }
+        server.routes.add(spec);
     }
     if (server.tlsCertPath.isEmpty() != server.tlsKeyPath.isEmpty()) {
         printError(server.tlsCertPath.isEmpty() ? QStringLiteral("--tls-key needs --tls-cert (the certificate it belongs to)")

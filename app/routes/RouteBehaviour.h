@@ -21,6 +21,9 @@ public:
     // An object that lives exactly as long as the client: the context of the connections and
     // timers a behaviour makes for it, so none outlives it.
     virtual QObject *lifetime() = 0;
+    // Once closed: the close code and reason the client's connection ended with.
+    virtual int closeCode() const = 0;
+    virtual QString closeReason() const = 0;
 
 protected:
     ~RouteClient() = default;
@@ -38,6 +41,8 @@ public:
     virtual int broadcastToRoom(const QString &room, const IncomingMessage &message) = 0;
     virtual void joinRoom(RouteClient &client, const QString &room) = 0;
     virtual void leaveRoom(RouteClient &client) = 0;
+    // Starts the closing handshake with the client (any valid code, the reason as given).
+    virtual void closeClient(RouteClient &client, int code, const QString &reason) = 0;
 };
 
 // The lifecycle of one client on one route, in the shape users know from Hono's

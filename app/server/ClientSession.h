@@ -41,6 +41,8 @@ public:
 
     quint64 id() const override { return m_info.id; }
     QObject *lifetime() override { return this; }
+    int closeCode() const override { return m_info.closeCode; }
+    QString closeReason() const override { return m_info.closeReason; }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
     WebSocketConnection *connection() const { return m_connection; }

@@ -10,6 +10,7 @@
 #include "RoomIndex.h"
 #include "ServerConfig.h"
 #include "WritePasses.h"
+#include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
@@ -88,6 +89,7 @@ public:
     int broadcastToRoom(const QString &room, const IncomingMessage &message) override;
     void joinRoom(RouteClient &client, const QString &room) override;
     void leaveRoom(RouteClient &client) override;
+    void closeClient(RouteClient &client, int code, const QString &reason) override;
 
     static constexpr int kFlushIntervalMs = 50;
 
@@ -113,6 +115,8 @@ private:
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
+    ProxyBehaviour::Upstream proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
     ClientSession *session(quint64 clientId) const; // open or closing; null once ended

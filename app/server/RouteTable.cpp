@@ -1,9 +1,11 @@
 #include "RouteTable.h"
 
+#include <QUrl>
+
 #include <array>
 
 namespace {
-constexpr std::array<const char *, 4> kBehaviourNames{"echo", "chat", "clock", "operator"};
+constexpr std::array<const char *, 5> kBehaviourNames{"echo", "chat", "clock", "operator", "proxy"};
 constexpr int kMaxParamLength = 128;
 } // namespace
 
@@ -27,10 +29,10 @@ RouteTable RouteTable::defaults()
 {
     RouteTable table;
     table.add({QStringLiteral("/ws"), RouteBehaviourKind::Echo,
-               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200});
-    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200});
-    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200});
-    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200});
+               {QStringLiteral("chat"), QStringLiteral("soap"), QStringLiteral("wamp")}, 200, {}, false});
+    table.add({QStringLiteral("/chat/:room"), RouteBehaviourKind::Chat, {}, 200, {}, false});
+    table.add({QStringLiteral("/clock"), RouteBehaviourKind::Clock, {}, 200, {}, false});
+    table.add({QStringLiteral("/operator"), RouteBehaviourKind::Operator, {}, 200, {}, false});
     return table;
 }
 
@@ -80,4 +82,15 @@ QString RouteTable::validatePattern(const QString &pattern)
             return QStringLiteral("a ':' parameter needs a name");
     }
     return {};
+}
+
+QString RouteTable::validateUpstream(const QString &url)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    if (url.isEmpty())
+        return QStringLiteral("is required for a proxy route");
+    if (!parsed.isValid() || (parsed.scheme() != QLatin1String("ws") && parsed.scheme() != QLatin1String("wss"))
+        || parsed.host().isEmpty())
+        return QStringLiteral("must be a ws:// or wss:// URL with a host");
+    return QString();
 }

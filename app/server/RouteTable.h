@@ -6,7 +6,7 @@
 #include <QVector>
 
 // What a route does with its clients.
-enum class RouteBehaviourKind { Echo, Chat, Clock, Operator };
+enum class RouteBehaviourKind { Echo, Chat, Clock, Operator, Proxy };
 
 QString behaviourKindName(RouteBehaviourKind kind);
 bool behaviourKindFromName(const QString &name, RouteBehaviourKind *kind);
@@ -18,6 +18,8 @@ struct RouteSpec
     RouteBehaviourKind behaviour = RouteBehaviourKind::Echo;
     QStringList subprotocols; // negotiated in the client's order; empty: the route takes none
     int clockIntervalMs = 200; // clock routes: default push interval, overridable by ?interval=
+    QString upstream;          // proxy routes: ws:// or wss:// URL, ":name" segments filled from the path
+    bool forwardOrigin = false; // proxy routes: pass the client's Origin instead of the upstream's own
 };
 
 struct RouteMatch
@@ -39,6 +41,8 @@ public:
 
     // Empty when the pattern is usable, else why not.
     static QString validatePattern(const QString &pattern);
+    // Empty when a proxy route's upstream is a usable ws:// or wss:// URL, else why not.
+    static QString validateUpstream(const QString &url);
 
 private:
     QVector<RouteSpec> m_routes;

@@ -131,7 +131,7 @@ bool ServerConfig::loadFile(const QString &path, QString *error)
         return false;
     // "tlsCert": "cert.pem" means the file next to the config, wherever switchboard was started.
     const QDir folder = QFileInfo(path).absoluteDir();
-    for (QString *tlsFile : {&tlsCertPath, &tlsKeyPath}) {
+    for (QString *tlsFile : {&tlsCertPath, &tlsKeyPath, &upstreamCaPath}) {
         if (!tlsFile->isEmpty() && QFileInfo(*tlsFile).isRelative())
             *tlsFile = QDir::cleanPath(folder.absoluteFilePath(*tlsFile));
     }
@@ -162,7 +162,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("allowedOrigins"), QStringLiteral("limits"),
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
-                              QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey")});
+                              QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey"),
+                              QStringLiteral("upstreamCa")});
     // Each checked key: read it, then say why its value is refused, if it is.
     const std::pair<QString, std::pair<QString *, QString (*)(const QString &)>> checked[] = {
         {QStringLiteral("adminToken"), {&next.adminToken, &ServerConfig::whyInvalidAdminToken}},
@@ -181,6 +182,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
         if (reader.readString(root, QString(), key, target) && target->isEmpty())
             reader.fail(key, QStringLiteral("must name a PEM file (leave the key out for plain http)"));
     }
+    reader.readString(root, QString(), QStringLiteral("upstreamCa"), &next.upstreamCaPath);
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
     QString policy;
     if (reader.readString(root, QString(), QStringLiteral("slowConsumerPolicy"), &policy)) {
@@ -279,7 +281,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 const QJsonObject object = routes.at(i).toObject();
                 reader.rejectUnknownKeys(object, at,
                                          {QStringLiteral("path"), QStringLiteral("behaviour"),
-                                          QStringLiteral("subprotocols"), QStringLiteral("intervalMs")});
+                                          QStringLiteral("subprotocols"), QStringLiteral("intervalMs"),
+                                          QStringLiteral("upstream"), QStringLiteral("forwardOrigin")});
                 RouteSpec spec;
                 if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
                     reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
@@ -296,12 +299,20 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                     reader.fail(at + QStringLiteral(".behaviour"), QStringLiteral("is required"));
                 } else if (!behaviourKindFromName(behaviour, &spec.behaviour)) {
                     reader.fail(at + QStringLiteral(".behaviour"),
-                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock or operator)")
+                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock, operator or proxy)")
                                     .arg(behaviour));
                 }
                 reader.readStringList(object, at, QStringLiteral("subprotocols"), &spec.subprotocols);
                 if (reader.readInt(object, at, QStringLiteral("intervalMs"), 10, 60000, &number))
                     spec.clockIntervalMs = static_cast<int>(number);
+                reader.readString(object, at, QStringLiteral("upstream"), &spec.upstream);
+                if (object.contains(QStringLiteral("forwardOrigin")))
+                    spec.forwardOrigin = object.value(QStringLiteral("forwardOrigin")).toBool();
+                if (spec.behaviour == RouteBehaviourKind::Proxy) {
+                    const QString why = RouteTable::validateUpstream(spec.upstream);
+                    if (!why.isEmpty())
+                        reader.fail(at + QStringLiteral(".upstream"), why);
+                }
                 table.add(spec);
             }
             next.routes = table;
@@ -332,6 +343,8 @@ QByteArray ServerConfig::toJson() const
     root.insert(QStringLiteral("cluster"), clusterName);
     if (!tlsCertPath.isEmpty())
         root.insert(QStringLiteral("tlsCert"), tlsCertPath);
+    if (!upstreamCaPath.isEmpty())
+        root.insert(QStringLiteral("upstreamCa"), upstreamCaPath);
     if (!tlsKeyPath.isEmpty())
         root.insert(QStringLiteral("tlsKey"), tlsKeyPath);
     root.insert(QStringLiteral("slowConsumerPolicy"), slowConsumerPolicy == SlowConsumerPolicy::Drop
@@ -366,6 +379,10 @@ QByteArray ServerConfig::toJson() const
                           {QStringLiteral("subprotocols"), QJsonArray::fromStringList(spec.subprotocols)}};
         if (spec.behaviour == RouteBehaviourKind::Clock)
             route.insert(QStringLiteral("intervalMs"), spec.clockIntervalMs);
+        if (spec.behaviour == RouteBehaviourKind::Proxy) {
+            route.insert(QStringLiteral("upstream"), spec.upstream);
+            route.insert(QStringLiteral("forwardOrigin"), spec.forwardOrigin);
+        }
         routeList.append(route);
     }
     root.insert(QStringLiteral("routes"), routeList);
