@@ -114,7 +114,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                     QStringLiteral("file"));
     const QCommandLineOption proxy(QStringLiteral("proxy"),
                                    QStringLiteral("Add a proxy route: PATH=ws://host:port/path relays each client to its own "
-                                                  "upstream connection (repeatable; ':name' path segments fill the URL)."),
+                                                  "upstream connection (repeatable; ':name' path segments fill the URL). Default: none."),
                                    QStringLiteral("path=url"));
     const QCommandLineOption upstreamCa(QStringLiteral("upstream-ca"),
                                         QStringLiteral("Trust the PEM certificates in this file for wss:// proxy upstreams "
