@@ -1,7 +1,10 @@
 // Proxy routes: a real QWebSocket client through the engine to a QWebSocketServer upstream on 127.0.0.1.
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QHostAddress>
+#include <QSslKey>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -42,6 +45,7 @@ private Q_SLOTS:
     void upstreamUnreachableGives1014();
     void upstreamDroppedGives1014();
     void sixteenMiBMessageThrough();
+    void wssUpstreamTrustedByUpstreamCa();
 
 private:
     void startProxy(const QString &upstreamPath, qint64 maxMessageBytes = 1024 * 1024);
@@ -211,6 +215,45 @@ void TestProxy::sixteenMiBMessageThrough()
     client->sendBinaryMessage(big);
     QVERIFY(binary.wait(30000));
     QCOMPARE(binary.first().first().toByteArray(), big);
+}
+
+void TestProxy::wssUpstreamTrustedByUpstreamCa()
+{
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(makeDevCert(dir.path(), &error), qPrintable(error));
+    const QString certPath = dir.filePath(QStringLiteral("cert.pem"));
+    QFile keyFile(dir.filePath(QStringLiteral("key.pem")));
+    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificateChain(QSslCertificate::fromPath(certPath));
+    const QByteArray pem = keyFile.readAll();
+    QSslKey key(pem, QSsl::Rsa);
+    if (key.isNull())
+        key = QSslKey(pem, QSsl::Ec);
+    tls.setPrivateKey(key);
+    QVERIFY(!tls.privateKey().isNull());
+    m_upstream = std::make_unique<QWebSocketServer>(QStringLiteral("upstream"), QWebSocketServer::SecureMode);
+    m_upstream->setSslConfiguration(tls);
+    QVERIFY(m_upstream->listen(QHostAddress::LocalHost, 0));
+
+    ServerConfig config;
+    config.upstreamCaPath = certPath; // without it the system's CAs refuse the development certificate
+    RouteSpec spec;
+    spec.pattern = QStringLiteral("/secure");
+    spec.behaviour = RouteBehaviourKind::Proxy;
+    spec.upstream = QStringLiteral("wss://127.0.0.1:%1/socket").arg(m_upstream->serverPort());
+    config.routes.add(spec);
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/secure")));
+    QVERIFY(client);
+    QWebSocket *upstream = nextUpstream();
+    QVERIFY(upstream);
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    client->sendTextMessage(QStringLiteral("over tls"));
+    QVERIFY(text.wait(5000));
+    QCOMPARE(text.first().first().toString(), QStringLiteral("up:over tls"));
 }
 
 QTEST_GUILESS_MAIN(TestProxy)
