@@ -50,6 +50,8 @@ private Q_SLOTS:
 private:
     void startProxy(const QString &upstreamPath, qint64 maxMessageBytes = 1024 * 1024);
     QWebSocket *nextUpstream();
+    // A proxy to "/socket", a client on it and that client's upstream leg.
+    bool openPair(std::unique_ptr<QWebSocket> &client, QWebSocket *&upstream);
 
     std::unique_ptr<QWebSocketServer> m_upstream;
     std::unique_ptr<Engine> m_engine;
@@ -97,6 +99,16 @@ QWebSocket *TestProxy::nextUpstream()
     return socket;
 }
 
+bool TestProxy::openPair(std::unique_ptr<QWebSocket> &client, QWebSocket *&upstream)
+{
+    startProxy(QStringLiteral("/socket"));
+    if (!m_engine)
+        return false;
+    client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/a")));
+    upstream = client ? nextUpstream() : nullptr;
+    return upstream != nullptr;
+}
+
 void TestProxy::relaysBothWaysWithKindAndQuery()
 {
     startProxy(QStringLiteral("/rooms/:room"));
@@ -123,12 +135,9 @@ void TestProxy::relaysBothWaysWithKindAndQuery()
 
 void TestProxy::upstreamCloseCodeReachesClient()
 {
-    startProxy(QStringLiteral("/socket"));
-    QVERIFY(m_engine);
-    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/a")));
-    QVERIFY(client);
-    QWebSocket *upstream = nextUpstream();
-    QVERIFY(upstream);
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
     QSignalSpy closed(client.get(), &QWebSocket::disconnected);
     upstream->close(static_cast<QWebSocketProtocol::CloseCode>(4001), QStringLiteral("shift over"));
     QVERIFY(closed.wait(5000));
@@ -138,12 +147,9 @@ void TestProxy::upstreamCloseCodeReachesClient()
 
 void TestProxy::clientCloseCodeReachesUpstream()
 {
-    startProxy(QStringLiteral("/socket"));
-    QVERIFY(m_engine);
-    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/a")));
-    QVERIFY(client);
-    QWebSocket *upstream = nextUpstream();
-    QVERIFY(upstream);
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
     QSignalSpy closed(upstream, &QWebSocket::disconnected);
     client->close(static_cast<QWebSocketProtocol::CloseCode>(4002), QStringLiteral("done here"));
     QVERIFY(closed.wait(5000));
@@ -153,12 +159,9 @@ void TestProxy::clientCloseCodeReachesUpstream()
 
 void TestProxy::clientGoneGivesUpstream1001()
 {
-    startProxy(QStringLiteral("/socket"));
-    QVERIFY(m_engine);
-    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/a")));
-    QVERIFY(client);
-    QWebSocket *upstream = nextUpstream();
-    QVERIFY(upstream);
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
     QSignalSpy closed(upstream, &QWebSocket::disconnected);
     client->abort();
     QVERIFY(closed.wait(5000));
