@@ -34,11 +34,16 @@ void TestConfig::loadsRoutes()
     QVERIFY2(config.loadJson(R"({"port": 9001, "routes": [
         {"path": "/echo", "behaviour": "echo", "subprotocols": ["v1"]},
         {"path": "/room/:room", "behaviour": "chat"},
-        {"path": "/tick", "behaviour": "clock", "intervalMs": 1000}]})",
+        {"path": "/tick", "behaviour": "clock", "intervalMs": 1000},
+        {"path": "/live/:room", "behaviour": "proxy", "upstream": "ws:\/\/127.0.0.1:9000/rooms/:room",
+         "forwardOrigin": true}]})",
                              QStringLiteral("test.json"), &error),
              qPrintable(error));
     QCOMPARE(config.port, quint16(9001));
-    QCOMPARE(config.routes.routes().size(), 3);
+    QCOMPARE(config.routes.routes().size(), 4);
+    QCOMPARE(config.routes.routes().at(3).behaviour, RouteBehaviourKind::Proxy);
+    QCOMPARE(config.routes.routes().at(3).upstream, QStringLiteral("ws://127.0.0.1:9000/rooms/:room"));
+    QVERIFY(config.routes.routes().at(3).forwardOrigin);
     QCOMPARE(config.routes.routes().at(2).clockIntervalMs, 1000);
     QCOMPARE(config.routes.match(QStringLiteral("/room/lobby")).params.value(QStringLiteral("room")),
              QStringLiteral("lobby"));
@@ -96,6 +101,10 @@ void TestConfig::errorsNameTheirPath_data()
                           << QStringLiteral("test.json: routes[0].path: a route path must start with '/'");
     QTest::newRow("limit") << QByteArray(R"({"limits": {"maxHeadBytes": "big"}})")
                            << QStringLiteral("test.json: limits.maxHeadBytes: must be a whole number");
+    QTest::newRow("proxy upstream") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "proxy", "upstream": "http://x/"}]})")
+                                    << QStringLiteral("test.json: routes[0].upstream: must be a ws:// or wss:// URL with a host");
+    QTest::newRow("proxy no upstream") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "proxy"}]})")
+                                       << QStringLiteral("test.json: routes[0].upstream: is required for a proxy route");
     QTest::newRow("route key") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "x": 1}]})")
                                << QStringLiteral("test.json: routes[0].x: unknown key");
     QTest::newRow("deflate type") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "echo", "deflate": "yes"}]})")

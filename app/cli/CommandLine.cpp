@@ -113,6 +113,14 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
                                     QStringLiteral("The unencrypted PEM private key of --tls-cert (default: none)."),
                                     QStringLiteral("file"));
+    const QCommandLineOption proxy(QStringLiteral("proxy"),
+                                   QStringLiteral("Add a proxy route: PATH=ws://host:port/path relays each client to its own "
+                                                  "upstream connection (repeatable; ':name' path segments fill the URL). Default: none."),
+                                   QStringLiteral("path=url"));
+    const QCommandLineOption upstreamCa(QStringLiteral("upstream-ca"),
+                                        QStringLiteral("Trust the PEM certificates in this file for wss:// proxy upstreams "
+                                                       "(default: the system's only)."),
+                                        QStringLiteral("file"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
                                             QStringLiteral("Most WebSocket clients at once; more get 503 (default: %1).").arg(defaults.maxConnections),
                                             QStringLiteral("count"));
@@ -200,7 +208,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                                       "(default: negotiated on every route that allows it)."));
     parser.addOption(adminToken);
     parser.addOption(noDeflate);
-    parser.addOptions({redis, cluster, script, scriptBudget});
+    parser.addOptions({redis, cluster, script, scriptBudget, proxy, upstreamCa});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -305,6 +313,27 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
             printError(QStringLiteral("--%1 needs a file name").arg(option->names().constFirst()));
             return Outcome::ExitError;
         }
+    }
+    if (parser.isSet(upstreamCa))
+        server.upstreamCaPath = parser.value(upstreamCa);
+    for (const QString &value : parser.values(proxy)) {
+        RouteSpec spec;
+        spec.behaviour = RouteBehaviourKind::Proxy;
+        const int equals = value.indexOf(QLatin1Char('='));
+        spec.pattern = value.left(equals);
+        spec.upstream = equals < 0 ? QString() : value.mid(equals + 1);
+        QString why = RouteTable::validatePattern(spec.pattern);
+        if (why.isEmpty())
+            why = RouteTable::validateUpstream(spec.upstream);
+        for (const RouteSpec &existing : server.routes.routes()) {
+            if (why.isEmpty() && existing.pattern == spec.pattern)
+                why = QStringLiteral("the path has a route already");
+        }
+        if (!why.isEmpty()) {
+            printError(QStringLiteral("--proxy %1: %2 (expected PATH=ws://host:port/path)").arg(value, why));
+            return Outcome::ExitError;
+        }
+        server.routes.add(spec);
     }
     if (server.tlsCertPath.isEmpty() != server.tlsKeyPath.isEmpty()) {
         printError(server.tlsCertPath.isEmpty() ? QStringLiteral("--tls-key needs --tls-cert (the certificate it belongs to)")

@@ -41,6 +41,8 @@ public:
     virtual int broadcastToRoom(const QString &room, const IncomingMessage &message) = 0;
     virtual void joinRoom(RouteClient &client, const QString &room) = 0;
     virtual void leaveRoom(RouteClient &client) = 0;
+    // Starts the closing handshake with the client (any valid code, the reason as given).
+    virtual void closeClient(RouteClient &client, int code, const QString &reason) = 0;
 };
 
 // The lifecycle of one client on one route, in the shape users know from Hono's

@@ -14,6 +14,7 @@
 #include "../routes/OperatorBehaviour.h"
 #include "../routes/ScriptBehaviour.h"
 #include "../script/ScriptRuntime.h"
+#include "../routes/ProxyBehaviour.h"
 #include "../cluster/ClusterLink.h"
 #include "../websocket/OutgoingMessage.h"
 #include "../websocket/WebSocketConnection.h"
@@ -28,6 +29,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QMetaMethod>
+#include <QUrlQuery>
 
 Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
 
@@ -440,8 +442,52 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
             connection.query.insert(item.first, item.second);
         return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
     }
+    case RouteBehaviourKind::Proxy:
+        return std::make_unique<ProxyBehaviour>(*this, proxyUpstream(route, head));
     }
     return std::make_unique<OperatorBehaviour>(*this);
+}
+
+ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
+{
+    // ":name" segments of the upstream URL take the client's path values; the query is passed on.
+    const RouteMatch match = m_config.routes.match(head.path);
+    QString url = route.upstream;
+    for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
+        url.replace(QLatin1Char(':') + it.key(), QString::fromUtf8(QUrl::toPercentEncoding(it.value())));
+    QUrl upstreamUrl(url);
+    if (!head.query.isEmpty()) {
+        QUrlQuery query(upstreamUrl);
+        for (const auto &item : head.query.queryItems(QUrl::FullyEncoded))
+            query.addQueryItem(item.first, item.second);
+        upstreamUrl.setQuery(query);
+    }
+    ProxyBehaviour::Upstream upstream;
+    upstream.request.setUrl(upstreamUrl);
+    for (const char *name : {"cookie", "authorization", "user-agent"}) {
+        const QByteArray value = head.header(name);
+        if (!value.isEmpty())
+            upstream.request.setRawHeader(name, value);
+    }
+    for (const QByteArray &protocol : head.header("sec-websocket-protocol").split(',')) {
+        if (!protocol.trimmed().isEmpty())
+            upstream.subprotocols.append(QString::fromLatin1(protocol.trimmed()));
+    }
+    if (route.forwardOrigin) {
+        upstream.origin = QString::fromUtf8(head.header("origin"));
+    } else {
+        QUrl origin;
+        origin.setScheme(upstreamUrl.scheme() == QLatin1String("wss") ? QStringLiteral("https") : QStringLiteral("http"));
+        origin.setHost(upstreamUrl.host());
+        origin.setPort(upstreamUrl.port());
+        upstream.origin = origin.toString();
+    }
+    if (!m_config.upstreamCaPath.isEmpty()) {
+        if (m_upstreamCa.isEmpty())
+            m_upstreamCa = QSslCertificate::fromPath(m_config.upstreamCaPath, QSsl::Pem);
+        upstream.extraCa = m_upstreamCa;
+    }
+    return upstream;
 }
 
 void Engine::sessionMessage(ClientSession *session, const IncomingMessage &message)
@@ -816,6 +862,11 @@ bool Engine::deliverTo(ClientSession *session, OutgoingMessage &message)
 void Engine::joinRoom(RouteClient &client, const QString &room)
 {
     m_rooms.join(static_cast<ClientSession *>(&client), room);
+}
+
+void Engine::closeClient(RouteClient &client, int code, const QString &reason)
+{
+    static_cast<ClientSession &>(client).close(code, reason);
 }
 
 void Engine::leaveRoom(RouteClient &client)

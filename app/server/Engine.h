@@ -11,6 +11,7 @@
 #include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "WritePasses.h"
+#include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
 #include "../script/ScriptHost.h"
 #include "../cluster/ClusterStatus.h"
@@ -94,6 +95,7 @@ public:
     int broadcastToRoom(const QString &room, const IncomingMessage &message) override;
     void joinRoom(RouteClient &client, const QString &room) override;
     void leaveRoom(RouteClient &client) override;
+    void closeClient(RouteClient &client, int code, const QString &reason) override;
 
     // ScriptHost: what script routes ask of the engine (app/script).
     QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) override;
@@ -139,6 +141,8 @@ private:
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
+    ProxyBehaviour::Upstream proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
     ClientSession *session(quint64 clientId) const; // open or closing; null once ended

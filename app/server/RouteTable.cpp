@@ -1,9 +1,11 @@
 #include "RouteTable.h"
 
+#include <QUrl>
+
 #include <array>
 
 namespace {
-constexpr std::array<const char *, 5> kBehaviourNames{"echo", "chat", "clock", "operator", "script"};
+constexpr std::array<const char *, 6> kBehaviourNames{"echo", "chat", "clock", "operator", "script", "proxy"};
 constexpr int kMaxParamLength = 128;
 } // namespace
 
@@ -91,4 +93,15 @@ QString RouteTable::validatePattern(const QString &pattern)
             return QStringLiteral("a ':' parameter needs a name");
     }
     return {};
+}
+
+QString RouteTable::validateUpstream(const QString &url)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    if (url.isEmpty())
+        return QStringLiteral("is required for a proxy route");
+    if (!parsed.isValid() || (parsed.scheme() != QLatin1String("ws") && parsed.scheme() != QLatin1String("wss"))
+        || parsed.host().isEmpty())
+        return QStringLiteral("must be a ws:// or wss:// URL with a host");
+    return QString();
 }

@@ -8,7 +8,7 @@
 #include <QVector>
 
 // What a route does with its clients.
-enum class RouteBehaviourKind { Echo, Chat, Clock, Operator, Script };
+enum class RouteBehaviourKind { Echo, Chat, Clock, Operator, Script, Proxy };
 
 QString behaviourKindName(RouteBehaviourKind kind);
 bool behaviourKindFromName(const QString &name, RouteBehaviourKind *kind);
@@ -22,6 +22,8 @@ struct RouteSpec
     int clockIntervalMs = 200; // clock routes: default push interval, overridable by ?interval=
     QString script; // script routes: the JavaScript module (absolute once loaded from a config file)
     int scriptBudgetMs = 250; // script routes: time budget of one handler or timer call
+    QString upstream;          // proxy routes: ws:// or wss:// URL, ":name" segments filled from the path
+    bool forwardOrigin = false; // proxy routes: pass the client's Origin instead of the upstream's own
     DeflatePolicy deflate;     // permessage-deflate: on by default, no context takeover
 };
 
@@ -47,6 +49,8 @@ public:
 
     // Empty when the pattern is usable, else why not.
     static QString validatePattern(const QString &pattern);
+    // Empty when a proxy route's upstream is a usable ws:// or wss:// URL, else why not.
+    static QString validateUpstream(const QString &url);
 
 private:
     QVector<RouteSpec> m_routes;

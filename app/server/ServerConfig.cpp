@@ -173,7 +173,7 @@ bool ServerConfig::loadFile(const QString &path, QString *error)
         return false;
     // "tlsCert": "cert.pem" means the file next to the config, wherever switchboard was started.
     const QDir folder = QFileInfo(path).absoluteDir();
-    for (QString *tlsFile : {&tlsCertPath, &tlsKeyPath}) {
+    for (QString *tlsFile : {&tlsCertPath, &tlsKeyPath, &upstreamCaPath}) {
         if (!tlsFile->isEmpty() && QFileInfo(*tlsFile).isRelative())
             *tlsFile = QDir::cleanPath(folder.absoluteFilePath(*tlsFile));
     }
@@ -209,7 +209,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
                               QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey"),
-                              QStringLiteral("deflate")});
+                              QStringLiteral("deflate"), QStringLiteral("upstreamCa")});
     reader.readBool(root, QString(), QStringLiteral("deflate"), &next.deflate);
     // Each checked key: read it, then say why its value is refused, if it is.
     const std::pair<QString, std::pair<QString *, QString (*)(const QString &)>> checked[] = {
@@ -229,6 +229,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
         if (reader.readString(root, QString(), key, target) && target->isEmpty())
             reader.fail(key, QStringLiteral("must name a PEM file (leave the key out for plain http)"));
     }
+    reader.readString(root, QString(), QStringLiteral("upstreamCa"), &next.upstreamCaPath);
     reader.readString(root, QString(), QStringLiteral("token"), &next.token);
     QString policy;
     if (reader.readString(root, QString(), QStringLiteral("slowConsumerPolicy"), &policy)) {
@@ -331,7 +332,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                 reader.rejectUnknownKeys(object, at,
                                          {QStringLiteral("path"), QStringLiteral("behaviour"),
                                           QStringLiteral("subprotocols"), QStringLiteral("intervalMs"),
-                                          QStringLiteral("deflate"), QStringLiteral("script"), QStringLiteral("budgetMs")});
+                                          QStringLiteral("deflate"), QStringLiteral("script"), QStringLiteral("budgetMs"),
+                                          QStringLiteral("upstream"), QStringLiteral("forwardOrigin")});
                 RouteSpec spec;
                 if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
                     reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
@@ -348,7 +350,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                     reader.fail(at + QStringLiteral(".behaviour"), QStringLiteral("is required"));
                 } else if (!behaviourKindFromName(behaviour, &spec.behaviour)) {
                     reader.fail(at + QStringLiteral(".behaviour"),
-                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock, operator or script)")
+                                QStringLiteral("unknown behaviour '%1' (expected echo, chat, clock, operator, script or proxy)")
                                     .arg(behaviour));
                 }
                 reader.readStringList(object, at, QStringLiteral("subprotocols"), &spec.subprotocols);
@@ -360,6 +362,14 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                     reader.fail(at + QStringLiteral(".script"), QStringLiteral("is required for a script route (the .js file)"));
                 if (reader.readInt(object, at, QStringLiteral("budgetMs"), 1, 60000, &number))
                     spec.scriptBudgetMs = static_cast<int>(number);
+                reader.readString(object, at, QStringLiteral("upstream"), &spec.upstream);
+                if (object.contains(QStringLiteral("forwardOrigin")))
+                    spec.forwardOrigin = object.value(QStringLiteral("forwardOrigin")).toBool();
+                if (spec.behaviour == RouteBehaviourKind::Proxy) {
+                    const QString why = RouteTable::validateUpstream(spec.upstream);
+                    if (!why.isEmpty())
+                        reader.fail(at + QStringLiteral(".upstream"), why);
+                }
                 table.add(spec);
             }
             next.routes = table;
@@ -391,6 +401,8 @@ QByteArray ServerConfig::toJson() const
     root.insert(QStringLiteral("deflate"), deflate);
     if (!tlsCertPath.isEmpty())
         root.insert(QStringLiteral("tlsCert"), tlsCertPath);
+    if (!upstreamCaPath.isEmpty())
+        root.insert(QStringLiteral("upstreamCa"), upstreamCaPath);
     if (!tlsKeyPath.isEmpty())
         root.insert(QStringLiteral("tlsKey"), tlsKeyPath);
     root.insert(QStringLiteral("slowConsumerPolicy"), slowConsumerPolicy == SlowConsumerPolicy::Drop
@@ -439,6 +451,10 @@ QByteArray ServerConfig::toJson() const
         if (spec.behaviour == RouteBehaviourKind::Script) {
             route.insert(QStringLiteral("script"), spec.script);
             route.insert(QStringLiteral("budgetMs"), spec.scriptBudgetMs);
+        }
+        if (spec.behaviour == RouteBehaviourKind::Proxy) {
+            route.insert(QStringLiteral("upstream"), spec.upstream);
+            route.insert(QStringLiteral("forwardOrigin"), spec.forwardOrigin);
         }
         routeList.append(route);
     }

@@ -36,6 +36,8 @@ struct ServerConfig
     QString tlsCertPath;
     QString tlsKeyPath;
     bool tlsEnabled() const { return !tlsCertPath.isEmpty() || !tlsKeyPath.isEmpty(); }
+    // Proxy routes: a PEM file of certificates trusted for wss:// upstreams besides the system's.
+    QString upstreamCaPath;
 
     // Admission (before any upgrade)
     int maxConnections = 20000;     // more get 503
