@@ -13,6 +13,8 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
+#include <QPointer>
+#include <QThreadPool>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -108,7 +110,43 @@ void DetailPane::showRecord(const LogRecord &record)
 {
     m_record = record; // implicitly shared payload: no copy
     m_hasRecord = true;
-    const PayloadFormatter::Formatted formatted = PayloadFormatter::format(record, m_bytesPerLine);
+    m_rawBody.clear();
+    const quint64 generation = ++m_generation;
+    const bool message = record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary;
+    // A capped payload is not the message that was sent: do not offer to resend it.
+    m_resend->setEnabled(message && record.size == record.payload.size());
+    m_copy->setEnabled(true);
+    m_copyRaw->setEnabled(message);
+    if (record.payload.size() <= kMaxSyncFormatBytes) {
+        apply(PayloadFormatter::format(record, m_bytesPerLine), {});
+        return;
+    }
+    // Formatting megabytes takes the GUI thread hundreds of ms: do it on a pool thread; a newer
+    // selection (generation) or a deleted pane drops the result.
+    m_copy->setEnabled(false);
+    m_pretty->setEnabled(false);
+    m_body.clear();
+    m_text->setPlainText(tr("Formatting %1 bytes…").arg(QLocale().toString(record.payload.size())));
+    QPointer<DetailPane> self(this);
+    const int bytesPerLine = m_bytesPerLine;
+    QThreadPool::globalInstance()->start([self, record, bytesPerLine, generation] {
+        PayloadFormatter::Formatted formatted = PayloadFormatter::format(record, bytesPerLine);
+        QString raw = record.kind == LogRecord::Kind::Text ? QString::fromUtf8(record.payload) : QString();
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, formatted = std::move(formatted), raw = std::move(raw), generation] {
+                if (self && self->m_generation == generation) {
+                    self->m_copy->setEnabled(true);
+                    self->apply(formatted, raw);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void DetailPane::apply(const PayloadFormatter::Formatted &formatted, const QString &raw)
+{
+    m_rawBody = raw;
     m_heading->setText(formatted.heading);
     m_format->setText(formatName(formatted.format));
     m_note->setText(formatted.note);
@@ -116,17 +154,14 @@ void DetailPane::showRecord(const LogRecord &record)
     m_prettyBody = formatted.body;
     m_pretty->setEnabled(formatted.format == PayloadFormatter::Format::Json);
     render();
-    const bool message = record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary;
-    // A capped payload is not the message that was sent: do not offer to resend it.
-    m_resend->setEnabled(message && record.size == record.payload.size());
-    m_copy->setEnabled(true);
-    m_copyRaw->setEnabled(message);
 }
 
 void DetailPane::render()
 {
     const bool raw = m_pretty->isEnabled() && !m_pretty->isChecked();
-    m_body = raw ? QString::fromUtf8(m_record.payload) : m_prettyBody;
+    if (raw && m_rawBody.isEmpty())
+        m_rawBody = QString::fromUtf8(m_record.payload);
+    m_body = raw ? m_rawBody : m_prettyBody;
     const bool elided = m_body.size() > kMaxShownChars;
     const QString body = elided ? m_body.left(kMaxShownChars) : m_body;
     m_elided->setText(tr("Showing the first %1 of %2 characters here; Copy copies all of them.")
@@ -171,7 +206,9 @@ void DetailPane::clear()
     m_format->clear();
     m_note->hide();
     m_text->clear();
+    ++m_generation; // a formatting still running is for a record no longer shown
     m_prettyBody.clear();
+    m_rawBody.clear();
     m_body.clear();
     m_elided->hide();
     m_pretty->setEnabled(false);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "log/LogRecord.h"
+#include "model/PayloadFormatter.h"
 
 #include <QWidget>
 
@@ -33,6 +34,8 @@ public:
     // Past this the view shows the start only (Copy still copies all of it): one long line
     // costs Qt a layout of the whole line.
     static constexpr int kMaxShownChars = 64 * 1024;
+    // Larger payloads are formatted on a pool thread ("Formatting N bytes…" meanwhile).
+    static constexpr int kMaxSyncFormatBytes = 64 * 1024;
 
 Q_SIGNALS:
     // "Resend" pressed: put this payload in the compose panel.
@@ -42,13 +45,16 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    void apply(const PayloadFormatter::Formatted &formatted, const QString &raw);
     void render();
 
     LogRecord m_record;
     QString m_prettyBody;
+    QString m_rawBody; // the payload as text, made on first use (or by the formatting thread)
     QString m_body; // what is shown, whole (the view may show only its start)
     bool m_hasRecord = false;
     int m_bytesPerLine = 16;
+    quint64 m_generation = 0; // which showRecord() a background formatting belongs to
     QLabel *m_heading;
     QLabel *m_format;
     QLabel *m_note;
