@@ -9,6 +9,7 @@
 // (event-loop delay), p50/p99/max over the step. Target: p99 under 50 ms.
 //
 //   switchboard_pastebench
+#include "Percentile.h"
 #include "ComposePanel.h"
 #include "DetailPane.h"
 #include "log/LogRecord.h"
@@ -29,15 +30,6 @@ QTextStream &out()
 {
     static QTextStream stream(stdout);
     return stream;
-}
-
-double percentile(std::vector<double> samples, double p)
-{
-    if (samples.empty())
-        return 0;
-    std::sort(samples.begin(), samples.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
-    return samples[std::min(index, samples.size() - 1)];
 }
 
 QByteArray oneLineJson(int bytes)
