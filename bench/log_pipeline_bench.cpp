@@ -11,6 +11,7 @@
 //
 //   switchboard_logbench [--rate 20000] [--seconds 10] [--clients 4] [--capacity 100000]
 //                        [--payload 100] [--record FILE]
+#include "Percentile.h"
 #include "log/LogRecorder.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
@@ -53,15 +54,6 @@ qint64 procStatusKb(const char *field)
             return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
     }
     return -1;
-}
-
-double percentile(std::vector<double> samples, double p)
-{
-    if (samples.empty())
-        return 0;
-    std::sort(samples.begin(), samples.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
-    return samples[std::min(index, samples.size() - 1)];
 }
 
 // ---- the load generator (a separate process, so it does not share the GUI's event loop) ----

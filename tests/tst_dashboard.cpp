@@ -13,6 +13,7 @@
 #include "WidgetTestMain.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
+#include "model/PayloadFormatter.h"
 #include "server/EngineHost.h"
 
 #include <QAbstractItemModelTester>
@@ -26,13 +27,16 @@
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
+#include <QFontMetrics>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTcpServer>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QToolButton>
 #include <QTest>
 #include <QWebSocket>
@@ -60,11 +64,16 @@ private Q_SLOTS:
     void clientsAppearWithTheirMetadata();
     void messageShowsInLogAndDetail_data();
     void messageShowsInLogAndDetail();
+    void detailShowsTheBytesAsSent();
+    void hexViewFollowsThePaneWidth();
     void composeToOneSelectedClientReachesOnlyIt();
     void broadcastReachesEveryone();
     void roomBroadcastReachesOnlyTheRoom();
     void invalidComposeInputDisablesSend();
     void composeSendsAFileAsBinary();
+    void composeStartsWithAHintNotAnError();
+    void composeJsonIsValidatedBeforeSending();
+    void bigPasteKeepsTheWindowResponsive();
     void closeDialogSendsTheChosenCodeAndReason();
     void closeAppliesToEverySelectedClient();
     void closeAllClosesEveryOpenClient();
@@ -73,6 +82,8 @@ private Q_SLOTS:
     void closeDialogOffersExactlyThePresets();
     void filtersNarrowTheLog();
     void selectedClientsOnlyShowsTheBroadcastsThatReachedThem();
+    void logContextMenuActsOnTheRecord();
+    void filterMenusStayOpenAndClearInOneClick();
     void pauseHoldsRecordsBackUntilResumed();
     void closedClientsAreGreyedHiddenAndCleared();
     void pingShowsARoundTrip();
@@ -268,7 +279,8 @@ void TestDashboard::messageShowsInLogAndDetail()
     view->setCurrentIndex(view->model()->index(row, 0));
     DetailPane *detail = m_window->detailPane();
     QVERIFY(detail->hasRecord());
-    QCOMPARE(detail->text(), expectedDetail);
+    // Hex + ASCII lines hold as many bytes as the pane's width allows.
+    QCOMPARE(detail->text(), binary ? PayloadFormatter::hexDump(payload, detail->hexBytesPerLine()) : expectedDetail);
     QCOMPARE(detail->findChild<QLabel *>(QStringLiteral("detailFormat"))->text(), expectedFormat);
     QVERIFY2(detail->heading().contains(QStringLiteral("client %1").arg(id)), qPrintable(detail->heading()));
     QVERIFY(detail->heading().contains(QStringLiteral("%1 bytes").arg(payload.size())));
@@ -279,6 +291,75 @@ void TestDashboard::messageShowsInLogAndDetail()
     QCOMPARE(compose->format(), binary ? ComposePanel::Format::Hex : ComposePanel::Format::Text);
     QCOMPARE(compose->editor()->toPlainText(),
              binary ? QString::fromLatin1(payload.toHex(' ')) : QString::fromUtf8(payload));
+}
+
+void TestDashboard::detailShowsTheBytesAsSent()
+{
+    const QByteArray sent = R"({"z":1,"a":2,"id":12345678901234567890,"price":1.50,"big":1e3})";
+    const QString pretty = QStringLiteral("{\n    \"z\": 1,\n    \"a\": 2,\n    \"id\": 12345678901234567890,\n"
+                                          "    \"price\": 1.50,\n    \"big\": 1e3\n}");
+    ClientPtr client = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(client);
+    client->sendTextMessage(QString::fromUtf8(sent));
+    QTRY_VERIFY(idOf(*client) != 0);
+    const quint64 id = idOf(*client);
+    QTRY_VERIFY(proxyRowOfRecord(LogRecord::Kind::Text, LogRecord::Direction::In, id) >= 0);
+    QTableView *view = m_window->logPanel()->view();
+    view->setCurrentIndex(view->model()->index(proxyRowOfRecord(LogRecord::Kind::Text, LogRecord::Direction::In, id), 0));
+
+    DetailPane *detail = m_window->detailPane();
+    QCOMPARE(detail->text(), pretty);
+    auto *prettyBox = detail->findChild<QCheckBox *>(QStringLiteral("detailPretty"));
+    auto *copy = detail->findChild<QPushButton *>(QStringLiteral("detailCopy"));
+    auto *copyRaw = detail->findChild<QPushButton *>(QStringLiteral("detailCopyRaw"));
+    QVERIFY(prettyBox->isEnabled() && prettyBox->isChecked());
+    QTest::mouseClick(copy, Qt::LeftButton);
+    QCOMPARE(QApplication::clipboard()->text(), pretty);
+    QTest::mouseClick(copyRaw, Qt::LeftButton);
+    QCOMPARE(QApplication::clipboard()->text().toUtf8(), sent);
+
+    // Raw shows, and Copy copies, the bytes as sent.
+    prettyBox->click();
+    QCOMPARE(detail->text().toUtf8(), sent);
+    QTest::mouseClick(copy, Qt::LeftButton);
+    QCOMPARE(QApplication::clipboard()->text().toUtf8(), sent);
+    prettyBox->click();
+    QCOMPARE(detail->text(), pretty);
+}
+
+void TestDashboard::hexViewFollowsThePaneWidth()
+{
+    DetailPane pane;
+    pane.resize(420, 300);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    LogRecord record;
+    record.kind = LogRecord::Kind::Binary;
+    record.direction = LogRecord::Direction::In;
+    for (int i = 0; i < 256; ++i)
+        record.payload.append(char(i));
+    record.size = record.payload.size();
+    pane.showRecord(record);
+    const auto bytesOnFirstLine = [&pane] {
+        const QString first = pane.text().section(QLatin1Char('\n'), 0, 0);
+        return first.section(QLatin1Char('|'), 1, 1).size(); // the ASCII column: one character a byte
+    };
+    // Every line fits the pane's text area (once the vertical scroll bar has taken its room).
+    auto *view = pane.findChild<QPlainTextEdit *>(QStringLiteral("detailText"));
+    const auto fits = [view, &pane] {
+        const QString first = pane.text().section(QLatin1Char('\n'), 0, 0);
+        return QFontMetrics(view->font()).horizontalAdvance(first) <= view->viewport()->width();
+    };
+    QTRY_VERIFY(fits());
+    const int narrow = pane.hexBytesPerLine();
+    QCOMPARE(bytesOnFirstLine(), narrow);
+
+    pane.resize(1400, 300);
+    QTRY_VERIFY(pane.hexBytesPerLine() > narrow);
+    QTRY_VERIFY(fits());
+    QCOMPARE(bytesOnFirstLine(), pane.hexBytesPerLine());
+    // The bytes are all there, in order, whatever the width.
+    QCOMPARE(pane.text().count(QLatin1Char('\n')) + 1, (256 + pane.hexBytesPerLine() - 1) / pane.hexBytesPerLine());
 }
 
 void TestDashboard::composeToOneSelectedClientReachesOnlyIt()
@@ -310,8 +391,14 @@ void TestDashboard::composeToOneSelectedClientReachesOnlyIt()
     QTRY_COMPARE(recordsOf(idOf(*alice), LogRecord::Kind::Text).size(), 1);
     QCOMPARE(recordsOf(idOf(*alice), LogRecord::Kind::Text).first()->direction, LogRecord::Direction::Out);
     QCOMPARE(compose->recentMessages(), QStringList{QStringLiteral("only for alice")});
-    editor->clear();
-    QTest::keyClick(editor, Qt::Key_Up, Qt::ControlModifier);
+    QVERIFY(editor->toPlainText().isEmpty()); // Send clears the editor...
+    QTest::keyClick(editor, Qt::Key_Up, Qt::ControlModifier); // ...and Ctrl+Up brings it back
+    QCOMPARE(editor->toPlainText(), QStringLiteral("only for alice"));
+
+    // "Keep after send" leaves it there.
+    compose->findChild<QCheckBox *>(QStringLiteral("composeKeep"))->click();
+    QTest::keyClick(editor, Qt::Key_Return, Qt::ControlModifier);
+    QTRY_COMPARE(recordsOf(idOf(*alice), LogRecord::Kind::Text).size(), 2);
     QCOMPARE(editor->toPlainText(), QStringLiteral("only for alice"));
 }
 
@@ -388,6 +475,88 @@ void TestDashboard::invalidComposeInputDisablesSend()
     compose->setTarget(ComposePanel::Target::SelectedClients);
     QVERIFY(!compose->sendButton()->isEnabled());
     QVERIFY2(status->text().startsWith(QStringLiteral("No open client selected")), qPrintable(status->text()));
+}
+
+void TestDashboard::composeStartsWithAHintNotAnError()
+{
+    ComposePanel *compose = m_window->composePanel();
+    auto *status = compose->findChild<QLabel *>(QStringLiteral("composeStatus"));
+    QVERIFY(compose->editor()->toPlainText().isEmpty());
+    QVERIFY(!compose->sendButton()->isEnabled());
+    QVERIFY2(!status->text().contains(QStringLiteral("Nothing to send")), qPrintable(status->text()));
+    QVERIFY2(!status->styleSheet().contains(QStringLiteral("#d03a2f")), qPrintable(status->styleSheet()));
+    // Typing then deleting is still not an error.
+    QTest::keyClicks(compose->editor(), QStringLiteral("x"));
+    QTest::keyClick(compose->editor(), Qt::Key_Backspace);
+    QVERIFY(!status->styleSheet().contains(QStringLiteral("#d03a2f")));
+}
+
+void TestDashboard::composeJsonIsValidatedBeforeSending()
+{
+    ClientPtr client = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(client);
+    QSignalSpy got(client.get(), &QWebSocket::textMessageReceived);
+    ComposePanel *compose = m_window->composePanel();
+    auto *status = compose->findChild<QLabel *>(QStringLiteral("composeStatus"));
+    compose->setTarget(ComposePanel::Target::Everyone);
+    compose->setFormat(ComposePanel::Format::Json);
+    compose->editor()->setPlainText(QStringLiteral("{\"a\": 1,}"));
+    QVERIFY(!compose->sendButton()->isEnabled());
+    QVERIFY2(status->text().contains(QStringLiteral("valid JSON")), qPrintable(status->text()));
+    QVERIFY(!compose->send());
+
+    const QString json = QStringLiteral("{\"b\":2, \"a\":1.50}");
+    compose->editor()->setPlainText(json);
+    QVERIFY(compose->sendButton()->isEnabled());
+    QVERIFY(compose->send());
+    QVERIFY(got.wait(5000));
+    QCOMPARE(got.last().first().toString(), json); // sent as typed, as a text frame
+}
+
+void TestDashboard::bigPasteKeepsTheWindowResponsive()
+{
+    // 2 MB of one-line JSON: laying it out in the editor froze the window for minutes (issue 19 item 1).
+    QByteArray big = "{\"data\":\"";
+    big += QByteArray(2 * 1024 * 1024, 'x');
+    big += "\"}";
+    ComposePanel *compose = m_window->composePanel();
+    compose->setTarget(ComposePanel::Target::Everyone);
+    compose->setFormat(ComposePanel::Format::Json);
+    QApplication::clipboard()->setText(QString::fromUtf8(big));
+
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, this, [&ticks] { ++ticks; });
+    ticker.start(5);
+    QPlainTextEdit *editor = compose->editor();
+    editor->setFocus();
+    QTest::keyClick(editor, Qt::Key_V, Qt::ControlModifier);
+    // The event loop keeps turning while the window shows the paste...
+    const int afterPaste = ticks;
+    QTRY_VERIFY(ticks >= afterPaste + 10);
+    // ...the editor holds only a short preview, and the whole text is what Send sends.
+    QCOMPARE(compose->heldTextSize(), big.size());
+    QVERIFY(editor->document()->characterCount() < 4096);
+    QVERIFY(editor->isReadOnly());
+    auto *held = compose->findChild<QLabel *>(QStringLiteral("composeHeld"));
+    QVERIFY2(held->isVisible() && held->text().contains(QStringLiteral("too large to edit")), qPrintable(held->text()));
+    QSignalSpy sent(compose, &ComposePanel::broadcast);
+    QVERIFY2(compose->send(), qPrintable(compose->problem()));
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().at(1).toByteArray(), big);
+    QCOMPARE(compose->heldTextSize(), 0); // cleared after send; Ctrl+Up recalls it
+    QVERIFY(!editor->isReadOnly());
+    QTest::keyClick(editor, Qt::Key_Up, Qt::ControlModifier);
+    QCOMPARE(compose->heldTextSize(), big.size());
+    compose->findChild<QPushButton *>(QStringLiteral("composeDiscardHeld"))->click();
+    QCOMPARE(compose->heldTextSize(), 0);
+    QVERIFY(editor->toPlainText().isEmpty());
+
+    // Small pastes are edited in place.
+    QApplication::clipboard()->setText(QStringLiteral("[1, 2]"));
+    QTest::keyClick(editor, Qt::Key_V, Qt::ControlModifier);
+    QCOMPARE(editor->toPlainText(), QStringLiteral("[1, 2]"));
+    ticker.stop();
 }
 
 void TestDashboard::composeSendsAFileAsBinary()
@@ -680,6 +849,146 @@ void TestDashboard::filtersNarrowTheLog()
     QTRY_COMPARE(proxy->rowCount(), 0);
     alice->sendTextMessage(QStringLiteral("cherry tart"));
     QTRY_COMPARE(proxy->rowCount(), 1);
+}
+
+void TestDashboard::logContextMenuActsOnTheRecord()
+{
+    ClientPtr alice = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    ClientPtr bob = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(alice && bob);
+    alice->sendTextMessage(QStringLiteral("{\"n\":1.50}"));
+    bob->sendTextMessage(QStringLiteral("from bob"));
+    QTRY_VERIFY(idOf(*alice) && idOf(*bob));
+    const quint64 aliceId = idOf(*alice);
+    QTRY_VERIFY(proxyRowOfRecord(LogRecord::Kind::Text, LogRecord::Direction::In, aliceId) >= 0);
+    QTRY_COMPARE(recordsOf(idOf(*bob), LogRecord::Kind::Text).size(), 1);
+
+    LogPanel *panel = m_window->logPanel();
+    const auto menuFor = [&] {
+        const int row = proxyRowOfRecord(LogRecord::Kind::Text, LogRecord::Direction::In, aliceId);
+        return std::unique_ptr<QMenu>(panel->recordMenu(panel->proxy()->index(row, 0), nullptr));
+    };
+    const auto trigger = [&](const char *name) {
+        auto menu = menuFor();
+        QAction *action = menu->findChild<QAction *>(QLatin1String(name));
+        QVERIFY2(action && action->isEnabled(), name);
+        action->trigger();
+    };
+
+    QSignalSpy reply(panel, &LogPanel::replyToClient);
+    trigger("logReply");
+    QCOMPARE(reply.size(), 1);
+    QCOMPARE(reply.first().first().toULongLong(), aliceId);
+
+    QSignalSpy resend(panel, &LogPanel::resendRequested);
+    trigger("logResend");
+    QCOMPARE(resend.size(), 1);
+    QCOMPARE(resend.first().first().toByteArray(), QByteArray("{\"n\":1.50}"));
+    QCOMPARE(resend.first().at(1).toBool(), false);
+
+    QSignalSpy show(panel, &LogPanel::showClientRequested);
+    trigger("logShowClient");
+    QCOMPARE(show.size(), 1);
+    QCOMPARE(show.first().first().toULongLong(), aliceId);
+
+    trigger("logCopyRaw");
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("{\"n\":1.50}"));
+    trigger("logCopyJsonLine");
+    const QString line = QApplication::clipboard()->text();
+    QVERIFY2(line.startsWith(QLatin1Char('{')) && !line.contains(QLatin1Char('\n')), qPrintable(line));
+    QVERIFY2(line.contains(QStringLiteral("\"clientId\":%1").arg(aliceId)), qPrintable(line));
+    QVERIFY2(line.contains(QStringLiteral("\"payload\":\"{\\\"n\\\":1.50}\"")), qPrintable(line));
+
+    // Filter to this client: only alice's records, a visible chip, one click back.
+    trigger("logFilterClient");
+    LogFilterProxyModel *proxy = panel->proxy();
+    QVERIFY(proxy->rowCount() >= 2);
+    for (int row = 0; row < proxy->rowCount(); ++row)
+        QCOMPARE(proxy->index(row, 0).data(MessageLogModel::ClientIdRole).toULongLong(), aliceId);
+    auto *chip = panel->findChild<QToolButton *>(QStringLiteral("logClientFilter"));
+    QVERIFY(chip->isVisible());
+    QVERIFY2(chip->text().contains(QString::number(aliceId)), qPrintable(chip->text()));
+    chip->click();
+    QVERIFY(!chip->isVisible());
+    QCOMPARE(proxy->rowCount(), m_window->logModel()->rowCount());
+}
+
+void TestDashboard::filterMenusStayOpenAndClearInOneClick()
+{
+    ClientPtr client = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(client);
+    client->sendTextMessage(QStringLiteral("hello"));
+    QTRY_VERIFY(idOf(*client) != 0);
+    QTRY_COMPARE(recordsOf(idOf(*client), LogRecord::Kind::Text).size(), 1);
+    LogPanel *panel = m_window->logPanel();
+    LogFilterProxyModel *proxy = panel->proxy();
+    auto *counts = panel->findChild<QLabel *>(QStringLiteral("logCounts"));
+    auto *clear = panel->findChild<QToolButton *>(QStringLiteral("logClearFilters"));
+    QVERIFY(!clear->isVisible());
+
+    // Clicking entries toggles them and leaves the menu open.
+    QMenu *kinds = panel->kindMenu();
+    kinds->popup(panel->mapToGlobal(QPoint(10, 10)));
+    QVERIFY(QTest::qWaitForWindowExposed(kinds));
+    QAction *text = nullptr;
+    QAction *open = nullptr;
+    for (QAction *action : kinds->actions()) {
+        if (action->text() == LogRecord::kindName(LogRecord::Kind::Text))
+            text = action;
+        if (action->text() == LogRecord::kindName(LogRecord::Kind::Open))
+            open = action;
+    }
+    QVERIFY(text && open);
+    QTest::mouseClick(kinds, Qt::LeftButton, {}, kinds->actionGeometry(text).center());
+    QVERIFY(kinds->isVisible());
+    QVERIFY(!text->isChecked());
+    QTest::mouseClick(kinds, Qt::LeftButton, {}, kinds->actionGeometry(open).center());
+    QVERIFY(kinds->isVisible());
+    QVERIFY(!(proxy->kinds() & (1u << int(LogRecord::Kind::Text))));
+    QVERIFY(!(proxy->kinds() & (1u << int(LogRecord::Kind::Open))));
+    kinds->hide();
+
+    // "Only this": text records alone.
+    QMenu *only = kinds->findChild<QMenu *>(QStringLiteral("logKindOnly"));
+    QVERIFY(only);
+    for (QAction *action : only->actions()) {
+        if (action->text() == LogRecord::kindName(LogRecord::Kind::Text))
+            action->trigger();
+    }
+    QCOMPARE(proxy->kinds(), 1u << int(LogRecord::Kind::Text));
+    QCOMPARE(proxy->rowCount(), 1);
+    QVERIFY2(counts->text() == QStringLiteral("showing 1 of %1").arg(m_window->logModel()->rowCount()),
+             qPrintable(counts->text()));
+    // "of M" follows records the filter hides.
+    const int before = m_window->logModel()->rowCount();
+    client->sendBinaryMessage(QByteArray("\x01", 1));
+    QTRY_VERIFY(m_window->logModel()->rowCount() > before);
+    QTRY_COMPARE(counts->text(), QStringLiteral("showing 1 of %1").arg(m_window->logModel()->rowCount()));
+
+    // One click clears every filter.
+    QVERIFY(clear->isVisible());
+    panel->setDirectionFilter(1u << int(LogRecord::Direction::In));
+    panel->setClientFilter(idOf(*client));
+    clear->click();
+    QCOMPARE(proxy->kinds(), LogFilterProxyModel::kAllKinds);
+    QCOMPARE(proxy->directions(), LogFilterProxyModel::kAllDirections);
+    QCOMPARE(proxy->clientFilter(), quint64(0));
+    QVERIFY(!proxy->isFiltering());
+    QVERIFY(!clear->isVisible());
+    QCOMPARE(proxy->rowCount(), m_window->logModel()->rowCount());
+
+    // A text filter restored from last time is marked as such.
+    QSettings settings;
+    settings.setValue(QStringLiteral("log/text"), QStringLiteral("nothing matches this"));
+    panel->restoreSettings(settings);
+    auto *textBox = panel->findChild<QLineEdit *>(QStringLiteral("logFilterText"));
+    QVERIFY2(textBox->toolTip().contains(QStringLiteral("restored")), qPrintable(textBox->toolTip()));
+    QVERIFY(!textBox->styleSheet().isEmpty());
+    QCOMPARE(proxy->rowCount(), 0);
+    QVERIFY(clear->isVisible());
+    clear->click();
+    QVERIFY(textBox->text().isEmpty() && textBox->styleSheet().isEmpty());
+    QCOMPARE(proxy->rowCount(), m_window->logModel()->rowCount());
 }
 
 void TestDashboard::selectedClientsOnlyShowsTheBroadcastsThatReachedThem()

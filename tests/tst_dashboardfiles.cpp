@@ -479,6 +479,11 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
     send->click();
     QVERIFY(texts.wait(5000));
     QCOMPARE(texts.at(0).at(0).toString(), QStringLiteral("{\"hello\":\"replay\"}"));
+    // The window says where it went; a recording has no pause, auto-scroll or clear.
+    QCOMPARE(replay->findChild<QLabel *>(QStringLiteral("replaySendNote"))->text(),
+             QStringLiteral("Sent 18 B to client %1.").arg(liveId));
+    QVERIFY(!panel->pauseAction()->isEnabled() && !panel->autoScrollAction()->isEnabled()
+            && !panel->clearAction()->isEnabled());
     // The live log shows it as the operator's message to that client.
     QTRY_VERIFY(m_window->logModel()->rowCount() > 0
                 && m_window->logModel()->record(m_window->logModel()->rowCount() - 1).direction == LogRecord::Direction::Out);

@@ -12,6 +12,9 @@ class TestDashboardModels : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void jsonIsPrettyPrinted();
+    void prettyJsonKeepsTheBytesAsSent();
+    void malformedJsonIsNotPrettyPrinted_data();
+    void malformedJsonIsNotPrettyPrinted();
     void nonJsonTextIsShownAsIs_data();
     void nonJsonTextIsShownAsIs();
     void binaryIsAHexDump();
@@ -74,6 +77,48 @@ void TestDashboardModels::jsonIsPrettyPrinted()
     QVERIFY(formatted.heading.contains(QStringLiteral("#7")));
     QVERIFY(formatted.heading.contains(QStringLiteral("client 3")));
     QVERIFY(formatted.note.isEmpty());
+}
+
+void TestDashboardModels::prettyJsonKeepsTheBytesAsSent()
+{
+    // Key order, big integers, trailing zeros and exponents exactly as on the wire (issue 19 item 2).
+    const QByteArray sent = R"({"z":1,"a":2,"id":12345678901234567890,"price":1.50,"big":1e3})";
+    const auto formatted = PayloadFormatter::format(textRecord(sent));
+    QCOMPARE(formatted.format, PayloadFormatter::Format::Json);
+    QCOMPARE(formatted.body, QStringLiteral("{\n    \"z\": 1,\n    \"a\": 2,\n    \"id\": 12345678901234567890,\n"
+                                            "    \"price\": 1.50,\n    \"big\": 1e3\n}"));
+    // Removing the indentation gives the bytes back.
+    QString compact = formatted.body;
+    compact.remove(QLatin1Char('\n')).replace(QStringLiteral("    "), QString()).replace(QStringLiteral(": "), QStringLiteral(":"));
+    QCOMPARE(compact.toUtf8(), sent);
+
+    // Escapes, unicode, empty containers and nesting pass through untouched.
+    QCOMPARE(PayloadFormatter::prettyJson(R"([ {}, [], "a\"b\u00e9, [x]", -0.0E+2, null ])"),
+             QStringLiteral("[\n    {},\n    [],\n    \"a\\\"b\\u00e9, [x]\",\n    -0.0E+2,\n    null\n]"));
+    QVERIFY(PayloadFormatter::isJson("42"));
+    QVERIFY(PayloadFormatter::isJson(" \"x\" "));
+    QVERIFY(!PayloadFormatter::isJson("{\"a\":}"));
+}
+
+void TestDashboardModels::malformedJsonIsNotPrettyPrinted_data()
+{
+    QTest::addColumn<QByteArray>("payload");
+    QTest::newRow("trailing comma") << QByteArray("[1,2,]");
+    QTest::newRow("leading zero") << QByteArray("[01]");
+    QTest::newRow("bare word") << QByteArray("{\"a\": yes}");
+    QTest::newRow("unterminated string") << QByteArray("[\"abc]");
+    QTest::newRow("two values") << QByteArray("{} {}");
+    QTest::newRow("missing colon") << QByteArray("{\"a\" 1}");
+    QTest::newRow("control char in string") << QByteArray("[\"a\tb\"]");
+    QTest::newRow("deep nesting") << QByteArray(100000, '[');
+}
+
+void TestDashboardModels::malformedJsonIsNotPrettyPrinted()
+{
+    QFETCH(QByteArray, payload);
+    QVERIFY(PayloadFormatter::prettyJson(payload).isEmpty());
+    QVERIFY(!PayloadFormatter::isJson(payload));
+    QCOMPARE(PayloadFormatter::format(textRecord(payload)).format, PayloadFormatter::Format::Text);
 }
 
 void TestDashboardModels::nonJsonTextIsShownAsIs_data()

@@ -1,9 +1,12 @@
 #include "ComposePanel.h"
 
+#include "PayloadEditor.h"
 #include "UiLogging.h"
 #include "model/ClientTableModel.h"
 #include "model/PayloadFormatter.h"
 
+#include <QCheckBox>
+#include <algorithm>
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -24,11 +27,13 @@
 namespace {
 
 constexpr int kMaxRememberedChars = 64 * 1024; // larger messages are sent but not kept in the settings
+constexpr int kHeldPreviewChars = 2000;         // what the editor shows of text too large to edit
 
 QString formatTag(ComposePanel::Format format)
 {
     switch (format) {
     case ComposePanel::Format::Text: return QStringLiteral("text");
+    case ComposePanel::Format::Json: return QStringLiteral("json");
     case ComposePanel::Format::Hex: return QStringLiteral("hex");
     case ComposePanel::Format::Base64: return QStringLiteral("base64");
     case ComposePanel::Format::File: return QStringLiteral("file");
@@ -39,7 +44,8 @@ QString formatTag(ComposePanel::Format format)
 } // namespace
 
 ComposePanel::ComposePanel(QWidget *parent)
-    : QWidget(parent), m_editor(new QPlainTextEdit(this)), m_format(new QComboBox(this)),
+    : QWidget(parent), m_editor(new PayloadEditor(this)), m_keep(new QCheckBox(tr("&Keep after send"), this)),
+      m_heldLabel(new QLabel(this)), m_dropHeld(new QPushButton(tr("&Discard"), this)), m_format(new QComboBox(this)),
       m_chooseFile(new QPushButton(tr("Choose &file…"), this)), m_fileLabel(new QLabel(this)),
       m_target(new QComboBox(this)), m_targetName(new QComboBox(this)), m_status(new QLabel(this)),
       m_send(new QPushButton(tr("&Send"), this)), m_recentButton(new QToolButton(this))
@@ -50,9 +56,20 @@ ComposePanel::ComposePanel(QWidget *parent)
     m_editor->setPlaceholderText(tr("Type a message. Ctrl+Enter sends; Ctrl+Up recalls earlier ones."));
     m_editor->setTabChangesFocus(true);
     m_editor->installEventFilter(this);
+    m_keep->setObjectName(QStringLiteral("composeKeep"));
+    m_keep->setToolTip(tr("Leave the message in the editor after Send (otherwise it is cleared; Ctrl+Up recalls it)"));
+    m_heldLabel->setObjectName(QStringLiteral("composeHeld"));
+    m_heldLabel->setTextFormat(Qt::PlainText);
+    m_heldLabel->setWordWrap(true);
+    m_heldLabel->setStyleSheet(QStringLiteral("color: #c07810;"));
+    m_heldLabel->hide();
+    m_dropHeld->setObjectName(QStringLiteral("composeDiscardHeld"));
+    m_dropHeld->setToolTip(tr("Discard the large text and edit again"));
+    m_dropHeld->hide();
 
     m_format->setObjectName(QStringLiteral("composeFormat"));
     m_format->addItem(tr("Text"), static_cast<int>(Format::Text));
+    m_format->addItem(tr("Text, JSON (validated)"), static_cast<int>(Format::Json));
     m_format->addItem(tr("Binary from hex"), static_cast<int>(Format::Hex));
     m_format->addItem(tr("Binary from base64"), static_cast<int>(Format::Base64));
     m_format->addItem(tr("Binary from a file"), static_cast<int>(Format::File));
@@ -87,7 +104,13 @@ ComposePanel::ComposePanel(QWidget *parent)
     title->setContentsMargins(0, 0, 0, 0);
     title->addWidget(new QLabel(tr("<b>Compose</b>"), this));
     title->addStretch(1);
+    title->addWidget(m_keep);
     title->addWidget(m_recentButton);
+
+    auto *heldRow = new QHBoxLayout;
+    heldRow->setContentsMargins(0, 0, 0, 0);
+    heldRow->addWidget(m_heldLabel, 1);
+    heldRow->addWidget(m_dropHeld);
 
     auto *formatRow = new QHBoxLayout;
     formatRow->setContentsMargins(0, 0, 0, 0);
@@ -116,10 +139,13 @@ ComposePanel::ComposePanel(QWidget *parent)
     layout->setSpacing(3);
     layout->addLayout(title);
     layout->addWidget(m_editor, 1);
+    layout->addLayout(heldRow);
     layout->addLayout(form);
     layout->addWidget(m_status);
 
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ComposePanel::updateState);
+    connect(m_editor, &PayloadEditor::tooLarge, this, &ComposePanel::holdText);
+    connect(m_dropHeld, &QPushButton::clicked, this, &ComposePanel::dropHeldText);
     connect(m_format, &QComboBox::currentIndexChanged, this, &ComposePanel::updateState);
     connect(m_target, &QComboBox::currentIndexChanged, this, [this] {
         const Target target = this->target();
@@ -135,6 +161,49 @@ ComposePanel::ComposePanel(QWidget *parent)
     connect(m_send, &QPushButton::clicked, this, &ComposePanel::send);
     connect(m_recentButton->menu(), &QMenu::aboutToShow, this, &ComposePanel::rebuildRecentMenu);
     updateState();
+}
+
+QPlainTextEdit *ComposePanel::editor() const
+{
+    return m_editor;
+}
+
+void ComposePanel::setKeepAfterSend(bool keep)
+{
+    m_keep->setChecked(keep);
+}
+
+QString ComposePanel::inputText() const
+{
+    return m_held.isEmpty() ? m_editor->toPlainText() : m_held;
+}
+
+void ComposePanel::holdText(const QString &text)
+{
+    m_held = text;
+    m_heldUtf8 = text.toUtf8();
+    const QSignalBlocker blocker(m_editor);
+    m_editor->setReadOnly(true);
+    m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_editor->setPlainText(text.left(kHeldPreviewChars) + QChar(0x2026));
+    m_heldLabel->setText(tr("%1 of text: too large to edit here, shown cut short. Send sends all of it; "
+                            "for bigger payloads use \"Binary from a file\".")
+                             .arg(ClientTableModel::formatBytes(m_heldUtf8.size())));
+    m_heldLabel->show();
+    m_dropHeld->show();
+    updateState();
+}
+
+void ComposePanel::dropHeldText()
+{
+    if (m_held.isEmpty())
+        return;
+    m_held.clear();
+    m_heldUtf8.clear();
+    m_heldLabel->hide();
+    m_dropHeld->hide();
+    m_editor->setReadOnly(false);
+    m_editor->clear();
 }
 
 ComposePanel::Format ComposePanel::format() const
@@ -184,12 +253,13 @@ void ComposePanel::setRoomsAndRoutes(const QStringList &rooms, const QStringList
 
 void ComposePanel::setMessage(const QByteArray &payload, bool binary)
 {
+    dropHeldText();
     if (binary) {
         setFormat(Format::Hex);
-        m_editor->setPlainText(QString::fromLatin1(payload.toHex(' ')));
+        m_editor->setPayloadText(QString::fromLatin1(payload.toHex(' ')));
     } else {
         setFormat(Format::Text);
-        m_editor->setPlainText(QString::fromUtf8(payload));
+        m_editor->setPayloadText(QString::fromUtf8(payload));
     }
 }
 
@@ -203,14 +273,22 @@ bool ComposePanel::payload(QByteArray *out, bool *binary, QString *error) const
     switch (format()) {
     case Format::Text:
         *binary = false;
-        *out = m_editor->toPlainText().toUtf8();
+        *out = m_held.isEmpty() ? m_editor->toPlainText().toUtf8() : m_heldUtf8;
+        return true;
+    case Format::Json:
+        *binary = false;
+        *out = m_held.isEmpty() ? m_editor->toPlainText().toUtf8() : m_heldUtf8;
+        if (!out->trimmed().isEmpty() && !PayloadFormatter::isJson(*out)) {
+            *error = tr("not valid JSON (check quotes, commas and brackets), or choose Text");
+            return false;
+        }
         return true;
     case Format::Hex:
         *binary = true;
-        return PayloadFormatter::parseHex(m_editor->toPlainText(), out, error);
+        return PayloadFormatter::parseHex(inputText(), out, error);
     case Format::Base64:
         *binary = true;
-        return PayloadFormatter::parseBase64(m_editor->toPlainText(), out, error);
+        return PayloadFormatter::parseBase64(inputText(), out, error);
     case Format::File:
         *binary = true;
         if (!m_fileError.isEmpty()) {
@@ -236,6 +314,9 @@ QString ComposePanel::problem() const
         return error;
     if (bytes.isEmpty() && format() != Format::File)
         return tr("nothing to send yet");
+    if (bytes.size() > kMaxFileBytes)
+        return tr("%1 is over the %2 limit").arg(ClientTableModel::formatBytes(bytes.size()),
+                                                   ClientTableModel::formatBytes(kMaxFileBytes));
     switch (target()) {
     case Target::SelectedClients:
         if (m_selectedIds.isEmpty())
@@ -266,6 +347,12 @@ void ComposePanel::updateState()
 
     const QString why = problem();
     m_send->setEnabled(why.isEmpty());
+    if (format != Format::File && inputText().isEmpty()) {
+        // An empty editor is where everyone starts, not an error: a grey hint, never red.
+        m_status->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+        m_status->setText(tr("Type a message above; Ctrl+Enter sends."));
+        return;
+    }
     if (!why.isEmpty()) {
         m_status->setStyleSheet(QStringLiteral("color: #d03a2f;"));
         m_status->setText(why.at(0).toUpper() + why.mid(1) + QLatin1Char('.'));
@@ -307,6 +394,10 @@ bool ComposePanel::send()
     case Target::Everyone: Q_EMIT broadcast(BroadcastTarget::everyone(), bytes, binary); break;
     }
     remember();
+    if (!m_keep->isChecked() && format() != Format::File) {
+        dropHeldText();
+        m_editor->clear();
+    }
     return true;
 }
 
@@ -344,7 +435,13 @@ bool ComposePanel::loadFile(const QString &path)
 
 void ComposePanel::remember()
 {
-    Recent entry{format(), format() == Format::File ? m_filePath : m_editor->toPlainText()};
+    Recent entry{format(), format() == Format::File ? m_filePath : inputText()};
+    if (entry.text.size() > PayloadEditor::kMaxEditChars) {
+        // Bounded memory: at most one message too large to edit is kept for recall.
+        m_recent.erase(std::remove_if(m_recent.begin(), m_recent.end(),
+                                      [](const Recent &r) { return r.text.size() > PayloadEditor::kMaxEditChars; }),
+                       m_recent.end());
+    }
     for (int i = 0; i < m_recent.size(); ++i) {
         if (m_recent.at(i).format == entry.format && m_recent.at(i).text == entry.text) {
             m_recent.remove(i);
@@ -367,8 +464,9 @@ void ComposePanel::recall(int index)
         loadFile(entry.text);
         return;
     }
+    dropHeldText();
     setFormat(entry.format);
-    m_editor->setPlainText(entry.text);
+    m_editor->setPayloadText(entry.text);
     m_editor->moveCursor(QTextCursor::End);
 }
 
@@ -437,12 +535,13 @@ void ComposePanel::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("compose/recent"), recent);
     settings.setValue(QStringLiteral("compose/format"), formatTag(format()));
     settings.setValue(QStringLiteral("compose/target"), m_target->currentIndex());
+    settings.setValue(QStringLiteral("compose/keepAfterSend"), m_keep->isChecked());
 }
 
 void ComposePanel::restoreSettings(const QSettings &settings)
 {
     const auto formatFromTag = [](const QString &tag) {
-        for (Format format : {Format::Text, Format::Hex, Format::Base64, Format::File}) {
+        for (Format format : {Format::Text, Format::Json, Format::Hex, Format::Base64, Format::File}) {
             if (formatTag(format) == tag)
                 return format;
         }
@@ -462,4 +561,5 @@ void ComposePanel::restoreSettings(const QSettings &settings)
     const int target = settings.value(QStringLiteral("compose/target"), 0).toInt();
     if (target >= 0 && target < m_target->count())
         m_target->setCurrentIndex(target);
+    m_keep->setChecked(settings.value(QStringLiteral("compose/keepAfterSend"), false).toBool());
 }

@@ -7,6 +7,8 @@
 #include <QVector>
 #include <QWidget>
 
+class PayloadEditor;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -15,20 +17,22 @@ class QSettings;
 class QToolButton;
 
 // Writes a message and sends it: text (multi-line) or binary from hex, base64 or a file; to the
-// selected clients, a room, a route or everyone. Ctrl+Enter sends; Ctrl+Up / Ctrl+Down and the
-// "Recent" menu recall earlier messages. It only builds the command: the main window sends it.
+// selected clients, a room, a route or everyone. Ctrl+Enter sends and clears the editor (unless
+// "Keep after send"); Ctrl+Up / Ctrl+Down and the "Recent" menu recall earlier messages. Text
+// larger than the editor takes is held whole and sent as is. It only builds the command: the main
+// window sends it.
 class ComposePanel : public QWidget
 {
     Q_OBJECT
 public:
-    enum class Format { Text, Hex, Base64, File };
+    enum class Format { Text, Json, Hex, Base64, File };
     enum class Target { SelectedClients, Room, Route, Everyone };
     static constexpr int kMaxRecent = 20;
     static constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024;
 
     explicit ComposePanel(QWidget *parent = nullptr);
 
-    QPlainTextEdit *editor() const { return m_editor; }
+    QPlainTextEdit *editor() const;
     QPushButton *sendButton() const { return m_send; }
 
     void setSelectedClientIds(const QList<quint64> &ids);
@@ -46,6 +50,9 @@ public:
     // Why the current input cannot be sent, or an empty string when it can.
     QString problem() const;
     QStringList recentMessages() const; // newest first, as shown in the Recent menu
+    // Text too large to edit (pasted or recalled) that Send sends whole; empty when none.
+    qsizetype heldTextSize() const { return m_held.size(); }
+    void setKeepAfterSend(bool keep);
 
     void saveSettings(QSettings &settings) const;
     void restoreSettings(const QSettings &settings);
@@ -74,8 +81,16 @@ private:
     void recall(int index);
     void rebuildRecentMenu();
     void updateState();
+    void holdText(const QString &text);
+    void dropHeldText();
+    QString inputText() const;
 
-    QPlainTextEdit *m_editor;
+    PayloadEditor *m_editor;
+    QCheckBox *m_keep;
+    QLabel *m_heldLabel;
+    QPushButton *m_dropHeld;
+    QString m_held; // text past PayloadEditor::kMaxEditChars: shown elided, sent whole
+    QByteArray m_heldUtf8;
     QComboBox *m_format;
     QPushButton *m_chooseFile;
     QLabel *m_fileLabel;

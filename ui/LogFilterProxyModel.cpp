@@ -63,6 +63,14 @@ void LogFilterProxyModel::setSelectedClients(const QList<ClientInfo> &clients)
         invalidateRowsFilter();
 }
 
+void LogFilterProxyModel::setClientFilter(quint64 clientId)
+{
+    if (clientId == m_clientId)
+        return;
+    m_clientId = clientId;
+    invalidateRowsFilter();
+}
+
 void LogFilterProxyModel::setTextFilter(const QString &text, bool regex)
 {
     if (text == m_text && regex == m_regex)
@@ -86,7 +94,7 @@ void LogFilterProxyModel::setTextFilter(const QString &text, bool regex)
 
 bool LogFilterProxyModel::isFiltering() const
 {
-    return m_directions != kAllDirections || m_kinds != kAllKinds || m_selectedClientsOnly
+    return m_directions != kAllDirections || m_kinds != kAllKinds || m_selectedClientsOnly || m_clientId != 0
            || (!m_text.isEmpty() && m_textError.isEmpty());
 }
 
@@ -102,6 +110,8 @@ bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
     if (!(m_directions & (1u << static_cast<quint32>(record.direction))))
         return false;
     if (!(m_kinds & (1u << static_cast<quint32>(record.kind))))
+        return false;
+    if (m_clientId != 0 && record.clientId != m_clientId)
         return false;
     if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId) && !reachedSelectedClient(record))
         return false;

@@ -36,6 +36,10 @@ public:
     // requests, server events) stay hidden.
     void setSelectedClients(const QList<ClientInfo> &clients);
 
+    // Only this client's own records ("Filter to this client"); 0 shows every client.
+    quint64 clientFilter() const { return m_clientId; }
+    void setClientFilter(quint64 clientId);
+
     QString textFilter() const { return m_text; }
     bool isRegex() const { return m_regex; }
     // Sets the text (or regular expression) to look for, case-insensitively. An invalid
@@ -60,6 +64,7 @@ private:
     quint32 m_directions = kAllDirections;
     quint32 m_kinds = kAllKinds;
     bool m_selectedClientsOnly = false;
+    quint64 m_clientId = 0;
     QSet<quint64> m_selectedClientIds;
     QSet<QString> m_selectedRoutes; // route patterns, as broadcast records name them
     QSet<QString> m_selectedRooms;

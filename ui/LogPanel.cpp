@@ -3,8 +3,14 @@
 #include "LogFilterProxyModel.h"
 #include "model/MessageLogModel.h"
 #include "LiveTableView.h"
+#include "PayloadClipboard.h"
+#include "log/LogRecordJson.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QKeyEvent>
+#include <QMouseEvent>
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -39,7 +45,8 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
       m_view(new QTableView(this)), m_counts(new QLabel(this)), m_heldBack(new QLabel(this)),
       m_directionMenu(new QMenu(this)), m_kindMenu(new QMenu(this)), m_directionButton(nullptr),
       m_kindButton(nullptr), m_selectedOnly(new QCheckBox(tr("&Selected clients only"), this)),
-      m_textEdit(new QLineEdit(this)), m_regex(new QCheckBox(tr("Re&gex"), this)), m_textDebounce(new QTimer(this)),
+      m_textEdit(new QLineEdit(this)), m_regex(new QCheckBox(tr("Re&gex"), this)), m_clientChip(new QToolButton(this)),
+      m_clearFilters(new QToolButton(this)), m_textDebounce(new QTimer(this)),
       m_pauseAction(new QAction(tr("&Pause Log"), this)), m_autoScrollAction(new QAction(tr("&Auto-scroll"), this)),
       m_clearAction(new QAction(tr("C&lear Log"), this))
 {
@@ -92,7 +99,23 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(kind));
     }
     for (QMenu *menu : {m_directionMenu, m_kindMenu}) {
+        menu->installEventFilter(this);
         menu->addSeparator();
+        QMenu *only = menu->addMenu(tr("&Only this"));
+        only->setObjectName(menu == m_directionMenu ? QStringLiteral("logDirectionOnly") : QStringLiteral("logKindOnly"));
+        const auto entries = menu->actions();
+        for (QAction *entry : entries) {
+            if (!entry->isCheckable())
+                continue;
+            const quint32 bit = entry->property(kMaskBitProperty).toUInt();
+            QAction *onlyThis = only->addAction(entry->text());
+            connect(onlyThis, &QAction::triggered, this, [this, menu, bit] {
+                if (menu == m_directionMenu)
+                    setDirectionFilter(bit);
+                else
+                    setKindFilter(bit);
+            });
+        }
         QAction *all = menu->addAction(tr("Show all"));
         connect(all, &QAction::triggered, this, [this, menu] {
             if (menu == m_directionMenu)
@@ -127,6 +150,14 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     m_textEdit->setClearButtonEnabled(true);
     m_regex->setObjectName(QStringLiteral("logFilterRegex"));
     m_regex->setToolTip(tr("Treat the filter as a regular expression (case-insensitive)"));
+    m_clientChip->setObjectName(QStringLiteral("logClientFilter"));
+    m_clientChip->setToolTip(tr("Showing one client's records only; click to show every client"));
+    m_clientChip->hide();
+    m_clearFilters->setObjectName(QStringLiteral("logClearFilters"));
+    m_clearFilters->setText(tr("Clear filters"));
+    m_clearFilters->setToolTip(tr("Show every record: all directions and types, every client, no text filter"));
+    m_clearFilters->hide();
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_textDebounce->setSingleShot(true);
     m_textDebounce->setInterval(kTextFilterDelayMs);
 
@@ -143,6 +174,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     m_heldBack->setObjectName(QStringLiteral("logHeldBack"));
     m_heldBack->setStyleSheet(QStringLiteral("color: #c07810; font-weight: bold;"));
     m_heldBack->hide();
+    m_liveControls = {pauseButton, autoScrollButton, clearButton};
 
     auto *top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
@@ -158,9 +190,11 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     filters->setContentsMargins(0, 0, 0, 0);
     filters->addWidget(m_directionButton);
     filters->addWidget(m_kindButton);
+    filters->addWidget(m_clientChip);
     filters->addWidget(m_selectedOnly);
     filters->addWidget(m_textEdit, 1);
     filters->addWidget(m_regex);
+    filters->addWidget(m_clearFilters);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -183,6 +217,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
         updateCounts();
     });
     connect(m_textEdit, &QLineEdit::textChanged, m_textDebounce, qOverload<>(&QTimer::start));
+    connect(m_textEdit, &QLineEdit::textEdited, this, [this] { m_textRestored = false; });
     connect(m_textEdit, &QLineEdit::returnPressed, this, &LogPanel::applyTextFilter);
     connect(m_textDebounce, &QTimer::timeout, this, &LogPanel::applyTextFilter);
     connect(m_regex, &QCheckBox::toggled, this, &LogPanel::applyTextFilter);
@@ -198,6 +233,21 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
         connect(m_proxy, signal, this, &LogPanel::updateCounts);
     }
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &LogPanel::updateCounts);
+    // Records the filters hide change "of M" without touching the proxy.
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+        connect(&m_model, signal, this, &LogPanel::updateCounts);
+    }
+    connect(&m_model, &QAbstractItemModel::modelReset, this, &LogPanel::updateCounts);
+    connect(m_clientChip, &QToolButton::clicked, this, [this] { setClientFilter(0); });
+    connect(m_clearFilters, &QToolButton::clicked, this, &LogPanel::clearFilters);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = m_view->indexAt(pos);
+        if (!index.isValid())
+            return;
+        QMenu *menu = recordMenu(index, this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_view->viewport()->mapToGlobal(pos));
+    });
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &LogPanel::updateCounts);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &LogPanel::onCurrentChanged);
     updateFilterButtons();
@@ -270,10 +320,90 @@ void LogPanel::updateFilterButtons()
     m_kindButton->setText(describe(m_kindMenu, m_proxy->kinds(), LogFilterProxyModel::kAllKinds, tr("Type")));
 }
 
+bool LogPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    auto *menu = qobject_cast<QMenu *>(watched);
+    if (menu && (menu == m_directionMenu || menu == m_kindMenu)) {
+        const bool release = event->type() == QEvent::MouseButtonRelease;
+        const bool key = event->type() == QEvent::KeyPress
+                         && (static_cast<QKeyEvent *>(event)->key() == Qt::Key_Return
+                             || static_cast<QKeyEvent *>(event)->key() == Qt::Key_Enter
+                             || static_cast<QKeyEvent *>(event)->key() == Qt::Key_Space);
+        QAction *action = release ? menu->actionAt(static_cast<QMouseEvent *>(event)->position().toPoint())
+                                  : (key ? menu->activeAction() : nullptr);
+        if (action && action->isCheckable() && action->isEnabled()) {
+            action->trigger(); // toggles and filters, without closing the menu
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void LogPanel::setClientFilter(quint64 clientId)
+{
+    m_proxy->setClientFilter(clientId);
+    m_clientChip->setText(tr("Client %1 \u2715").arg(clientId));
+    m_clientChip->setVisible(clientId != 0);
+    updateCounts();
+}
+
+void LogPanel::clearFilters()
+{
+    setDirectionFilter(LogFilterProxyModel::kAllDirections);
+    setKindFilter(LogFilterProxyModel::kAllKinds);
+    m_selectedOnly->setChecked(false);
+    setClientFilter(0);
+    m_textEdit->clear();
+    applyTextFilter();
+}
+
+QMenu *LogPanel::recordMenu(const QModelIndex &proxyIndex, QWidget *parent)
+{
+    auto *menu = new QMenu(parent);
+    menu->setObjectName(QStringLiteral("logRecordMenu"));
+    const QModelIndex source = m_proxy->mapToSource(proxyIndex);
+    if (!source.isValid())
+        return menu;
+    const LogRecord record = m_model.record(source.row()); // payload shared, not copied
+    const quint64 client = record.direction == LogRecord::Direction::Broadcast ? 0 : record.clientId;
+    const bool message = record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary;
+    const auto add = [menu](const QString &text, const char *name, bool enabled) {
+        QAction *action = menu->addAction(text);
+        action->setObjectName(QLatin1String(name));
+        action->setEnabled(enabled);
+        return action;
+    };
+    connect(add(client ? tr("&Reply to client %1").arg(client) : tr("&Reply to this client"), "logReply", client != 0),
+            &QAction::triggered, this, [this, client] { Q_EMIT replyToClient(client); });
+    // A capped payload is not the message that was sent: no resend.
+    connect(add(tr("Re&send…"), "logResend", message && record.size == record.payload.size()), &QAction::triggered, this,
+            [this, record] { Q_EMIT resendRequested(record.payload, record.kind == LogRecord::Kind::Binary); });
+    menu->addSeparator();
+    connect(add(tr("Copy &raw"), "logCopyRaw", message), &QAction::triggered, this,
+            [record] { copyPayloadToClipboard(record); });
+    connect(add(tr("Copy as &JSON line"), "logCopyJsonLine", true), &QAction::triggered, this, [record] {
+        QApplication::clipboard()->setText(QString::fromUtf8(LogRecordJson::toLine(record).trimmed()));
+    });
+    menu->addSeparator();
+    connect(add(tr("&Filter to this client"), "logFilterClient", client != 0), &QAction::triggered, this,
+            [this, client] { setClientFilter(client); });
+    connect(add(tr("Show this client in the &table"), "logShowClient", client != 0), &QAction::triggered, this,
+            [this, client] { Q_EMIT showClientRequested(client); });
+    return menu;
+}
+
 void LogPanel::setSelectedClients(const QList<ClientInfo> &clients)
 {
     m_proxy->setSelectedClients(clients);
     updateCounts();
+}
+
+void LogPanel::setLiveControlsAvailable(bool available)
+{
+    for (QWidget *control : std::as_const(m_liveControls))
+        control->setVisible(available);
+    for (QAction *action : {m_pauseAction, m_autoScrollAction, m_clearAction})
+        action->setEnabled(available);
 }
 
 void LogPanel::setSelectedClientsFilterAvailable(bool available)
@@ -331,8 +461,17 @@ void LogPanel::applyTextFilter()
     m_textDebounce->stop();
     m_proxy->setTextFilter(m_textEdit->text(), m_regex->isChecked());
     const QString error = m_proxy->textFilterError();
-    m_textEdit->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 1px solid #d03a2f; }"));
-    m_textEdit->setToolTip(error.isEmpty() ? QString() : tr("Not a valid regular expression: %1").arg(error));
+    const bool active = !m_textEdit->text().isEmpty();
+    if (!active)
+        m_textRestored = false;
+    // An active text filter is marked, so one restored from last time is not mistaken for an empty log.
+    m_textEdit->setStyleSheet(!error.isEmpty() ? QStringLiteral("QLineEdit { border: 1px solid #d03a2f; }")
+                              : active         ? QStringLiteral("QLineEdit { border: 2px solid #c07810; }")
+                                               : QString());
+    m_textEdit->setToolTip(!error.isEmpty() ? tr("Not a valid regular expression: %1").arg(error)
+                           : m_textRestored ? tr("Text filter restored from last time: only matching records are shown")
+                           : active         ? tr("Only records matching this text are shown")
+                                            : QString());
     updateCounts();
 }
 
@@ -345,6 +484,7 @@ void LogPanel::updateCounts()
     if (m_proxy->selectedClientsOnly() && shown == 0 && total > 0)
         text += tr(" (select clients in the table)");
     m_counts->setText(text);
+    m_clearFilters->setVisible(m_proxy->isFiltering());
 }
 
 void LogPanel::updateHeldBack()
@@ -382,6 +522,7 @@ void LogPanel::restoreSettings(const QSettings &settings)
     m_selectedOnly->setChecked(settings.value(QStringLiteral("log/selectedClientsOnly"), false).toBool());
     m_regex->setChecked(settings.value(QStringLiteral("log/regex"), false).toBool());
     m_textEdit->setText(settings.value(QStringLiteral("log/text")).toString());
+    m_textRestored = !m_textEdit->text().isEmpty();
     applyTextFilter();
     m_autoScrollAction->setChecked(settings.value(QStringLiteral("log/autoScroll"), true).toBool());
     const QByteArray header = settings.value(QStringLiteral("log/header")).toByteArray();

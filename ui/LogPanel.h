@@ -18,9 +18,10 @@ class QTableView;
 class QTimer;
 class QToolButton;
 
-// The live message log: filters (direction, type, selected clients only, text or regex), pause
-// with a held-back count (the model holds records back while paused), auto-scroll and clear. Selecting a row reports its record for the
-// detail pane.
+// The live message log: filters (direction, type, one client, selected clients only, text or
+// regex; one click clears them all), pause with a held-back count (the model holds records back
+// while paused), auto-scroll and clear. Selecting a row reports its record for the detail pane;
+// a row's context menu replies, resends, copies and filters.
 class LogPanel : public QWidget
 {
     Q_OBJECT
@@ -40,6 +41,16 @@ public:
     void setSelectedClients(const QList<ClientInfo> &clients);
     // Hides "Selected clients only" where there is no clients table (the replay viewer).
     void setSelectedClientsFilterAvailable(bool available);
+    // Hides pause, auto-scroll and clear where the log does not grow (the replay viewer).
+    void setLiveControlsAvailable(bool available);
+    // "Filter to this client": only its records (0: every client).
+    void setClientFilter(quint64 clientId);
+    void clearFilters();
+    // The context menu of a row (a new menu, parent's child): reply, resend, copy raw, copy as
+    // JSON line, filter to / show this client.
+    QMenu *recordMenu(const QModelIndex &proxyIndex, QWidget *parent);
+    QMenu *directionMenu() const { return m_directionMenu; }
+    QMenu *kindMenu() const { return m_kindMenu; }
 
     // For export: the records the filters let through, and the selected rows, in log order
     // (payloads shared, not copied).
@@ -56,6 +67,14 @@ public:
 Q_SIGNALS:
     void recordSelected(const LogRecord &record);
     void cleared();
+    // From the context menu; the main window selects the client / fills Compose.
+    void replyToClient(quint64 clientId);
+    void resendRequested(const QByteArray &payload, bool binary);
+    void showClientRequested(quint64 clientId);
+
+protected:
+    // Keeps the Direction and Type menus open while their entries are toggled.
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     QToolButton *makeFilterButton(const QString &objectName, QMenu *menu);
@@ -79,6 +98,10 @@ private:
     QCheckBox *m_selectedOnly;
     QLineEdit *m_textEdit;
     QCheckBox *m_regex;
+    QToolButton *m_clientChip;
+    QToolButton *m_clearFilters;
+    QList<QWidget *> m_liveControls;
+    bool m_textRestored = false;
     QTimer *m_textDebounce;
     QAction *m_pauseAction;
     QAction *m_autoScrollAction;

@@ -39,6 +39,7 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
     m_model->setPayloadCap(payloadCap);
     m_logPanel = new LogPanel(*m_model, this);
     m_logPanel->setSelectedClientsFilterAvailable(false); // no clients table here
+    m_logPanel->setLiveControlsAvailable(false);          // a recording does not grow: no pause, scroll, clear
     m_detail = new DetailPane(this);
 
     m_problems->setObjectName(QStringLiteral("replayProblems"));
@@ -107,9 +108,6 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
     file->addSeparator();
     QAction *closeAction = file->addAction(tr("&Close"), this, &QWidget::close);
     closeAction->setShortcut(QKeySequence::Close);
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(m_logPanel->clearAction());
-    addAction(m_logPanel->clearAction());
     connect(m_exporter, &LogExporter::finished, this, [this](bool ok, const QString &error, int count) {
         statusBar()->showMessage(ok ? tr("Exported %1 records").arg(count) : tr("Export failed: %1").arg(error), 10000);
     });
@@ -245,6 +243,8 @@ void ReplayWindow::sendSelected()
     if (!m_send->isEnabled() || client == 0)
         return;
     Q_EMIT resendRequested(client, record.payload, record.kind == LogRecord::Kind::Binary);
-    statusBar()->showMessage(tr("Sent %1 to client %2").arg(ClientTableModel::formatBytes(record.payload.size())).arg(client),
-                             5000);
+    // Confirmed where the operator clicked, until the next selection.
+    const QString sent = tr("Sent %1 to client %2.").arg(ClientTableModel::formatBytes(record.payload.size())).arg(client);
+    m_sendNote->setText(sent);
+    statusBar()->showMessage(sent, 5000);
 }

@@ -3,8 +3,6 @@
 #include "../websocket/CloseCode.h"
 
 #include <QDateTime>
-#include <QJsonDocument>
-#include <QJsonParseError>
 #include <QLocale>
 
 namespace PayloadFormatter {
@@ -72,26 +70,206 @@ bool isHexSeparator(QChar c)
 
 } // namespace
 
+namespace {
+
+// Re-indents JSON token by token: key order, string escapes and every number's literal text stay
+// exactly as sent (a parse into QJsonDocument would sort keys and round 12345678901234567890).
+// Also the validator: any grammar error makes it give up.
+class JsonIndenter
+{
+public:
+    explicit JsonIndenter(const QByteArray &in) : m_in(in) { m_out.reserve(in.size() + in.size() / 2); }
+
+    bool run()
+    {
+        skipSpace();
+        if (!value(0))
+            return false;
+        skipSpace();
+        return m_pos == m_in.size();
+    }
+    QByteArray take() { return std::move(m_out); }
+
+private:
+    static constexpr int kMaxDepth = 256; // bounded recursion for hostile input
+    static constexpr int kIndent = 4;
+
+    char peek() const { return m_pos < m_in.size() ? m_in.at(m_pos) : '\0'; }
+    void skipSpace()
+    {
+        while (m_pos < m_in.size()) {
+            const char c = m_in.at(m_pos);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+                break;
+            ++m_pos;
+        }
+    }
+    void newline(int depth)
+    {
+        m_out += '\n';
+        m_out.append(depth * kIndent, ' ');
+    }
+
+    bool value(int depth)
+    {
+        if (depth > kMaxDepth)
+            return false;
+        switch (peek()) {
+        case '{': return container(depth, '}', true);
+        case '[': return container(depth, ']', false);
+        case '"': return string();
+        case 't': return literal("true");
+        case 'f': return literal("false");
+        case 'n': return literal("null");
+        default: return number();
+        }
+    }
+
+    bool container(int depth, char close, bool object)
+    {
+        m_out += m_in.at(m_pos++);
+        skipSpace();
+        if (peek() == close) {
+            m_out += m_in.at(m_pos++);
+            return true;
+        }
+        for (;;) {
+            newline(depth + 1);
+            if (object) {
+                if (peek() != '"' || !string())
+                    return false;
+                skipSpace();
+                if (peek() != ':')
+                    return false;
+                ++m_pos;
+                m_out += ": ";
+                skipSpace();
+            }
+            if (!value(depth + 1))
+                return false;
+            skipSpace();
+            const char c = peek();
+            ++m_pos;
+            if (c == ',') {
+                m_out += ',';
+                skipSpace();
+                continue;
+            }
+            if (c != close)
+                return false;
+            newline(depth);
+            m_out += close;
+            return true;
+        }
+    }
+
+    bool string()
+    {
+        const qsizetype start = m_pos++;
+        while (m_pos < m_in.size()) {
+            const auto c = static_cast<unsigned char>(m_in.at(m_pos));
+            if (c == '"') {
+                ++m_pos;
+                m_out.append(m_in.constData() + start, m_pos - start);
+                return true;
+            }
+            if (c < 0x20)
+                return false;
+            m_pos += c == '\\' ? 2 : 1;
+        }
+        return false;
+    }
+
+    bool literal(const char *word)
+    {
+        const qsizetype length = qsizetype(qstrlen(word));
+        if (m_in.mid(m_pos, length) != word)
+            return false;
+        m_out.append(word, length);
+        m_pos += length;
+        return true;
+    }
+
+    bool digits()
+    {
+        const qsizetype start = m_pos;
+        while (m_pos < m_in.size() && m_in.at(m_pos) >= '0' && m_in.at(m_pos) <= '9')
+            ++m_pos;
+        return m_pos > start;
+    }
+
+    bool number()
+    {
+        const qsizetype start = m_pos;
+        if (peek() == '-')
+            ++m_pos;
+        if (peek() == '0')
+            ++m_pos;
+        else if (!digits())
+            return false;
+        if (peek() == '.') {
+            ++m_pos;
+            if (!digits())
+                return false;
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            ++m_pos;
+            if (peek() == '+' || peek() == '-')
+                ++m_pos;
+            if (!digits())
+                return false;
+        }
+        m_out.append(m_in.constData() + start, m_pos - start);
+        return true;
+    }
+
+    const QByteArray &m_in;
+    QByteArray m_out;
+    qsizetype m_pos = 0;
+};
+
+} // namespace
+
 QString prettyJson(const QByteArray &utf8)
 {
     // Only objects and arrays: a bare "42" or "true" gains nothing from pretty-printing.
     const QByteArray trimmed = utf8.trimmed();
     if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
         return {};
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(trimmed, &error);
-    if (error.error != QJsonParseError::NoError || document.isNull())
+    JsonIndenter indenter(trimmed);
+    if (!indenter.run())
         return {};
-    QString text = QString::fromUtf8(document.toJson(QJsonDocument::Indented));
-    if (text.endsWith(QLatin1Char('\n')))
-        text.chop(1);
-    return text;
+    return QString::fromUtf8(indenter.take());
 }
 
-QString hexDump(const QByteArray &data)
+bool isJson(const QByteArray &utf8)
+{
+    const QByteArray trimmed = utf8.trimmed();
+    if (trimmed.isEmpty())
+        return false;
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+        // A scalar: wrap it so the same grammar checks it.
+        JsonIndenter indenter('[' + trimmed + ']');
+        return indenter.run();
+    }
+    JsonIndenter indenter(trimmed);
+    return indenter.run();
+}
+
+int hexBytesPerLine(int columns)
+{
+    // offset (8) + 2 + 3 per byte + 1 per 8-byte group + " |" + 1 per byte + "|"
+    const auto width = [](int n) { return 8 + 2 + 3 * n + (n - 1) / 8 + 2 + n + 1; };
+    int n = 64;
+    while (n > 4 && width(n) > columns)
+        n -= 4;
+    return n;
+}
+
+QString hexDump(const QByteArray &data, int bytesPerLine)
 {
     static const char digits[] = "0123456789abcdef";
-    constexpr int kBytesPerLine = 16;
+    const int kBytesPerLine = qMax(1, bytesPerLine);
     QByteArray out;
     out.reserve((data.size() / kBytesPerLine + 1) * 80);
     for (int offset = 0; offset < data.size(); offset += kBytesPerLine) {
@@ -106,7 +284,7 @@ QString hexDump(const QByteArray &data)
             } else {
                 out += "   ";
             }
-            if (i == 7)
+            if (i % 8 == 7 && i + 1 < kBytesPerLine)
                 out += ' ';
         }
         out += " |";
@@ -135,7 +313,7 @@ QString describeCloseCode(int code)
     return QStringLiteral("unassigned");
 }
 
-Formatted format(const LogRecord &record)
+Formatted format(const LogRecord &record, int bytesPerLine)
 {
     Formatted result;
     result.heading = heading(record);
@@ -154,7 +332,8 @@ Formatted format(const LogRecord &record)
     }
     case LogRecord::Kind::Binary:
         result.format = Format::Hex;
-        result.body = record.payload.isEmpty() ? QStringLiteral("(empty binary message)") : hexDump(record.payload);
+        result.body = record.payload.isEmpty() ? QStringLiteral("(empty binary message)")
+                                                 : hexDump(record.payload, bytesPerLine);
         break;
     case LogRecord::Kind::Close:
         result.format = Format::Close;
@@ -175,7 +354,7 @@ Formatted format(const LogRecord &record)
         if (!record.payload.isEmpty()) {
             if (!result.body.isEmpty())
                 result.body += QStringLiteral("\n\n");
-            result.body += hexDump(record.payload);
+            result.body += hexDump(record.payload, bytesPerLine);
         }
         break;
     }

@@ -20,14 +20,22 @@ struct Formatted
 };
 
 // The record as the detail pane shows it: JSON pretty-printed when the text parses as a JSON
-// object or array, hex + ASCII for binary, code + name + reason for closes.
-Formatted format(const LogRecord &record);
+// object or array, hex + ASCII for binary (bytesPerLine a line), code + name + reason for closes.
+Formatted format(const LogRecord &record, int bytesPerLine = 16);
 
-// Indented JSON when utf8 is a JSON object or array, else an empty string.
+// Indented JSON when utf8 is a JSON object or array, else an empty string. Indents the tokens as
+// sent: key order, escapes and each number's literal text are kept (1.50 stays 1.50, 1e3 stays 1e3).
 QString prettyJson(const QByteArray &utf8);
 
-// Classic hex dump, 16 bytes a line: "00000010  48 65 6c 6c 6f ...  |Hello...|".
-QString hexDump(const QByteArray &data);
+// True when utf8 is one well-formed JSON value (object, array or scalar). Same grammar as prettyJson.
+bool isJson(const QByteArray &utf8);
+
+// Classic hex dump, 16 bytes a line by default: "00000010  48 65 6c 6c 6f ...  |Hello...|", an
+// extra space after every 8 bytes.
+QString hexDump(const QByteArray &data, int bytesPerLine = 16);
+
+// How many bytes a hex dump line can hold within columns characters: a multiple of 4, 4 to 64.
+int hexBytesPerLine(int columns);
 
 // "Normal Closure", "application-defined" (4000-4999), "registered for libraries" (3000-3999)...
 QString describeCloseCode(int code);

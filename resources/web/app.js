@@ -480,6 +480,11 @@
     }
     const mode = el.mode.value;
     const input = el.message.value;
+    // An empty box is nothing to send (Ctrl+Enter on it used to send an empty frame).
+    if (input.length === 0) {
+      showError(el.sendError, 'Nothing to send: type a message first.');
+      return;
+    }
     if (mode === 'text') {
       ws.send(input);
       addEntry('out', 'text', input);

@@ -139,6 +139,15 @@ const steps = [
     await waitEntry(page1, 'in', 'text', 'sent with Ctrl+Enter');
     assert.equal(await text(page1, '#sent-count'), '2');
     assert.equal(await text(page1, '#received-count'), '2');
+    // Ctrl+Enter on an empty box sends nothing (it used to send an empty frame) and says so.
+    await sendText(page1, '', { ctrlEnter: true });
+    await page1.locator('#send-error').waitFor({ state: 'visible', timeout: WAIT_MS });
+    assert.match(await text(page1, '#send-error'), /Nothing to send/);
+    assert.equal(await text(page1, '#sent-count'), '2', 'an empty box is not sent');
+    // The next real message clears the error; the echo proves no empty frame went before it.
+    await sendText(page1, 'after the empty box');
+    await waitEntry(page1, 'in', 'text', 'after the empty box');
+    assert.equal(await text(page1, '#received-count'), '3');
   }],
 
   ['echo binary typed as hex and as base64, bad hex refused', async () => {
@@ -150,7 +159,7 @@ const steps = [
     await sendBinary(page1, 'hex', 'de ad zz');
     await page1.locator('#send-error').waitFor({ state: 'visible', timeout: WAIT_MS });
     assert.match(await text(page1, '#send-error'), /not hexadecimal/);
-    assert.equal(await text(page1, '#sent-count'), '4', 'a refused input is not sent');
+    assert.equal(await text(page1, '#sent-count'), '5', 'a refused input is not sent');
     await page1.selectOption('#mode', 'text');
   }],
 
