@@ -48,7 +48,7 @@ void TestConfig::errorsNameTheirPath_data()
     QTest::addColumn<QString>("expected");
     QTest::newRow("not json") << QByteArray("{") << QStringLiteral("test.json: line 1, column 2: ");
     QTest::newRow("not json, line 3") << QByteArray("{\n  \"port\": 1,\n  \"host\" \"x\"\n}")
-                                      << QStringLiteral("test.json: line 3, column 10: ");
+                                      << QStringLiteral("test.json: line 3, column 11: ");
     QTest::newRow("key on line 2") << QByteArray("{\"host\": \"127.0.0.1\",\n \"limits\": {\"maxHeadBytes\": \"big\"}}")
                                    << QStringLiteral("test.json: limits.maxHeadBytes: must be a whole number");
     QTest::newRow("unknown key") << QByteArray(R"({"prot": 1})") << QStringLiteral("test.json: prot: unknown key");
