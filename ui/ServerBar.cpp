@@ -4,6 +4,7 @@
 #include "model/TrafficRates.h"
 
 #include <QAction>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -65,20 +66,24 @@ ServerBar::ServerBar(QWidget *parent)
     m_errorLabel->setStyleSheet(QStringLiteral("color: #d03a2f;"));
     // An error as long as a paragraph must not push the host, port and buttons off the bar.
     m_errorLabel->setMaximumWidth(fontMetrics().averageCharWidth() * 60);
+    // It gives way to the fields when the bar is narrow, re-eliding to the width it gets.
+    m_errorLabel->setMinimumWidth(fontMetrics().averageCharWidth() * 24);
+    m_errorLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_errorLabel->installEventFilter(this);
     m_errorLabel->hide();
 
     m_hostEdit->setObjectName(QStringLiteral("serverHost"));
     m_hostEdit->setPlaceholderText(QStringLiteral("127.0.0.1"));
     m_hostEdit->setToolTip(tr("Address to listen on: 127.0.0.1 keeps the server on this machine, "
                               "0.0.0.0 opens it to the network. Applied when the server (re)starts."));
-    m_hostEdit->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("255.255.255.255")) + 24);
+    m_hostEdit->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("255.255.255.255")) + 24);
     m_portEdit->setObjectName(QStringLiteral("serverPort"));
     // Digits only, but no range in the validator: 70000 must stay visible and be refused, not
     // lose its last key and quietly become 7000.
     m_portEdit->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,6}")), m_portEdit));
     m_portEdit->setPlaceholderText(tr("any"));
     m_portEdit->setAlignment(Qt::AlignRight);
-    m_portEdit->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("6553500")) + 12);
+    m_portEdit->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("6553500")) + 12);
     m_exposureLabel->setObjectName(QStringLiteral("exposureWarning"));
     m_exposureLabel->setTextFormat(Qt::PlainText);
     m_exposureLabel->setStyleSheet(QStringLiteral("color: #c07810; font-weight: bold;"));
@@ -96,7 +101,7 @@ ServerBar::ServerBar(QWidget *parent)
     layout->setSpacing(6);
     layout->addWidget(m_stateLabel);
     layout->addWidget(m_urlButton);
-    layout->addWidget(m_errorLabel);
+    layout->addWidget(m_errorLabel, 1);
     layout->addWidget(m_exposureLabel);
     layout->addWidget(m_openButton);
     layout->addSpacing(12);
@@ -175,10 +180,23 @@ void ServerBar::updatePortProblem()
 
 void ServerBar::showError(const QString &error)
 {
-    const QString text = error.simplified();
-    m_errorLabel->setText(m_errorLabel->fontMetrics().elidedText(text, Qt::ElideRight, m_errorLabel->maximumWidth()));
-    m_errorLabel->setToolTip(text);
-    m_errorLabel->setVisible(!text.isEmpty());
+    m_errorText = error.simplified();
+    m_errorLabel->setToolTip(m_errorText);
+    m_errorLabel->setVisible(!m_errorText.isEmpty());
+    elideError();
+}
+
+void ServerBar::elideError()
+{
+    const int width = m_errorLabel->isVisible() ? m_errorLabel->width() : m_errorLabel->maximumWidth();
+    m_errorLabel->setText(m_errorLabel->fontMetrics().elidedText(m_errorText, Qt::ElideRight, width));
+}
+
+bool ServerBar::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_errorLabel && event->type() == QEvent::Resize)
+        elideError(); // the layout gave it another width
+    return QWidget::eventFilter(watched, event);
 }
 
 void ServerBar::showExposure(const QString &warning, const QStringList &urls)

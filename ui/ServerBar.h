@@ -52,6 +52,13 @@ Q_SIGNALS:
 private:
     void updateAddressHint();
     void updatePortProblem();
+    void elideError();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    QString m_errorText;
 
     State m_state = State::Stopped;
     QUrl m_url;

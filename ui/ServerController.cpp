@@ -32,7 +32,7 @@ QString ServerController::addressProblem(const ServerConfig &config)
 
 void ServerController::restartFailedBecause(const QString &error)
 {
-    const QString why = tr("restart failed: %1; still serving on %2").arg(error, m_url.toString());
+    const QString why = tr("%1 (restart failed; still serving on %2)").arg(error, m_url.toString());
     qCWarning(lcUi).noquote() << why;
     setState(ServerState::Listening, m_url, why);
     Q_EMIT restartFailed(error);
