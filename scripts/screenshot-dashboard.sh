@@ -69,8 +69,10 @@ xdotool type --window "$window" --delay 10 '{"type":"notice","text":"maintenance
 sleep 3
 import -window "$window" "$out"
 echo "screenshot-dashboard: wrote $out"
-# Quit through the window (Ctrl+Q) so the server closes every client with 1001.
+# Quit through the window (Ctrl+Q, then Quit in the question it asks) so the server closes every client with 1001.
 xdotool key --window "$window" ctrl+q 2>/dev/null || true
+sleep 0.5
+xdotool key Return 2>/dev/null || true # clients are connected: confirm Quit
 for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$app_pid" 2>/dev/null; then
     echo "screenshot-dashboard: the dashboard did not quit on Ctrl+Q; stopping it" >&2

@@ -92,7 +92,11 @@ void TestConfig::errorsNameTheirPath_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("not json") << QByteArray("{") << QStringLiteral("test.json: offset");
+    QTest::newRow("not json") << QByteArray("{") << QStringLiteral("test.json: line 1, column 2: ");
+    QTest::newRow("not json, line 3") << QByteArray("{\n  \"port\": 1,\n  \"host\" \"x\"\n}")
+                                      << QStringLiteral("test.json: line 3, column 11: ");
+    QTest::newRow("key on line 2") << QByteArray("{\"host\": \"127.0.0.1\",\n \"limits\": {\"maxHeadBytes\": \"big\"}}")
+                                   << QStringLiteral("test.json: limits.maxHeadBytes: must be a whole number");
     QTest::newRow("unknown key") << QByteArray(R"({"prot": 1})") << QStringLiteral("test.json: prot: unknown key");
     QTest::newRow("port range") << QByteArray(R"({"port": 70000})") << QStringLiteral("test.json: port: must be a whole number from 0 to 65535");
     QTest::newRow("behaviour") << QByteArray(R"({"routes": [{"path": "/a", "behaviour": "mirror"}]})")

@@ -75,7 +75,8 @@ void TestControllers::serverStartsRestartsOnTheNewPortAndStops()
     QVERIFY(client);
     QSignalSpy clientClosed(client.get(), &QWebSocket::disconnected);
 
-    // A restart stops (the client gets 1001) and starts with the config supplied then.
+    // A restart onto a new port binds it, then closes the old clients (1012 Service Restart, which
+    // QWebSocket 6.4 reports as 1002) without going through Stopped.
     QTcpServer probe; // a port that is free now
     QVERIFY(probe.listen(QHostAddress::LocalHost));
     config.port = probe.serverPort();
@@ -84,8 +85,8 @@ void TestControllers::serverStartsRestartsOnTheNewPortAndStops()
     QVERIFY(listening.wait(10000));
     QCOMPARE(listening.takeFirst().at(0).toUrl().port(), int(config.port));
     QTRY_COMPARE_WITH_TIMEOUT(clientClosed.size(), 1, 5000);
-    QCOMPARE(int(client->closeCode()), 1001);
-    QCOMPARE(stopped.size(), 1);
+    QCOMPARE(stopped.size(), 0);
+    QCOMPARE(server.state(), ServerState::Listening);
 
     server.stop();
     QCOMPARE(server.state(), ServerState::Stopping);

@@ -1,9 +1,11 @@
 // The switchboard executable as users run it on a machine without a display.
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 #include <csignal>
@@ -66,6 +68,7 @@ private Q_SLOTS:
     void controlCharactersInLoggedPathsAreEscaped();
     void softDescriptorLimitIsRaisedToTheHardOne();
     void maxConnectionsIsClampedToTheDescriptorLimit();
+    void badConfigFileSaysLineAndColumn();
 };
 
 void TestHeadless::printsListeningFirstAndStopsWith1001OnSigterm_data()
@@ -142,6 +145,19 @@ void TestHeadless::noDisplayPointsToHeadless()
     QCOMPARE(run.exitCode, 2);
     QVERIFY(run.err.contains("no display found"));
     QVERIFY(run.err.contains("switchboard --headless --port 8080"));
+}
+
+void TestHeadless::badConfigFileSaysLineAndColumn()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("broken.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{\n  \"port\": 9000,\n  \"host\": \"127.0.0.1\"\n  \"token\": \"x\"\n}\n"); // a comma missing
+    file.close();
+    const TestSupport::ProcessRun run = runToEnd({QStringLiteral("--headless"), QStringLiteral("--config"), path});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(path.toUtf8() + ": line 4, column 4: "), run.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)

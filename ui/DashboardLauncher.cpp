@@ -1,5 +1,6 @@
 #include "DashboardLauncher.h"
 
+#include "ConfigErrorDialog.h"
 #include "MainWindow.h"
 #include "cli/CommandLine.h"
 #include "cli/UnixSignalWatcher.h"
@@ -13,10 +14,16 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     QApplication app(argc, argv);
     describeApplication();
     CommandLineOptions options;
-    switch (CommandLine::parse(QApplication::arguments(), &options)) {
+    switch (CommandLine::parse(QApplication::arguments(), &options, CommandLine::ConfigErrors::Report)) {
     case CommandLine::Outcome::ExitOk: return 0;
     case CommandLine::Outcome::ExitError: return 2;
     case CommandLine::Outcome::Run: break;
+    }
+    if (!options.configError.isEmpty()) { // already on stderr; the window asks what to do
+        ConfigErrorDialog dialog(options.configError);
+        dialog.exec();
+        if (!dialog.startWithDefaults())
+            return 2;
     }
     EngineHost host;
     MainWindow window(host);
@@ -28,7 +35,7 @@ int runDashboard(int argc, char **argv, void (*describeApplication)())
     // recording written, then exit 0. Watched before the recording file appears, so that a signal
     // sent as soon as it exists is handled (by exec() below) instead of killing the process.
     UnixSignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &window, &QWidget::close);
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &window, &MainWindow::quitWithoutAsking);
     // --record (or the config's log.recordFile): as headless, before listening, and a file that
     // cannot be written is an error rather than a silent gap.
     QString error;

@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "BansDialog.h"
 #include "ClientsPanel.h"
 #include "ClusterPanel.h"
 #include "ClientActions.h"
@@ -20,11 +21,14 @@
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
 #include "server/EngineHost.h"
+#include "server/NetworkExposure.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QPushButton>
+#include <QCheckBox>
 #include <QDateTime>
 #include <QDesktopServices>
 #include <QDir>
@@ -119,7 +123,9 @@ void MainWindow::createActions()
     m_restartAction->setIconText(tr("Restart"));
     m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_restartAction->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
-    m_restartAction->setToolTip(tr("Stop (1001 to every client) and start again with the host and port shown"));
+    m_restartAction->setToolTip(tr("Restart with the host and port shown: 1012 Service Restart to every client; "
+                                   "a new address is bound before the old one closes"));
+    m_restartWithCodeAction = make(tr("Restart with Close &Code…"), QStringLiteral("actionRestartWithCode"));
     m_scriptRoutesAction = make(tr("Script Ro&utes…"), QStringLiteral("actionScriptRoutes"));
     m_scriptRoutesAction->setToolTip(tr("Each script route's file, version running and last error"));
     m_reloadScriptsAction = make(tr("Reload &Scripts"), QStringLiteral("actionReloadScripts"));
@@ -140,6 +146,9 @@ void MainWindow::createActions()
     m_pingAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     m_pingAction->setToolTip(tr("Ping the selected clients; the pong's round trip shows in the RTT column"));
     m_closeAction = make(tr("&Close with Code…"), QStringLiteral("actionCloseClients"));
+    m_banAction = make(tr("&Ban Address"), QStringLiteral("actionBan"));
+    m_banAction->setToolTip(tr("Ban the selected clients' addresses: their clients get 1008, new connections 403"));
+    m_bansAction = make(tr("Banned &Addresses…"), QStringLiteral("actionBans"));
     m_closeAllAction = make(tr("Close &All…"), QStringLiteral("actionCloseAll"));
     m_focusFilterAction = make(tr("&Filter Log"), QStringLiteral("actionFocusFilter"));
     m_focusFilterAction->setShortcut(QKeySequence::Find);
@@ -172,6 +181,8 @@ void MainWindow::createActions()
             startFromUser();
     });
     connect(m_restartAction, &QAction::triggered, this, [this] {
+        if (refuseBadAddress())
+            return;
         m_saveAddressOnListen = true;
         restartServer();
     });
@@ -186,12 +197,15 @@ void MainWindow::createActions()
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
     });
+    connect(m_restartWithCodeAction, &QAction::triggered, this, &MainWindow::openRestartDialog);
     connect(m_copyUrlAction, &QAction::triggered, this, &MainWindow::copyUrl);
     connect(m_openInBrowserAction, &QAction::triggered, this, &MainWindow::openInBrowser);
     connect(m_sendAction, &QAction::triggered, this, &MainWindow::composeToSelected);
     connect(m_pingAction, &QAction::triggered, this, &MainWindow::pingSelected);
     connect(m_closeAction, &QAction::triggered, this, &MainWindow::closeSelected);
     connect(m_closeAllAction, &QAction::triggered, this, &MainWindow::closeAll);
+    connect(m_banAction, &QAction::triggered, this, &MainWindow::banSelected);
+    connect(m_bansAction, &QAction::triggered, this, &MainWindow::openBansDialog);
     connect(m_aboutAction, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Switchboard"),
                            tr("<b>Switchboard %1</b><p>A local WebSocket server with a live operator dashboard.</p>"
@@ -205,7 +219,7 @@ void MainWindow::createLayout()
     m_serverBar = new ServerBar(this);
     m_serverBar->setActions(m_startStopAction, m_restartAction, m_copyUrlAction, m_openInBrowserAction);
     m_clientsPanel = new ClientsPanel(*m_clients, this);
-    m_clientsPanel->setContextActions({m_sendAction, m_pingAction, m_closeAction});
+    m_clientsPanel->setContextActions({m_sendAction, m_pingAction, m_closeAction, m_banAction});
     m_ratesChart = new RatesChart(m_rates, this);
     m_logPanel = new LogPanel(*m_log, this);
     m_detailPane = new DetailPane(this);
@@ -282,6 +296,13 @@ void MainWindow::createLayout()
     connect(m_clientsPanel, &ClientsPanel::clientActivated, this, &MainWindow::composeToSelected);
     connect(m_logPanel, &LogPanel::recordSelected, m_detailPane, &DetailPane::showRecord);
     connect(m_logPanel, &LogPanel::cleared, m_detailPane, &DetailPane::clear);
+    // The log's context menu: resend goes through the detail pane's path into Compose.
+    connect(m_logPanel, &LogPanel::resendRequested, m_detailPane, &DetailPane::resendRequested);
+    connect(m_logPanel, &LogPanel::replyToClient, this, [this](quint64 id) {
+        m_clientsPanel->selectClients({id});
+        composeToSelected();
+    });
+    connect(m_logPanel, &LogPanel::showClientRequested, this, [this](quint64 id) { m_clientsPanel->selectClients({id}); });
     connect(m_detailPane, &DetailPane::resendRequested, this, [this](const QByteArray &payload, bool binary) {
         m_composePanel->setMessage(payload, binary);
         m_composePanel->focusEditor();
@@ -324,6 +345,7 @@ void MainWindow::createMenus()
     QMenu *server = menuBar()->addMenu(tr("&Server"));
     server->addAction(m_startStopAction);
     server->addAction(m_restartAction);
+    server->addAction(m_restartWithCodeAction);
     server->addSeparator();
     server->addAction(m_scriptRoutesAction);
     server->addAction(m_reloadScriptsAction);
@@ -337,6 +359,9 @@ void MainWindow::createMenus()
     clients->addAction(m_pingAction);
     clients->addAction(m_closeAction);
     clients->addAction(m_closeAllAction);
+    clients->addSeparator();
+    clients->addAction(m_banAction);
+    clients->addAction(m_bansAction);
     clients->addSeparator();
     clients->addAction(m_clientsPanel->copyDetailsAction());
 
@@ -373,6 +398,11 @@ void MainWindow::connectEngine()
     });
     connect(m_server, &ServerController::listening, this, &MainWindow::onListening);
     connect(m_server, &ServerController::startFailed, this, &MainWindow::onStartFailed);
+    connect(m_server, &ServerController::restartFailed, this, [this](const QString &error) {
+        m_saveAddressOnListen = false;
+        statusBar()->showMessage(tr("Restart failed, still serving where it was: %1").arg(error));
+    });
+    connect(m_serverBar, &ServerBar::addressSubmitted, this, &MainWindow::applyAddress);
     connect(m_server, &ServerController::stopped, this, &MainWindow::onStopped);
     connect(m_clientActions, &ClientActions::done, this,
             [this](const QString &summary) { statusBar()->showMessage(summary, kStatusMessageMs); });
@@ -442,8 +472,48 @@ void MainWindow::startServer()
 
 void MainWindow::startFromUser()
 {
+    if (refuseBadAddress())
+        return;
     m_saveAddressOnListen = true;
     startServer();
+}
+
+bool MainWindow::refuseBadAddress()
+{
+    const QString problem = m_serverBar->addressProblem();
+    if (problem.isEmpty())
+        return false;
+    m_serverBar->showError(problem);
+    statusBar()->showMessage(tr("Not applied: %1").arg(problem), 2 * kStatusMessageMs);
+    return true;
+}
+
+void MainWindow::applyAddress()
+{
+    // Enter in Host or Port: restart on it when running, start when not.
+    const ServerState state = m_server->state();
+    if (state == ServerState::Listening)
+        m_restartAction->trigger();
+    else if (m_server->isDown())
+        startFromUser();
+}
+
+CloseDialog *MainWindow::openRestartDialog()
+{
+    if (refuseBadAddress())
+        return nullptr;
+    auto *dialog = new CloseDialog(tr("every client, for the restart"), this);
+    dialog->setObjectName(QStringLiteral("restartCloseDialog"));
+    dialog->setWindowTitle(tr("Restart Server"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setCode(ServerController::kRestartCode);
+    dialog->setReason(QStringLiteral("server restarting"));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_saveAddressOnListen = true;
+        restartServer(dialog->code(), dialog->reason());
+    });
+    dialog->open();
+    return dialog;
 }
 
 void MainWindow::stopServer()
@@ -451,14 +521,19 @@ void MainWindow::stopServer()
     m_server->stop();
 }
 
-void MainWindow::restartServer()
+void MainWindow::restartServer(int code, const QString &reason)
 {
-    m_server->restart();
+    m_server->restart(code, reason);
 }
 
 void MainWindow::onListening(const QUrl &url)
 {
     statusBar()->showMessage(tr("Listening on %1").arg(url.toString()), kStatusMessageMs);
+    const QString warning = NetworkExposure::warning(url.host());
+    const QStringList urls = warning.isEmpty() ? QStringList() : NetworkExposure::reachableUrls(url);
+    m_serverBar->showExposure(warning, urls);
+    if (!warning.isEmpty())
+        qCWarning(lcUi).noquote() << warning << "Reachable on:" << urls.join(QStringLiteral(", "));
     if (m_saveAddressOnListen) {
         m_saveAddressOnListen = false;
         QSettings settings;
@@ -695,6 +770,29 @@ void MainWindow::sendToClients(const QList<quint64> &clientIds, const QByteArray
     m_clientActions->send(clientIds, payload, binary);
 }
 
+void MainWindow::banSelected()
+{
+    QStringList addresses;
+    for (quint64 id : m_clientsPanel->selectedClientIds(false)) {
+        const int row = m_clients->rowOf(id);
+        if (row >= 0 && !addresses.contains(m_clients->client(row).peerAddress))
+            addresses.append(m_clients->client(row).peerAddress);
+    }
+    for (const QString &address : std::as_const(addresses))
+        m_host.banAddress(address);
+    if (!addresses.isEmpty())
+        statusBar()->showMessage(tr("Banned %1").arg(addresses.join(QStringLiteral(", "))), kStatusMessageMs);
+}
+
+BansDialog *MainWindow::openBansDialog()
+{
+    if (!m_bansDialog)
+        m_bansDialog = new BansDialog(m_host, this);
+    m_bansDialog->show();
+    m_bansDialog->raise();
+    return m_bansDialog;
+}
+
 void MainWindow::pingSelected()
 {
     m_clientActions->ping(m_clientsPanel->selectedClientIds(true));
@@ -748,6 +846,8 @@ void MainWindow::updateActions()
                                           : tr("Start the server on the host and port shown"));
     m_startStopAction->setEnabled(state != ServerState::Stopping);
     m_restartAction->setEnabled(state != ServerState::Stopping);
+    m_restartWithCodeAction->setEnabled(listening);
+    m_bansAction->setEnabled(listening);
     m_copyUrlAction->setEnabled(listening);
     m_openInBrowserAction->setEnabled(listening);
 
@@ -755,6 +855,7 @@ void MainWindow::updateActions()
     m_sendAction->setEnabled(haveSelection);
     m_pingAction->setEnabled(haveSelection);
     m_closeAction->setEnabled(haveSelection);
+    m_banAction->setEnabled(listening && !m_clientsPanel->selectedClientIds(false).isEmpty());
     m_closeAllAction->setEnabled(listening && m_clients->openCount() > 0);
 }
 
@@ -773,8 +874,46 @@ void MainWindow::updateLogStatus()
 
 // ---- closing and settings ----
 
+void MainWindow::quitWithoutAsking()
+{
+    m_quitConfirmed = true;
+    close();
+}
+
+bool MainWindow::confirmQuit()
+{
+    const QString key = QStringLiteral("confirm/quitWithClients");
+    if (m_quitConfirmed || m_clients->openCount() == 0 || !QSettings().value(key, true).toBool())
+        return true;
+    // Window-modal and not blocking: the engine keeps serving while the question is up.
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Quit Switchboard"),
+                                tr("%1 connected. Quitting closes them with 1001 Going Away.")
+                                    .arg(countOf(m_clients->openCount(), tr("client is"), tr("clients are"))),
+                                QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("quitConfirmation"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *quit = box->addButton(tr("&Quit"), QMessageBox::AcceptRole);
+    box->setDefaultButton(quit);
+    auto *dontAsk = new QCheckBox(tr("Don't ask again"), box);
+    box->setCheckBox(dontAsk);
+    connect(box, &QMessageBox::finished, this, [this, box, quit, dontAsk, key] {
+        if (box->clickedButton() != quit)
+            return;
+        if (dontAsk->isChecked())
+            QSettings().setValue(key, false);
+        m_quitConfirmed = true;
+        close();
+    });
+    box->open();
+    return false;
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_closing && !m_forceClose && !m_server->isDown() && !confirmQuit()) {
+        event->ignore();
+        return;
+    }
     if (m_server->isDown() || m_forceClose) {
         saveSettings();
         event->accept();

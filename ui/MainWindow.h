@@ -11,6 +11,7 @@
 #include <QList>
 #include <QMainWindow>
 
+class BansDialog;
 class ClientActions;
 class ClientTableModel;
 class ClientsPanel;
@@ -53,8 +54,13 @@ public:
 
     void startServer();
     void stopServer();
-    // Stops, then starts again with the host and port now in the server bar.
-    void restartServer();
+    // Closes as Quit does, without asking about connected clients (SIGTERM, Ctrl+C).
+    void quitWithoutAsking();
+    // Restarts on the host and port now in the server bar; clients get code (1012 Service Restart
+    // by default). A new address is bound before the old one closes (ServerController::restart).
+    void restartServer(int code = 1012, const QString &reason = QStringLiteral("server restarting"));
+    // Server > Restart with Close Code: the close dialog, preset to 1012; accepting restarts.
+    CloseDialog *openRestartDialog();
 
     // Records every log record from now on, full payload, to a JSON Lines file (rotating as
     // the config's recordMaxBytes/recordKeepFiles say). False with *error when the file cannot be
@@ -81,6 +87,11 @@ public:
     bool saveConfigTo(const QString &path, QString *error = nullptr);
     void setConfigPath(const QString &path) { m_configPath = path; }
     QString configPath() const { return m_configPath; }
+
+    // Clients > Banned Addresses: the list with Ban and Unban (one dialog, raised when open).
+    BansDialog *openBansDialog();
+    // Bans the selected clients' addresses (closing them with 1008).
+    void banSelected();
 
     // Opens the (window-modal) close dialog for these clients; accepting it closes them.
     CloseDialog *openCloseDialog(const QList<quint64> &clientIds, const QString &description);
@@ -118,6 +129,8 @@ private:
     void chooseRecordingToOpen();
     void saveConfigAs();
     void startFromUser();
+    void applyAddress();
+    bool refuseBadAddress();
     void copyUrl();
     void openInBrowser();
     void composeToSelected();
@@ -135,6 +148,8 @@ private:
     ServerConfig m_config;
     bool m_closing = false;
     bool m_forceClose = false;
+    bool m_quitConfirmed = false;
+    bool confirmQuit();
     bool m_saveAddressOnListen = false;
 
     ClientTableModel *m_clients;
@@ -174,12 +189,16 @@ private:
     QAction *m_reloadScriptsAction = nullptr;
     QAction *m_restartScriptClientsAction = nullptr;
     QAction *m_scriptRoutesAction = nullptr;
+    QAction *m_restartWithCodeAction = nullptr;
     QAction *m_copyUrlAction = nullptr;
     QAction *m_openInBrowserAction = nullptr;
     QAction *m_sendAction = nullptr;
     QAction *m_pingAction = nullptr;
     QAction *m_closeAction = nullptr;
     QAction *m_closeAllAction = nullptr;
+    QAction *m_banAction = nullptr;
+    QAction *m_bansAction = nullptr;
+    BansDialog *m_bansDialog = nullptr;
     QAction *m_focusFilterAction = nullptr;
     QAction *m_aboutAction = nullptr;
 };

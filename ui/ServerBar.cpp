@@ -4,11 +4,12 @@
 #include "model/TrafficRates.h"
 
 #include <QAction>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSpinBox>
+#include <QRegularExpressionValidator>
 #include <QToolButton>
 #include <cmath>
 
@@ -42,7 +43,7 @@ QLabel *makeTile(const QString &objectName, QWidget *parent)
 ServerBar::ServerBar(QWidget *parent)
     : QWidget(parent), m_stateLabel(new QLabel(this)), m_urlButton(new QPushButton(this)),
       m_errorLabel(new QLabel(this)),
-      m_openButton(new QToolButton(this)), m_hostEdit(new QLineEdit(this)), m_portSpin(new QSpinBox(this)),
+      m_openButton(new QToolButton(this)), m_hostEdit(new QLineEdit(this)), m_portEdit(new QLineEdit(this)), m_exposureLabel(new QLabel(this)),
       m_startStopButton(new QToolButton(this)), m_restartButton(new QToolButton(this)),
       m_addressHint(new QLabel(this)), m_clientsLabel(makeTile(QStringLiteral("clientsTile"), this)),
       m_messagesLabel(makeTile(QStringLiteral("messagesTile"), this)),
@@ -65,20 +66,28 @@ ServerBar::ServerBar(QWidget *parent)
     m_errorLabel->setStyleSheet(QStringLiteral("color: #d03a2f;"));
     // An error as long as a paragraph must not push the host, port and buttons off the bar.
     m_errorLabel->setMaximumWidth(fontMetrics().averageCharWidth() * 60);
+    // It gives way to the fields when the bar is narrow, re-eliding to the width it gets.
+    m_errorLabel->setMinimumWidth(fontMetrics().averageCharWidth() * 24);
+    m_errorLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_errorLabel->installEventFilter(this);
     m_errorLabel->hide();
 
     m_hostEdit->setObjectName(QStringLiteral("serverHost"));
     m_hostEdit->setPlaceholderText(QStringLiteral("127.0.0.1"));
     m_hostEdit->setToolTip(tr("Address to listen on: 127.0.0.1 keeps the server on this machine, "
                               "0.0.0.0 opens it to the network. Applied when the server (re)starts."));
-    m_hostEdit->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("255.255.255.255")) + 24);
-    m_portSpin->setObjectName(QStringLiteral("serverPort"));
-    m_portSpin->setRange(0, 65535);
-    m_portSpin->setSpecialValueText(tr("any"));
-    m_portSpin->setToolTip(tr("Port to listen on; \"any\" (0) picks a free one. Applied when the server (re)starts."));
-    m_portSpin->setButtonSymbols(QAbstractSpinBox::NoButtons);
-    m_portSpin->setAlignment(Qt::AlignRight);
-    m_portSpin->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("655350")) + 12);
+    m_hostEdit->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("255.255.255.255")) + 24);
+    m_portEdit->setObjectName(QStringLiteral("serverPort"));
+    // Digits only, but no range in the validator: 70000 must stay visible and be refused, not
+    // lose its last key and quietly become 7000.
+    m_portEdit->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,6}")), m_portEdit));
+    m_portEdit->setPlaceholderText(tr("any"));
+    m_portEdit->setAlignment(Qt::AlignRight);
+    m_portEdit->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("6553500")) + 12);
+    m_exposureLabel->setObjectName(QStringLiteral("exposureWarning"));
+    m_exposureLabel->setTextFormat(Qt::PlainText);
+    m_exposureLabel->setStyleSheet(QStringLiteral("color: #c07810; font-weight: bold;"));
+    m_exposureLabel->hide();
     m_addressHint->setObjectName(QStringLiteral("addressHint"));
     m_addressHint->setText(tr("restart to apply"));
     m_addressHint->setStyleSheet(QStringLiteral("color: #c07810;"));
@@ -92,7 +101,8 @@ ServerBar::ServerBar(QWidget *parent)
     layout->setSpacing(6);
     layout->addWidget(m_stateLabel);
     layout->addWidget(m_urlButton);
-    layout->addWidget(m_errorLabel);
+    layout->addWidget(m_errorLabel, 1);
+    layout->addWidget(m_exposureLabel);
     layout->addWidget(m_openButton);
     layout->addSpacing(12);
     auto *hostLabel = new QLabel(tr("&Host"), this);
@@ -100,9 +110,9 @@ ServerBar::ServerBar(QWidget *parent)
     layout->addWidget(hostLabel);
     layout->addWidget(m_hostEdit);
     auto *portLabel = new QLabel(tr("&Port"), this);
-    portLabel->setBuddy(m_portSpin);
+    portLabel->setBuddy(m_portEdit);
     layout->addWidget(portLabel);
-    layout->addWidget(m_portSpin);
+    layout->addWidget(m_portEdit);
     layout->addWidget(m_startStopButton);
     layout->addWidget(m_restartButton);
     layout->addWidget(m_addressHint);
@@ -114,14 +124,15 @@ ServerBar::ServerBar(QWidget *parent)
     layout->addWidget(m_bytesLabel);
 
     connect(m_hostEdit, &QLineEdit::textEdited, this, &ServerBar::updateAddressHint);
-    connect(m_portSpin, &QSpinBox::valueChanged, this, &ServerBar::updateAddressHint);
-    connect(m_hostEdit, &QLineEdit::returnPressed, this, &ServerBar::addressSubmitted);
-    connect(m_portSpin, &QSpinBox::editingFinished, this, [this] {
-        if (m_portSpin->hasFocus()) // editingFinished also fires on focus loss: only Enter submits
-            Q_EMIT addressSubmitted();
+    connect(m_portEdit, &QLineEdit::textChanged, this, [this] {
+        updatePortProblem();
+        updateAddressHint();
     });
+    connect(m_hostEdit, &QLineEdit::returnPressed, this, &ServerBar::addressSubmitted);
+    connect(m_portEdit, &QLineEdit::returnPressed, this, &ServerBar::addressSubmitted);
 
     setState(State::Stopped);
+    updatePortProblem();
     showTraffic(0, RateSample());
 }
 
@@ -141,13 +152,65 @@ QString ServerBar::host() const
 
 quint16 ServerBar::port() const
 {
-    return static_cast<quint16>(m_portSpin->value());
+    const uint value = m_portEdit->text().toUInt();
+    return value <= 65535 ? static_cast<quint16>(value) : 0;
+}
+
+QString ServerBar::addressProblem() const
+{
+    const QString text = m_portEdit->text().trimmed();
+    bool ok = true;
+    const uint value = text.isEmpty() ? 0 : text.toUInt(&ok);
+    if (!ok || value > 65535)
+        return tr("Port %1 is out of range: use 1-65535, or empty for any free port").arg(text);
+    return {};
+}
+
+void ServerBar::updatePortProblem()
+{
+    const QString problem = addressProblem();
+    m_portEdit->setStyleSheet(problem.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #d03a2f; }"));
+    m_portEdit->setToolTip(problem.isEmpty() ? tr("Port to listen on; empty (\"any\") picks a free one. Enter applies it.")
+                                             : problem);
+    // Clears only what it showed: a start error stays until the next start.
+    if (!problem.isEmpty() || m_portProblemShown)
+        showError(problem);
+    m_portProblemShown = !problem.isEmpty();
+}
+
+void ServerBar::showError(const QString &error)
+{
+    m_errorText = error.simplified();
+    m_errorLabel->setToolTip(m_errorText);
+    m_errorLabel->setVisible(!m_errorText.isEmpty());
+    elideError();
+}
+
+void ServerBar::elideError()
+{
+    const int width = m_errorLabel->isVisible() ? m_errorLabel->width() : m_errorLabel->maximumWidth();
+    m_errorLabel->setText(m_errorLabel->fontMetrics().elidedText(m_errorText, Qt::ElideRight, width));
+}
+
+bool ServerBar::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_errorLabel && event->type() == QEvent::Resize)
+        elideError(); // the layout gave it another width
+    return QWidget::eventFilter(watched, event);
+}
+
+void ServerBar::showExposure(const QString &warning, const QStringList &urls)
+{
+    m_exposureLabel->setText(warning.isEmpty() ? QString() : QStringLiteral("⚠ ") + tr("open to the network"));
+    m_exposureLabel->setToolTip(warning.isEmpty() ? QString()
+                                                  : warning + QStringLiteral("\n") + urls.join(QLatin1Char('\n')));
+    m_exposureLabel->setVisible(!warning.isEmpty());
 }
 
 void ServerBar::setAddress(const QString &host, quint16 port)
 {
     m_hostEdit->setText(host);
-    m_portSpin->setValue(port);
+    m_portEdit->setText(port == 0 ? QString() : QString::number(port));
     updateAddressHint();
 }
 
@@ -155,7 +218,7 @@ void ServerBar::setState(State state, const QUrl &url, const QString &detail)
 {
     m_state = state;
     m_url = state == State::Listening ? url : QUrl();
-    if (state == State::Listening || state == State::Starting) {
+    if ((state == State::Listening && detail.isEmpty()) || state == State::Starting) {
         m_runningHost = host();
         m_runningPort = port();
     }
@@ -180,10 +243,9 @@ void ServerBar::setState(State state, const QUrl &url, const QString &detail)
     }
     m_urlButton->setVisible(!m_urlButton->text().isEmpty());
     // Errors are plain red text, not a link: nothing happens when they are clicked.
-    const QString error = state == State::Failed ? detail.simplified() : QString();
-    m_errorLabel->setText(m_errorLabel->fontMetrics().elidedText(error, Qt::ElideRight, m_errorLabel->maximumWidth()));
-    m_errorLabel->setToolTip(error);
-    m_errorLabel->setVisible(!error.isEmpty());
+    showError(state == State::Failed || state == State::Listening ? detail : QString());
+    if (state != State::Listening)
+        showExposure({}, {});
     updateAddressHint();
 }
 

@@ -23,8 +23,15 @@ public:
 
     void start();
     void stop();
-    // Stops, then starts again; starts at once when nothing runs.
-    void restart();
+    // Restarts with the config supplied now; clients get code and reason (1012 Service Restart by
+    // default). On a new address the new listener is bound before the old one closes: if it cannot
+    // be (bad host, busy port), the server keeps serving where it was and restartFailed() says why.
+    // The same address stops, then starts. Starts at once when nothing runs.
+    void restart(int code = kRestartCode, const QString &reason = QStringLiteral("server restarting"));
+    static constexpr int kRestartCode = 1012; // Service Restart
+
+    // Why config cannot be listened on (host not an IP address), or an empty string.
+    static QString addressProblem(const ServerConfig &config);
     // A restart asked for but not begun yet is dropped (the window is closing).
     void cancelRestart() { m_restartPending = false; }
 
@@ -37,14 +44,18 @@ Q_SIGNALS:
     void starting(const ServerConfig &config);
     void listening(const QUrl &url);
     void startFailed(const QString &error);
+    // A restart onto a new address failed; the server still listens on its old one.
+    void restartFailed(const QString &error);
     void stopped();
 
 private:
     void setState(ServerState state, const QUrl &url = {}, const QString &detail = {});
     void onStopped();
+    void restartFailedBecause(const QString &error);
 
     EngineHost &m_host;
     std::function<ServerConfig()> m_configSource = [] { return ServerConfig(); };
     ServerState m_state = ServerState::Stopped;
     bool m_restartPending = false;
+    QUrl m_url; // while listening
 };

@@ -66,7 +66,7 @@ bool CommandLine::wantsConsoleOnly(int argc, char **argv)
     return false;
 }
 
-CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLineOptions *options)
+CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLineOptions *options, ConfigErrors configErrors)
 {
     const ServerConfig defaults;
     QCommandLineParser parser;
@@ -234,9 +234,12 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         QString error;
         if (!result.config.loadFile(parser.value(config), &error)) {
             printError(error);
-            return Outcome::ExitError;
+            if (configErrors == ConfigErrors::Exit)
+                return Outcome::ExitError;
+            result.configError = error; // loadFile applied nothing: the defaults stay
+        } else {
+            result.configPath = parser.value(config);
         }
-        result.configPath = parser.value(config);
     }
     if (parser.isSet(host)) {
         result.config.host = parser.value(host);

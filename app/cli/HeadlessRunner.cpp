@@ -2,6 +2,7 @@
 
 #include "../log/LogRecorder.h"
 #include "../server/Engine.h"
+#include "../server/NetworkExposure.h"
 #include "UnixSignalWatcher.h"
 
 #include <QCoreApplication>
@@ -49,6 +50,10 @@ int HeadlessRunner::run(const ServerConfig &config)
     for (const RouteSpec &route : config.routes.routes())
         patterns.append(route.pattern);
     out << patterns.join(QLatin1String(", ")) << Qt::endl;
+    if (const QString warning = NetworkExposure::warning(config.host); !warning.isEmpty()) {
+        QTextStream(stderr) << "switchboard: warning: " << warning << "\n    reachable on: "
+                            << NetworkExposure::reachableUrls(shown).join(QLatin1String(", ")) << Qt::endl;
+    }
     if (recorder.isRecording())
         out << "Recording to " << config.recordPath << Qt::endl;
     return QCoreApplication::exec();

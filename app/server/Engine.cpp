@@ -235,6 +235,11 @@ int Engine::listenBacklog() const
 
 void Engine::stop()
 {
+    stopWithCode(CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
+}
+
+void Engine::stopWithCode(int code, const QString &reason)
+{
     if (m_stopping)
         return;
     m_stopping = true;
@@ -245,7 +250,7 @@ void Engine::stop()
         if (entry.second->isOpen())
             open.append(entry.first);
     }
-    closeClients(open, CloseCode::GoingAway, QString::fromLatin1(kShutdownReason));
+    closeClients(open, code, reason);
     // The other instances drop this one at once when its goodbye reaches Redis.
     m_clusterLeaving = m_cluster && m_cluster->leave();
     if (m_sessions.empty() && !m_clusterLeaving) {
@@ -368,7 +373,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
     info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
 
-    const quint64 id = m_nextClientId++;
+    const quint64 id = (*m_nextClientId)++;
     auto *session = new ClientSession(id, connection, info, this);
     session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
     session->setCloseGraceMs(m_config.shutdownGraceMs);

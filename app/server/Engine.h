@@ -52,6 +52,8 @@ public:
     // Closes every client with 1001 Going Away, stops listening, and emits stopped() once every
     // client is gone or the shutdown grace period has passed.
     Q_INVOKABLE void stop();
+    // The same with the operator's close code and reason (e.g. 1012 Service Restart).
+    void stopWithCode(int code, const QString &reason);
 
     bool isListening() const;
     bool isStopping() const { return m_stopping; }
@@ -60,8 +62,11 @@ public:
     int listenBacklog() const;
     // Client ids count up from 1. A host that replaces its engine (a restart from the dashboard)
     // continues from where the last one stopped, so an id names one client for the whole process.
-    quint64 nextClientId() const { return m_nextClientId; }
-    void setNextClientId(quint64 id) { m_nextClientId = id; }
+    quint64 nextClientId() const { return *m_nextClientId; }
+    void setNextClientId(quint64 id) { *m_nextClientId = id; }
+    // Draws ids from other's counter: two engines serving side by side during a restart (both on
+    // the host's one thread) never hand out the same id.
+    void shareClientIds(const Engine &other) { m_nextClientId = other.m_nextClientId; }
     QUrl httpUrl() const;
     QUrl webSocketUrl(const QString &path) const;
     const ServerConfig &config() const { return m_config; }
@@ -179,7 +184,7 @@ private:
     std::map<quint64, ClientSession *> m_sessions; // children of this engine, open or closing
     int m_openClients = 0;                         // of m_sessions, those open (read 20 times a second)
     RoomIndex m_rooms;
-    quint64 m_nextClientId = 1;
+    std::shared_ptr<quint64> m_nextClientId = std::make_shared<quint64>(1);
     QElapsedTimer m_uptime;
     EngineStats m_totals;
 

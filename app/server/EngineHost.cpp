@@ -3,6 +3,9 @@
 #include "Engine.h"
 #include "../eventloop/EpollEventDispatcher.h"
 
+#include <algorithm>
+#include <utility>
+
 
 EngineHost::EngineHost(QObject *parent) : QObject(parent)
 {
@@ -18,18 +21,21 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
 EngineHost::~EngineHost()
 {
     discardEngine();
+    deleteEngine(m_incoming);
+    m_incoming = nullptr;
+    for (Engine *engine : std::as_const(m_retiring))
+        deleteEngine(engine);
+    m_retiring.clear();
     QObject *anchor = m_threadAnchor;
     QMetaObject::invokeMethod(anchor, [anchor] { delete anchor; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
 
-void EngineHost::discardEngine()
+void EngineHost::deleteEngine(Engine *engine)
 {
-    if (!m_engine)
+    if (!engine)
         return;
-    Engine *engine = m_engine;
-    m_engine = nullptr;
     engine->disconnect(this);
     // The engine's sockets belong to its thread: delete it there and wait, so nothing outlives us.
     quint64 nextClientId = m_nextClientId;
@@ -37,47 +43,120 @@ void EngineHost::discardEngine()
         nextClientId = engine->nextClientId();
         delete engine;
     }, Qt::BlockingQueuedConnection);
-    m_nextClientId = nextClientId;
+    m_nextClientId = std::max(m_nextClientId, nextClientId);
 }
 
-void EngineHost::start(const ServerConfig &config)
+void EngineHost::discardEngine()
 {
-    discardEngine();
+    Engine *engine = m_engine;
+    m_engine = nullptr;
+    deleteEngine(engine);
+}
+
+Engine *EngineHost::createEngine(const ServerConfig &config)
+{
     // Build the engine on its own thread: its timers and servers are members, not children, so
     // moveToThread() would leave them behind on this one.
     Engine *engine = nullptr;
     const quint64 nextClientId = m_nextClientId;
-    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config, nextClientId] {
+    Engine *running = m_engine;
+    const QStringList bans = m_bans;
+    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config, nextClientId, running, &bans] {
         engine = new Engine(config);
-        engine->setNextClientId(nextClientId);
+        if (running)
+            engine->shareClientIds(*running);
+        else
+            engine->setNextClientId(nextClientId);
+        for (const QString &address : bans)
+            engine->banAddress(address);
     }, Qt::BlockingQueuedConnection);
-    m_engine = engine;
-    connect(engine, &Engine::listening, this, [this](const QUrl &url) {
+    wire(engine);
+    return engine;
+}
+
+void EngineHost::wire(Engine *engine)
+{
+    connect(engine, &Engine::listening, this, [this, engine](const QUrl &url) {
+        if (engine == m_incoming) {
+            // The new address is bound: the old engine closes its clients and goes.
+            Engine *old = m_engine;
+            m_engine = engine;
+            m_incoming = nullptr;
+            m_config = m_incomingConfig;
+            if (old) {
+                m_retiring.append(old);
+                const int code = m_replaceCode;
+                const QString reason = m_replaceReason;
+                QMetaObject::invokeMethod(old, [old, code, reason] { old->stopWithCode(code, reason); },
+                                          Qt::QueuedConnection);
+            }
+        } else if (engine != m_engine) {
+            return;
+        }
         m_url = url;
         Q_EMIT listening(url);
     });
-    connect(engine, &Engine::startFailed, this, [this](const QString &error) {
-        discardEngine();
-        Q_EMIT startFailed(error);
+    connect(engine, &Engine::startFailed, this, [this, engine](const QString &error) {
+        if (engine == m_incoming) {
+            m_incoming = nullptr;
+            deleteEngine(engine);
+            Q_EMIT replaceFailed(error);
+        } else if (engine == m_engine) {
+            discardEngine();
+            Q_EMIT startFailed(error);
+        }
     });
-    connect(engine, &Engine::stopped, this, [this] {
+    connect(engine, &Engine::stopped, this, [this, engine] {
+        if (m_retiring.removeOne(engine)) {
+            deleteEngine(engine);
+            return;
+        }
+        if (engine != m_engine)
+            return;
         discardEngine();
         m_url.clear();
         Q_EMIT stopped();
     });
     connect(engine, &Engine::recordsAppended, this, &EngineHost::recordsAppended);
     connect(engine, &Engine::clientsChanged, this, &EngineHost::clientsChanged);
-    connect(engine, &Engine::statsChanged, this, &EngineHost::statsChanged);
+    connect(engine, &Engine::statsChanged, this, [this, engine](const EngineStats &stats) {
+        if (engine == m_engine) // a retiring engine's totals would make the tiles flicker
+            Q_EMIT statsChanged(stats);
+    });
     connect(engine, &Engine::clusterChanged, this, &EngineHost::clusterChanged);
-    QMetaObject::invokeMethod(engine, &Engine::start, Qt::QueuedConnection);
 }
 
-void EngineHost::stop()
+void EngineHost::start(const ServerConfig &config)
 {
-    if (m_engine)
-        QMetaObject::invokeMethod(m_engine, &Engine::stop, Qt::QueuedConnection);
-    else
+    discardEngine();
+    m_config = config;
+    m_engine = createEngine(config);
+    QMetaObject::invokeMethod(m_engine, &Engine::start, Qt::QueuedConnection);
+}
+
+void EngineHost::replace(const ServerConfig &config, int code, const QString &reason)
+{
+    if (!m_engine) {
+        start(config);
+        return;
+    }
+    deleteEngine(m_incoming);
+    m_incomingConfig = config;
+    m_replaceCode = code;
+    m_replaceReason = reason;
+    m_incoming = createEngine(config);
+    QMetaObject::invokeMethod(m_incoming, &Engine::start, Qt::QueuedConnection);
+}
+
+void EngineHost::stop(int code, const QString &reason)
+{
+    if (m_engine) {
+        Engine *engine = m_engine;
+        QMetaObject::invokeMethod(engine, [engine, code, reason] { engine->stopWithCode(code, reason); },
+                                  Qt::QueuedConnection);
+    } else {
         Q_EMIT stopped();
+    }
 }
 
 template<typename Command>
@@ -139,4 +218,31 @@ void EngineHost::requestScriptRoutes()
         QMetaObject::invokeMethod(this, [this, routes] { Q_EMIT scriptRoutesReported(routes); }, Qt::QueuedConnection);
         return CommandResult::success(int(routes.size()));
     });
+}
+
+void EngineHost::banAddress(const QString &address)
+{
+    runOnEngine([=](Engine &engine) { return engine.banAddress(address); });
+    refreshBans();
+}
+
+void EngineHost::unbanAddress(const QString &address)
+{
+    runOnEngine([=](Engine &engine) { return engine.unbanAddress(address); });
+    refreshBans();
+}
+
+void EngineHost::refreshBans()
+{
+    if (!m_engine)
+        return;
+    EngineHost *host = this;
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(engine, [engine, host] {
+        const QStringList list = engine->bannedAddresses();
+        QMetaObject::invokeMethod(host, [host, list] {
+            host->m_bans = list;
+            Q_EMIT host->bansChanged(list);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
 }

@@ -25,7 +25,14 @@ public:
     ~EngineHost() override;
 
     void start(const ServerConfig &config);
-    void stop();
+    // Stops the engine; its clients get this close code (1001 Going Away by default).
+    void stop(int code = 1001, const QString &reason = QStringLiteral("server shutting down"));
+    // Restart on another address without a gap: a second engine listens on config's address while
+    // the running one keeps serving; once it listens the old one closes its clients with code and
+    // stops (listening() then carries the new URL). If the new one cannot listen, replaceFailed()
+    // says why and the running engine is untouched. Without a running engine: start(config).
+    void replace(const ServerConfig &config, int code, const QString &reason);
+    const ServerConfig &runningConfig() const { return m_config; }
     bool isRunning() const { return m_engine != nullptr; }
     QUrl url() const { return m_url; }
 
@@ -37,6 +44,13 @@ public:
     void reloadScripts(bool restartClients);
     // Asks the engine for its script routes; they arrive as scriptRoutesReported().
     void requestScriptRoutes();
+    // Bans close the address's clients (1008) and refuse it (403) until unbanned; bansChanged()
+    // follows with the list. The host carries the list to the engine a restart starts.
+    void banAddress(const QString &address);
+    void unbanAddress(const QString &address);
+    // Asks the engine for its list (e.g. after bans through the admin API): bansChanged() answers.
+    void refreshBans();
+    QStringList bans() const { return m_bans; }
     // The dashboard's in-memory log evicted records: counted in /metrics
     // (switchboard_log_records_dropped_total). Call from the host's thread.
     void noteLogRecordsDropped(quint64 count);
@@ -44,6 +58,7 @@ public:
 Q_SIGNALS:
     void listening(const QUrl &url);
     void startFailed(const QString &error);
+    void replaceFailed(const QString &error);
     void stopped();
     void commandFailed(const QString &error);
     void recordsAppended(const LogRecordBatch &records);
@@ -51,15 +66,26 @@ Q_SIGNALS:
     void statsChanged(const EngineStats &stats);
     void clusterChanged(const ClusterStatus &status);
     void scriptRoutesReported(const ScriptRouteInfoList &routes);
+    void bansChanged(const QStringList &addresses);
 
 private:
     template<typename Command>
     void runOnEngine(Command command);
     void discardEngine();
+    Engine *createEngine(const ServerConfig &config);
+    void wire(Engine *engine);
+    void deleteEngine(Engine *engine);
 
     QThread m_thread;
     Engine *m_engine = nullptr; // lives on m_thread
+    Engine *m_incoming = nullptr; // lives on m_thread: the replacement binding its address
+    QList<Engine *> m_retiring; // live on m_thread: replaced engines closing their clients
+    ServerConfig m_config; // what m_engine runs with
+    ServerConfig m_incomingConfig;
+    int m_replaceCode = 1012;
+    QString m_replaceReason;
     QObject *m_threadAnchor = nullptr; // lives on m_thread: what we run code there through
     QUrl m_url;
+    QStringList m_bans;
     quint64 m_nextClientId = 1; // carried from engine to engine: ids stay unique across restarts
 };

@@ -8,25 +8,60 @@
 #include <QSaveFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QJsonObject>
 #include <QSet>
+#include <algorithm>
 #include <cmath>
 
 namespace {
 
-// Collects the first error with the JSON path where it happened.
+// "line L, column C" of a byte offset into text (both from 1; columns count characters).
+QString lineAndColumn(const QByteArray &text, qsizetype offset)
+{
+    offset = std::clamp<qsizetype>(offset, 0, text.size());
+    const qsizetype lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+    const qsizetype line = text.left(lineStart).count('\n') + 1;
+    const qsizetype column = QString::fromUtf8(text.mid(lineStart, offset - lineStart)).size() + 1;
+    return QStringLiteral("line %1, column %2").arg(line).arg(column);
+}
+
+// Where the key a path like "routes[1].behaviour" names is written: each name searched for as a
+// quoted string after the one before it. -1 when not found.
+qsizetype offsetOfPath(const QByteArray &text, const QString &path)
+{
+    qsizetype at = -1;
+    qsizetype from = 0;
+    static const QRegularExpression separators(QStringLiteral("[.\\[\\]]"));
+    for (const QString &segment : path.split(separators, Qt::SkipEmptyParts)) {
+        bool isIndex = false;
+        segment.toInt(&isIndex);
+        if (isIndex)
+            continue;
+        at = text.indexOf('"' + segment.toUtf8() + '"', from);
+        if (at < 0)
+            return -1;
+        from = at + segment.size() + 2;
+    }
+    return at;
+}
+
+// Collects the first error with the JSON path where it happened, and where it is in the file.
 class ConfigReader
 {
 public:
-    explicit ConfigReader(QString sourceName) : m_sourceName(std::move(sourceName)) {}
+    ConfigReader(QString sourceName, const QByteArray &json) : m_sourceName(std::move(sourceName)), m_json(json) {}
 
     bool failed() const { return !m_error.isEmpty(); }
     QString error() const { return m_error; }
 
     void fail(const QString &path, const QString &message)
     {
-        if (m_error.isEmpty())
-            m_error = QStringLiteral("%1: %2: %3").arg(m_sourceName, path, message);
+        if (!m_error.isEmpty())
+            return;
+        m_error = QStringLiteral("%1: %2: %3").arg(m_sourceName, path, message);
+        if (const qsizetype at = offsetOfPath(m_json, path); at >= 0)
+            m_error += QStringLiteral(" (%1)").arg(lineAndColumn(m_json, at));
     }
 
     void rejectUnknownKeys(const QJsonObject &object, const QString &path,
@@ -144,6 +179,7 @@ public:
 private:
     QString m_sourceName;
     QString m_error;
+    const QByteArray &m_json;
 };
 
 } // namespace
@@ -189,10 +225,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
-        *error = QStringLiteral("%1: offset %2: %3")
-                     .arg(sourceName)
-                     .arg(parseError.offset)
-                     .arg(parseError.errorString());
+        *error = QStringLiteral("%1: %2: %3")
+                     .arg(sourceName, lineAndColumn(json, parseError.offset), parseError.errorString());
         return false;
     }
     if (!document.isObject()) {
@@ -200,7 +234,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
         return false;
     }
 
-    ConfigReader reader(sourceName);
+    ConfigReader reader(sourceName, json);
     ServerConfig next = *this;
     const QJsonObject root = document.object();
     reader.rejectUnknownKeys(root, QString(),
