@@ -3,9 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import WebSocket from 'ws';
 
-import { startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+import { openClient, startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
 
 const TOKEN = 'api-close-test-token';
 const WAIT_MS = 5000;
@@ -38,15 +37,7 @@ async function api(method, path, body, token = TOKEN) {
   return { status: response.status, type: response.headers.get('content-type') || '', json, text };
 }
 
-async function connect(path) {
-  const ws = new WebSocket(`${server.wsUrl}${path}`);
-  ws.on('error', () => {}); // surfaced through 'close'
-  ws.closed = new Promise((resolve) => {
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-  });
-  await waitEvent(ws, 'open', WAIT_MS, `the handshake on ${path}`);
-  return ws;
-}
+const connect = (path) => openClient(server.wsUrl, path, WAIT_MS);
 
 // The id the server gave the newest client on `route`.
 async function newestClientId(route) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { startServer, waitEvent } from './switchboard_server.mjs';
+import { openClient, startServer, waitEvent } from './switchboard_server.mjs';
 
 const WAIT_MS = 5000;
 let server = null;
@@ -13,15 +13,7 @@ let upstream = null;
 
 process.on('exit', () => server?.kill());
 
-async function connect(path) {
-  const ws = new WebSocket(`${server.wsUrl}${path}`);
-  ws.on('error', () => {}); // surfaced through 'close'
-  ws.closed = new Promise((resolve) => {
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-  });
-  await waitEvent(ws, 'open', WAIT_MS, `the handshake on ${path}`);
-  return ws;
-}
+const connect = (path) => openClient(server.wsUrl, path, WAIT_MS);
 
 describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
   before(async () => {

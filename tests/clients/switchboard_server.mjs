@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import WebSocket from 'ws';
 
 const LISTEN_LINE = /^Listening on (https?):\/\/127\.0\.0\.1:(\d+)\/?$/;
 const MAKE_DEV_CERT = fileURLToPath(new URL('../../scripts/make-dev-cert.sh', import.meta.url));
@@ -140,4 +141,16 @@ export async function makeDevCert() {
 // Resolves when `emitter` emits `event`; rejects on 'error' or after `ms`.
 export function waitEvent(emitter, event, ms, what = event) {
   return withTimeout(once(emitter, event), ms, what);
+}
+
+// A `ws` client on baseUrl + path, open; ws.closed resolves with { code, reason } when it closes
+// (errors surface through 'close').
+export async function openClient(baseUrl, path, ms) {
+  const ws = new WebSocket(`${baseUrl}${path}`);
+  ws.on('error', () => {});
+  ws.closed = new Promise((resolve) => {
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  await waitEvent(ws, 'open', ms, `the handshake on ${path}`);
+  return ws;
 }
