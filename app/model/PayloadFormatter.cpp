@@ -223,7 +223,7 @@ private:
         return true;
     }
 
-    const QByteArray &m_in;
+    const QByteArray m_in; // a shared copy: callers may pass a temporary
     QByteArray m_out;
     qsizetype m_pos = 0;
 };

@@ -149,12 +149,13 @@ void ProxyBehaviour::releaseUpstream(int code, const QString &reason)
         upstream->abort();
         upstream->deleteLater();
     });
-    const auto closeCode = static_cast<QWebSocketProtocol::CloseCode>(code);
+    // Qt takes any code as its CloseCode enum, whose declared range ends at 1015: keep the int and
+    // convert only in the call (an enum variable holding 4002 is undefined behaviour).
     if (upstream->state() == QAbstractSocket::ConnectedState) {
-        upstream->close(closeCode, reason);
+        upstream->close(QWebSocketProtocol::CloseCode(code), reason);
     } else { // still shaking hands: close once it is open, so the upstream still hears why
         QObject::connect(upstream, &QWebSocket::connected, upstream,
-                         [upstream, closeCode, reason] { upstream->close(closeCode, reason); });
+                         [upstream, code, reason] { upstream->close(QWebSocketProtocol::CloseCode(code), reason); });
         QObject::connect(upstream, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), upstream,
                          &QObject::deleteLater);
     }
