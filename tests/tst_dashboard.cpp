@@ -4,6 +4,7 @@
 #include "ClientsPanel.h"
 #include "CloseDialog.h"
 #include "ComposePanel.h"
+#include "DashboardFixture.h"
 #include "DetailPane.h"
 #include "LogFilterProxyModel.h"
 #include "LogPanel.h"
@@ -114,24 +115,14 @@ private:
 
 void TestDashboard::init()
 {
-    QSettings().clear(); // every test starts from a first run's layout and filters
-    m_host = std::make_unique<EngineHost>();
-    m_window = std::make_unique<MainWindow>(*m_host);
-    for (QAbstractItemModel *model :
-         std::initializer_list<QAbstractItemModel *>{m_window->clientModel(), m_window->clientsPanel()->proxy(),
-                                                     m_window->logModel(), m_window->logPanel()->proxy()}) {
-        m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
-            model, QAbstractItemModelTester::FailureReportingMode::QtTest));
-    }
-    ServerConfig config;
-    config.host = QStringLiteral("127.0.0.1");
-    config.port = 0;
-    config.shutdownGraceMs = 2000;
-    m_window->setServerConfig(config);
-    m_window->show();
-    QSignalSpy listening(m_host.get(), &EngineHost::listening);
-    m_window->startServer();
-    QVERIFY(listening.wait(5000));
+    QVERIFY(openListeningDashboard(m_host, m_window, [this](MainWindow &window) {
+        for (QAbstractItemModel *model :
+             std::initializer_list<QAbstractItemModel *>{window.clientModel(), window.clientsPanel()->proxy(),
+                                                         window.logModel(), window.logPanel()->proxy()}) {
+            m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
+                model, QAbstractItemModelTester::FailureReportingMode::QtTest));
+        }
+    }));
     QCOMPARE(m_window->serverBar()->state(), ServerBar::State::Listening);
 }
 

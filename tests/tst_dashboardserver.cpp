@@ -6,6 +6,7 @@
 #include "ClientsPanel.h"
 #include "CloseDialog.h"
 #include "ConfigErrorDialog.h"
+#include "DashboardFixture.h"
 #include "cli/CommandLine.h"
 #include "MainWindow.h"
 #include "ServerBar.h"
@@ -59,18 +60,7 @@ private:
 
 void TestDashboardServer::init()
 {
-    QSettings().clear();
-    m_host = std::make_unique<EngineHost>();
-    m_window = std::make_unique<MainWindow>(*m_host);
-    ServerConfig config;
-    config.host = QStringLiteral("127.0.0.1");
-    config.port = 0;
-    config.shutdownGraceMs = 2000;
-    m_window->setServerConfig(config);
-    m_window->show();
-    QSignalSpy listening(m_host.get(), &EngineHost::listening);
-    m_window->startServer();
-    QVERIFY(listening.wait(5000));
+    QVERIFY(openListeningDashboard(m_host, m_window));
 }
 
 void TestDashboardServer::cleanup()
