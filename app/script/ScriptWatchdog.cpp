@@ -9,7 +9,12 @@ namespace {
 constexpr std::chrono::milliseconds kPoll{5};
 }
 
-ScriptWatchdog::ScriptWatchdog() : m_thread([this] { run(); }) {}
+// The thread starts in the body, not the initialiser list: every member it reads must be
+// initialised first, whatever order they are declared in.
+ScriptWatchdog::ScriptWatchdog()
+{
+    m_thread = std::thread([this] { run(); });
+}
 
 ScriptWatchdog::~ScriptWatchdog()
 {

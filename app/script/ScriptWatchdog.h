@@ -38,7 +38,6 @@ private:
 
     std::mutex m_mutex; // uncontended on the hot path: arm() wakes the thread only when it is parked
     std::condition_variable m_wake;
-    std::thread m_thread;
     bool m_quit = false;
     bool m_parked = false; // waiting for the next call with nothing armed
     QJSEngine *m_engine = nullptr; // armed while non-null
@@ -46,4 +45,5 @@ private:
     std::chrono::steady_clock::time_point m_deadline;
     qint64 m_memoryGrowth = 0;
     Verdict m_verdict = Verdict::None;
+    std::thread m_thread; // last: started once everything above is set
 };
