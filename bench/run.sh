@@ -4,7 +4,8 @@
 #
 #   bench/run.sh            full run (~8 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, echo of 4 KiB JSON
 #                           with permessage-deflate, fan-out to 1,000 receivers at 1,000 msg/s, 10,000 idle
-#                           connections (without and with deflate negotiated), the dashboard bench
+#                           connections (without and with deflate negotiated), the dashboard bench; echo at 32 B
+#                           and idle connections again on the qt backend (--websocket-backend qt)
 #   bench/run.sh --quick    smoke run (~1.5 min): short windows, at most 1,000 connections
 #   options: --seconds S (measurement window per run), --out DIR (default build/bench/results/<time>)
 #
@@ -245,6 +246,27 @@ stop_server "$pid"
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "msg/s" "$(field msgs_per_s)" "${WS_REF:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
 
+# The qt backend (issue 20, --websocket-backend qt): the same echo at 32 B on every connection count, Qt's
+# QWebSocketServer under the same engine; the ws column is the echo row of the same size from this run, the
+# native backend's is the row above it.
+qt_echo() { # qt_echo CONNECTIONS
+    local n=$1 label="echo ${1} conns × 32 B"
+    echo "bench: $label, Switchboard --websocket-backend qt"
+    LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+    sb_server "sbqt-echo-$n" --websocket-backend qt; local pid=$SERVER_PID
+    loadgen "sbqt-echo-$n" --url "ws://127.0.0.1:$SERVER_PORT" --scenario echo --connections "$n" --payload 32 \
+        --seconds "$WINDOW" --warmup "$WARMUP" --connect-timeout 120
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "switchboard qt backend $label:$(health)"
+    local ws_ref=$(awk -F'\t' -v l="$label" '$1 == l && $2 == "msg/s" { print $4 }' "$ROWS")
+    local ws_p99=$(awk -F'\t' -v l="$label" '$1 == l && $2 == "RTT p99 ms" { print $4 }' "$ROWS")
+    row "$label, Switchboard qt backend" "msg/s" "$(field msgs_per_s)" "${ws_ref:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
+    row "$label, Switchboard qt backend" "RTT p99 ms" "$(ms "$(field p99_us)")" "${ws_p99:-?}" "" "" "" ""
+}
+for n in "${ECHO_CONNS[@]}"; do
+    fits $((n + 10)) && qt_echo "$n"
+done
+
 # ---------------------------------------------------------------- fan-out, one server and two through Redis
 LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 90 }')
 fan_args() { # fan_args RATE
@@ -376,6 +398,16 @@ if fits $((IDLE_CONNS + 10)); then
     row "idle ${IDLE_CONNS} conns held, permessage-deflate (${SB_IDLE_D_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" \
         "$SB_IDLE_D" "$IDLE_KB" "$SB_IDLE_D_CPU" "$SERVER_CPU" "$SB_IDLE_D_HWM" "$SERVER_HWM"
     note "idle with permessage-deflate: Switchboard $SB_IDLE_D KiB per connection against $SB_IDLE KiB without"
+    # The qt backend (issue 20): a QWebSocket per client; the ws column is the plain idle run's.
+    echo "bench: idle $IDLE_CONNS connections, Switchboard --websocket-backend qt"
+    WS_IDLE_KB=$IDLE_KB; WS_IDLE_HELD=$IDLE_HELD
+    SB_FLAGS_SAVED=("${SB_FLAGS[@]}"); SB_FLAGS+=(--websocket-backend qt)
+    idle_run "sbqt-idle" sb_server
+    SB_FLAGS=("${SB_FLAGS_SAVED[@]}")
+    [ -n "$(health)" ] && note "switchboard qt backend idle:$(health)"
+    row "idle ${IDLE_CONNS} conns held, Switchboard qt backend (${IDLE_HELD:-?} / ${WS_IDLE_HELD:-?})" "RSS KiB per connection" \
+        "$IDLE_KB" "$WS_IDLE_KB" "$SERVER_CPU" "" "$SERVER_HWM" ""
+    note "idle per connection: native backend $SB_IDLE KiB, qt backend $IDLE_KB KiB"
 else
     note "idle run skipped: ulimit -n $FD_LIMIT"
 fi

@@ -59,6 +59,9 @@ std::unique_ptr<Engine> startEngine(ServerConfig config)
 {
     config.host = QStringLiteral("127.0.0.1");
     config.port = 0;
+    // SWITCHBOARD_TEST_BACKEND=qt: the same test on Qt's QWebSocketServer (the *_qt CTest entries).
+    if (qgetenv("SWITCHBOARD_TEST_BACKEND") == "qt")
+        config.websocketBackend = WebSocketBackend::Qt;
     auto engine = std::make_unique<Engine>(config);
     if (!engine->start())
         return nullptr;

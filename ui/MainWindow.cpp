@@ -445,6 +445,7 @@ void MainWindow::setServerConfig(const ServerConfig &config)
     m_log->setCapacity(config.logCapacity);
     m_log->setPayloadCap(config.logPayloadCapBytes);
     m_serverBar->setAddress(config.host, config.port);
+    m_serverBar->setWebSocketBackend(WebSocketBackends::name(config.websocketBackend));
     m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
 }
 

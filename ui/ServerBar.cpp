@@ -214,6 +214,37 @@ void ServerBar::setAddress(const QString &host, quint16 port)
     updateAddressHint();
 }
 
+void ServerBar::setWebSocketBackend(const QString &name)
+{
+    if (m_backend == name)
+        return;
+    m_backend = name;
+    updateStateLabel();
+}
+
+void ServerBar::updateStateLabel()
+{
+    QString color;
+    QString text;
+    switch (m_state) {
+    case State::Stopped: color = QStringLiteral("#888888"); text = tr("Stopped"); break;
+    case State::Starting: color = QStringLiteral("#c07810"); text = tr("Starting…"); break;
+    case State::Listening:
+        color = QStringLiteral("#2e8b57");
+        text = m_backend == QLatin1String("native") ? tr("Listening") : tr("Listening · %1 backend").arg(m_backend);
+        break;
+    case State::Stopping: color = QStringLiteral("#c07810"); text = tr("Stopping…"); break;
+    case State::Failed: color = QStringLiteral("#d03a2f"); text = tr("Not running"); break;
+    }
+    m_stateLabel->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(color, text.toHtmlEscaped()));
+    m_stateLabel->setToolTip(m_stateDetail.isEmpty() ? tr("WebSocket backend: %1").arg(m_backend) : m_stateDetail);
+}
+
+QString ServerBar::stateText() const
+{
+    return m_stateLabel->text();
+}
+
 void ServerBar::setState(State state, const QUrl &url, const QString &detail)
 {
     m_state = state;
@@ -222,17 +253,8 @@ void ServerBar::setState(State state, const QUrl &url, const QString &detail)
         m_runningHost = host();
         m_runningPort = port();
     }
-    QString color;
-    QString text;
-    switch (state) {
-    case State::Stopped: color = QStringLiteral("#888888"); text = tr("Stopped"); break;
-    case State::Starting: color = QStringLiteral("#c07810"); text = tr("Starting…"); break;
-    case State::Listening: color = QStringLiteral("#2e8b57"); text = tr("Listening"); break;
-    case State::Stopping: color = QStringLiteral("#c07810"); text = tr("Stopping…"); break;
-    case State::Failed: color = QStringLiteral("#d03a2f"); text = tr("Not running"); break;
-    }
-    m_stateLabel->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(color, text.toHtmlEscaped()));
-    m_stateLabel->setToolTip(detail);
+    m_stateDetail = detail;
+    updateStateLabel();
     if (state == State::Listening) {
         m_urlButton->setText(url.toString());
         m_urlButton->setEnabled(true);

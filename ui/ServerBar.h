@@ -37,6 +37,10 @@ public:
     // restart that could not move the server).
     void setState(State state, const QUrl &url = {}, const QString &detail = {});
     QUrl url() const { return m_url; }
+    // Which WebSocket backend the server runs ("native" or "qt"): the state reads "Listening · qt
+    // backend" for the second one, and its tooltip names it either way.
+    void setWebSocketBackend(const QString &name);
+    QString stateText() const;
 
     void showTraffic(int clients, const RateSample &rates);
     // Shows a problem in the bar's error label without changing the state (e.g. a refused port).
@@ -51,6 +55,7 @@ Q_SIGNALS:
 
 private:
     void updateAddressHint();
+    void updateStateLabel();
     void updatePortProblem();
     void elideError();
 
@@ -65,6 +70,8 @@ private:
     QString m_runningHost;
     quint16 m_runningPort = 0;
     bool m_portProblemShown = false;
+    QString m_backend = QStringLiteral("native");
+    QString m_stateDetail;
     QLabel *m_stateLabel;
     QPushButton *m_urlButton;
     QLabel *m_errorLabel; // why the server is not running: elided, the whole text in its tooltip

@@ -206,8 +206,14 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption noDeflate(QStringLiteral("no-deflate"),
                                        QStringLiteral("Never negotiate permessage-deflate compression, whatever the routes say "
                                                       "(default: negotiated on every route that allows it)."));
+    const QCommandLineOption websocketBackend(
+        QStringLiteral("websocket-backend"),
+        QStringLiteral("Who speaks the WebSocket protocol: native (Switchboard's own layer) or qt (Qt's "
+                       "QWebSocketServer; no permessage-deflate) (default: native)."),
+        QStringLiteral("native|qt"));
     parser.addOption(adminToken);
     parser.addOption(noDeflate);
+    parser.addOption(websocketBackend);
     parser.addOptions({redis, cluster, script, scriptBudget, proxy, upstreamCa});
 
     if (!parser.parse(arguments)) {
@@ -304,6 +310,11 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     server.heartbeatTimeoutMs = static_cast<int>(timeout);
     if (parser.isSet(noDeflate))
         server.deflate = false;
+    if (parser.isSet(websocketBackend)
+        && !WebSocketBackends::parse(parser.value(websocketBackend), &server.websocketBackend)) {
+        printError(QStringLiteral("--websocket-backend must be native or qt, not '%1'").arg(parser.value(websocketBackend)));
+        return Outcome::ExitError;
+    }
     if (parser.isSet(allowOrigin))
         server.allowedOrigins.append(parser.values(allowOrigin));
     if (parser.isSet(token))

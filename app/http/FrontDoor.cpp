@@ -5,6 +5,8 @@
 #include "../websocket/PerMessageDeflate.h"
 #include "../websocket/PlainTransport.h"
 #include "../websocket/QtSocketTransport.h"
+#include "../websocket/QtWebSocketAcceptor.h"
+#include "../websocket/QtWebSocketEndpoint.h"
 #include "../websocket/WebSocketConnection.h"
 #include "../websocket/WebSocketHandshake.h"
 
@@ -46,6 +48,12 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
         connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
     }
     m_tcpServer->setMaxPendingConnections(1000);
+    if (m_limits.backend == WebSocketBackend::Qt) {
+        m_qtAcceptor = new QtWebSocketAcceptor(m_limits.maxMessageBytes, this);
+        connect(m_qtAcceptor, &QtWebSocketAcceptor::accepted, this, &FrontDoor::onQtAccepted);
+        connect(m_qtAcceptor, &QtWebSocketAcceptor::abandoned, this,
+                [this](quint64 ticket) { m_qtUpgrades.remove(ticket); });
+    }
 }
 
 FrontDoor::~FrontDoor()
@@ -271,6 +279,10 @@ void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const 
 {
     delete m_screening.take(socket);
     disconnect(socket, nullptr, this, nullptr);
+    if (m_qtAcceptor) {
+        upgradeWithQt(socket, decision, head);
+        return;
+    }
 
     const QString &subprotocol = decision.subprotocol;
     std::unique_ptr<ByteTransport> transport;
@@ -299,4 +311,26 @@ void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const 
     if (decision.deflate)
         connection->setDeflate(std::make_unique<PerMessageDeflate>(*decision.deflate, decision.deflateThresholdBytes));
     Q_EMIT upgraded(connection, decision.routeIndex, head);
+}
+
+void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
+{
+    // The head was only peeked at: Qt reads it from the socket again. The gate's choice of
+    // subprotocol stands (Qt is asked to support exactly it); no extension is offered to Qt.
+    const quint64 ticket = m_nextQtTicket++;
+    m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head});
+    m_qtAcceptor->handOver(socket, decision.subprotocol, ticket);
+}
+
+void FrontDoor::onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket)
+{
+    const auto it = m_qtUpgrades.constFind(ticket);
+    if (it == m_qtUpgrades.cend()) {
+        endpoint->abort();
+        endpoint->deleteLater();
+        return;
+    }
+    const QtUpgrade upgrade = it.value();
+    m_qtUpgrades.erase(it);
+    Q_EMIT upgraded(endpoint, upgrade.routeIndex, upgrade.head);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "HttpRequestHead.h"
+#include "../websocket/WebSocketBackend.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -15,12 +16,15 @@ struct RequestBody;
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
-class WebSocketConnection;
+class QtWebSocketAcceptor;
+class QtWebSocketEndpoint;
+class WebSocketEndpoint;
 
 // The one listening port. Reads each request head (bounded in size and time), answers plain
-// HTTP itself, and completes WebSocket upgrades the gate allows: it writes the 101 answer and
-// hands the connection on as a WebSocketConnection, which owns the descriptor from then on
-// (plain TCP) or the QSslSocket (TLS). With a TLS configuration the port speaks only TLS
+// HTTP itself, and completes WebSocket upgrades the gate allows. With the native backend it
+// writes the 101 answer and hands the connection on as a WebSocketConnection, which owns the
+// descriptor from then on (plain TCP) or the QSslSocket (TLS); with the qt backend it hands the
+// socket, head unread, to Qt's QWebSocketServer (QtWebSocketAcceptor), which answers it. With a TLS configuration the port speaks only TLS
 // (QSslServer): sockets reach the same screening once their TLS handshake is done.
 class FrontDoor : public QObject
 {
@@ -31,6 +35,7 @@ public:
         int maxHeadBytes = 16 * 1024;
         int headTimeoutMs = 5000;
         qint64 maxMessageBytes = 1024 * 1024;
+        WebSocketBackend backend = WebSocketBackend::Native;
     };
 
     FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConfiguration> &tls = std::nullopt,
@@ -51,7 +56,7 @@ public:
 Q_SIGNALS:
     // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
-    void upgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head);
+    void upgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head);
     // A plain HTTP request was answered (status < 400) or refused (status >= 400).
     void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
     void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
@@ -73,10 +78,21 @@ private:
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
     void upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    void upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    void onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket);
 
     HttpGate &m_gate;
     Limits m_limits;
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
     QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read
+    // The qt backend: what each upgrade handed to Qt was admitted to, until Qt has upgraded it.
+    struct QtUpgrade
+    {
+        int routeIndex;
+        HttpRequestHead head;
+    };
+    QtWebSocketAcceptor *m_qtAcceptor = nullptr; // child; only with the qt backend
+    QHash<quint64, QtUpgrade> m_qtUpgrades;
+    quint64 m_nextQtTicket = 1;
 };

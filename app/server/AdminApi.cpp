@@ -415,7 +415,8 @@ GateDecision AdminApi::getRoutes() const
         }
         routes.append(route);
     }
-    return ok({{QStringLiteral("routes"), routes}});
+    return ok({{QStringLiteral("routes"), routes},
+               {QStringLiteral("websocketBackend"), WebSocketBackends::name(m_engine.config().websocketBackend)}});
 }
 
 GateDecision AdminApi::getStats() const

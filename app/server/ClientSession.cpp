@@ -9,7 +9,7 @@
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.session")
 
-ClientSession::ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent)
+ClientSession::ClientSession(quint64 id, WebSocketEndpoint *connection, ClientInfo info, QObject *parent)
     : QObject(parent), m_info(std::move(info)), m_connection(connection)
 {
     m_info.id = id;
@@ -155,15 +155,15 @@ void ClientSession::abort(const QString &why)
     m_connection->abort();
 }
 
-void ClientSession::onClosing(WebSocketConnection::CloseInitiator initiator)
+void ClientSession::onClosing(WebSocketEndpoint::CloseInitiator initiator)
 {
     m_closeFrameSeen = true;
-    if (initiator == WebSocketConnection::CloseInitiator::Local)
+    if (initiator == WebSocketEndpoint::CloseInitiator::Local)
         return; // close() has recorded it
     m_info.closeCode = m_connection->closeCode();
     m_info.closeReason = m_connection->closeReason();
     // A violation is the server failing the connection (1002, 1007, 1009).
-    m_info.closedBy = initiator == WebSocketConnection::CloseInitiator::Violation ? ClientInfo::ClosedBy::Server
+    m_info.closedBy = initiator == WebSocketEndpoint::CloseInitiator::Violation ? ClientInfo::ClosedBy::Server
                                                                                  : ClientInfo::ClosedBy::Client;
     leaveOpen(ClientInfo::State::Closing);
     changed();

@@ -3,7 +3,7 @@
 #include "ClientInfo.h"
 #include "TokenBucket.h"
 #include "../routes/RouteBehaviour.h"
-#include "../websocket/WebSocketConnection.h"
+#include "../websocket/WebSocketEndpoint.h"
 
 #include <QObject>
 #include <memory>
@@ -14,7 +14,7 @@ class OutgoingMessage;
 
 // One connected WebSocket client. Hands its connection's events to the engine (its Observer),
 // keeps the counters the dashboard shows, and works out who closed the connection and how.
-class ClientSession final : public QObject, public RouteClient, private WebSocketConnection::Handler
+class ClientSession final : public QObject, public RouteClient, private WebSocketEndpoint::Handler
 {
     Q_OBJECT
 public:
@@ -38,7 +38,7 @@ public:
 
     // Takes ownership of the connection (re-parented to this session). Call start() once the
     // observer and the behaviour are set.
-    ClientSession(quint64 id, WebSocketConnection *connection, ClientInfo info, QObject *parent = nullptr);
+    ClientSession(quint64 id, WebSocketEndpoint *connection, ClientInfo info, QObject *parent = nullptr);
     ~ClientSession() override;
 
     quint64 id() const override { return m_info.id; }
@@ -47,7 +47,7 @@ public:
     QString closeReason() const override { return m_info.closeReason; }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
-    WebSocketConnection *connection() const { return m_connection; }
+    WebSocketEndpoint *connection() const { return m_connection; }
     void setObserver(Observer *observer) { m_observer = observer; }
     void start() { m_connection->start(); }
 
@@ -88,7 +88,7 @@ private:
     void onTextMessage(const QByteArray &utf8) override;
     void onBinaryMessage(const QByteArray &data) override;
     void onPong(qint64 rttMs) override;
-    void onClosing(WebSocketConnection::CloseInitiator initiator) override;
+    void onClosing(WebSocketEndpoint::CloseInitiator initiator) override;
     void onBytesWritten() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
@@ -99,7 +99,7 @@ private:
     void syncBytesToWrite() { m_info.bytesToWrite = m_connection->bytesToWrite(); }
 
     ClientInfo m_info;
-    WebSocketConnection *m_connection = nullptr; // child of this session
+    WebSocketEndpoint *m_connection = nullptr; // child of this session
     Observer *m_observer = nullptr;
     std::unique_ptr<RouteBehaviour> m_behaviour;
     bool m_closeFrameSeen = false;

@@ -17,7 +17,7 @@
 #include "../routes/ProxyBehaviour.h"
 #include "../cluster/ClusterLink.h"
 #include "../websocket/OutgoingMessage.h"
-#include "../websocket/WebSocketConnection.h"
+#include "../websocket/WebSocketEndpoint.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -87,7 +87,8 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_adminApi = std::make_unique<AdminApi>(*this, m_router->originPolicy(), m_config.adminToken);
     m_router->setAdminApi(m_adminApi.get());
     m_router->setMetricsText([this] { return metricsText(); });
-    m_router->setDeflate(m_config.deflate);
+    // Qt 6.4's QWebSocket has no permessage-deflate: the qt backend declines every offer.
+    m_router->setDeflate(m_config.deflate && m_config.websocketBackend == WebSocketBackend::Native);
     m_router->setUpgradeCheck([this](int routeIndex, const HttpRequestHead &head, int *status, QString *body) {
         const RouteSpec &route = m_config.routes.routes().at(routeIndex);
         ScriptRuntime *runtime = route.behaviour == RouteBehaviourKind::Script ? scriptRuntime(route.pattern) : nullptr;
@@ -115,6 +116,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     limits.maxHeadBytes = m_config.maxHeadBytes;
     limits.headTimeoutMs = m_config.headTimeoutMs;
     limits.maxMessageBytes = m_config.maxMessageBytes;
+    limits.backend = m_config.websocketBackend;
     // A bad certificate or key is reported by start(), the one place a startup fails.
     std::optional<QSslConfiguration> tls;
     if (m_config.tlsEnabled())
@@ -334,6 +336,7 @@ QByteArray Engine::healthJson() const
     health.insert(QStringLiteral("uptimeSeconds"), static_cast<double>(m_uptime.elapsed() / 1000));
     health.insert(QStringLiteral("clients"), openClientCount());
     health.insert(QStringLiteral("version"), QStringLiteral(SWITCHBOARD_VERSION));
+    health.insert(QStringLiteral("websocketBackend"), WebSocketBackends::name(m_config.websocketBackend));
     if (m_cluster) {
         const ClusterStatus cluster = m_cluster->status();
         health.insert(QStringLiteral("cluster"),
@@ -350,7 +353,7 @@ ClusterStatus Engine::clusterStatus() const
     return m_cluster ? m_cluster->status() : ClusterStatus();
 }
 
-void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head)
+void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head)
 {
     if (m_stopping) {
         connection->setParent(this); // no handler: it deletes itself once closed

@@ -32,7 +32,7 @@ struct ClusterMessage;
 class FrontDoor;
 class OutgoingMessage;
 class RequestRouter;
-class WebSocketConnection;
+class WebSocketEndpoint;
 struct HttpRequestHead;
 
 // The server: front door, sessions, routes and operator commands. It lives on one thread (its
@@ -144,7 +144,7 @@ private:
     void sessionChanged(ClientSession *session) override { m_reporter.markChanged(session); }
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
-    void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
+    void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     ProxyBehaviour::Upstream proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
     QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client

@@ -243,8 +243,13 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                               QStringLiteral("token"), QStringLiteral("slowConsumerPolicy"),
                               QStringLiteral("adminToken"), QStringLiteral("log"), QStringLiteral("redis"),
                               QStringLiteral("cluster"), QStringLiteral("tlsCert"), QStringLiteral("tlsKey"),
-                              QStringLiteral("deflate"), QStringLiteral("upstreamCa")});
+                              QStringLiteral("deflate"), QStringLiteral("upstreamCa"),
+                              QStringLiteral("websocketBackend")});
     reader.readBool(root, QString(), QStringLiteral("deflate"), &next.deflate);
+    QString backend;
+    if (reader.readString(root, QString(), QStringLiteral("websocketBackend"), &backend)
+        && !WebSocketBackends::parse(backend, &next.websocketBackend))
+        reader.fail(QStringLiteral("websocketBackend"), QStringLiteral("must be \"native\" or \"qt\""));
     // Each checked key: read it, then say why its value is refused, if it is.
     const std::pair<QString, std::pair<QString *, QString (*)(const QString &)>> checked[] = {
         {QStringLiteral("adminToken"), {&next.adminToken, &ServerConfig::whyInvalidAdminToken}},
@@ -433,6 +438,7 @@ QByteArray ServerConfig::toJson() const
         root.insert(QStringLiteral("redis"), redisUrl);
     root.insert(QStringLiteral("cluster"), clusterName);
     root.insert(QStringLiteral("deflate"), deflate);
+    root.insert(QStringLiteral("websocketBackend"), WebSocketBackends::name(websocketBackend));
     if (!tlsCertPath.isEmpty())
         root.insert(QStringLiteral("tlsCert"), tlsCertPath);
     if (!upstreamCaPath.isEmpty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "RouteTable.h"
+#include "../websocket/WebSocketBackend.h"
 
 #include <QString>
 #include <QStringList>
@@ -47,6 +48,10 @@ struct ServerConfig
     // permessage-deflate (RFC 7692): false (--no-deflate, or "deflate": false) turns it off on every
     // route; otherwise each route's "deflate" says (RouteSpec::deflate).
     bool deflate = true;
+
+    // Who speaks RFC 6455 (--websocket-backend, "websocketBackend"): our own layer, or Qt's
+    // QWebSocketServer (no permessage-deflate; see the README's caveats).
+    WebSocketBackend websocketBackend = WebSocketBackend::Native;
 
     // Sessions
     qint64 maxMessageBytes = 1024 * 1024; // larger messages (or frames) close the client with 1009

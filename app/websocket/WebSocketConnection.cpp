@@ -13,7 +13,7 @@ Q_LOGGING_CATEGORY(lcWebSocket, "switchboard.websocket")
 
 WebSocketConnection::WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol,
                                          qint64 maxMessageBytes, QObject *parent)
-    : QObject(parent), m_transport(std::move(transport)), m_parser(maxMessageBytes),
+    : WebSocketEndpoint(parent), m_transport(std::move(transport)), m_parser(maxMessageBytes),
       m_subprotocol(std::move(subprotocol))
 {
     m_transport->setReceiver(this);

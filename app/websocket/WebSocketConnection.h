@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ByteTransport.h"
+#include "WebSocketEndpoint.h"
 #include "WebSocketParser.h"
 
 #include <QElapsedTimer>
@@ -10,85 +11,46 @@
 class OutgoingMessage;
 class PerMessageDeflate;
 
-// The server end of one RFC 6455 connection over a ByteTransport: reads frames, answers pings,
-// runs the closing handshake (echoing the peer's code, or failing the connection with 1002,
-// 1007 or 1009 on a bad frame), and times out a peer that does not finish it. Data frames come
-// encoded from the caller (WebSocketFrame), so a broadcast frame is built once for everyone.
-//
-// Events go to one Handler by direct calls, not signals: ten thousand connections with a handful
-// of signal connections each would hold more memory in connection records than in sockets.
-class WebSocketConnection : public QObject, private ByteTransport::Receiver
+// The server end of one RFC 6455 connection over a ByteTransport (the native backend): reads
+// frames, answers pings, runs the closing handshake (echoing the peer's code, or failing the
+// connection with 1002, 1007 or 1009 on a bad frame), and times out a peer that does not finish
+// it. Data frames come encoded from the caller (WebSocketFrame), so a broadcast frame is built
+// once for everyone.
+class WebSocketConnection : public WebSocketEndpoint, private ByteTransport::Receiver
 {
     Q_OBJECT
 public:
-    enum class State { Open, Closing, Closed };
-    enum class CloseInitiator {
-        Local,    // close() was called
-        Peer,     // the peer sent a close frame; we answered it
-        Violation // the peer broke the protocol; we failed the connection (closeCode() says how)
-    };
-
-    class Handler
-    {
-    public:
-        virtual ~Handler() = default;
-        virtual void onTextMessage(const QByteArray &utf8) = 0;
-        virtual void onBinaryMessage(const QByteArray &data) = 0;
-        virtual void onPong(qint64 rttMs) = 0;
-        // A close frame went out; closeCode() and closeReason() hold what it said (for Peer: what
-        // the peer's frame said, 1005 when it carried no code).
-        virtual void onClosing(CloseInitiator initiator) = 0;
-        // Bytes that had to wait for the socket went out (bytesToWrite() fell).
-        virtual void onBytesWritten() = 0;
-        // The connection failed while open: a socket error, or the peer vanished without a close frame.
-        virtual void onFailed(const QString &error) = 0;
-        virtual void onDisconnected() = 0;
-    };
-
     WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol, qint64 maxMessageBytes,
                         QObject *parent = nullptr);
     ~WebSocketConnection() override;
 
-    // Events go to handler from start() on. Without one, the connection deletes itself once
-    // disconnected (a connection only being turned away).
-    void setHandler(Handler *handler) { m_handler = handler; }
-    // Starts reading (bytes that came with the handshake first).
-    void start();
+    void start() override;
 
-    QHostAddress peerAddress() const { return m_transport->peerAddress(); }
-    quint16 peerPort() const { return m_transport->peerPort(); }
-    const QString &subprotocol() const { return m_subprotocol; }
-    State state() const { return m_state; }
-    int closeCode() const { return m_closeCode; }
-    const QString &closeReason() const { return m_closeReason; }
-
-    // How long a closing handshake may wait for the peer before the connection is dropped.
-    void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
+    QHostAddress peerAddress() const override { return m_transport->peerAddress(); }
+    quint16 peerPort() const override { return m_transport->peerPort(); }
+    QString subprotocol() const override { return m_subprotocol; }
+    State state() const override { return m_state; }
+    int closeCode() const override { return m_closeCode; }
+    QString closeReason() const override { return m_closeReason; }
+    void setCloseTimeoutMs(int ms) override { m_closeTimeoutMs = ms; }
 
     // permessage-deflate, when the handshake negotiated it (before start()); null otherwise.
     void setDeflate(std::unique_ptr<PerMessageDeflate> deflate);
     PerMessageDeflate *deflate() const { return m_deflate.get(); }
-    // The negotiated extensions as the handshake answered them; empty when none.
-    QString extensions() const;
-    // The message being handed to the handler (onTextMessage, onBinaryMessage): its frames' bytes as
-    // they arrived (compressed where deflated), headers included.
-    qint64 messageWireBytes() const { return m_messageWireBytes; }
-    int messageFrames() const { return m_messageFrames; }
+    QString extensions() const override;
+    // Compressed bytes where deflated.
+    qint64 messageWireBytes() const override { return m_messageWireBytes; }
+    int messageFrames() const override { return m_messageFrames; }
 
     // Queues an encoded data frame (WebSocketFrame::encode) while open; it goes out at flush().
     void queueFrame(const QByteArray &frame);
-    // Queues `message` in the form this connection negotiated; returns the frame's size in bytes
-    // (0 when not open).
-    qint64 queueMessage(OutgoingMessage &message);
-    void flush();
-    qint64 bytesToWrite() const { return m_transport->bytesToWrite(); }
+    qint64 queueMessage(OutgoingMessage &message) override;
+    void flush() override;
+    qint64 bytesToWrite() const override { return m_transport->bytesToWrite(); }
 
-    void ping(const QByteArray &payload = {});
-    // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and
-    // the reason already truncated to fit.
-    void close(int code, const QString &reason);
-    // Drops the connection without a closing handshake; disconnected() is emitted before it returns.
-    void abort();
+    void ping(const QByteArray &payload = {}) override;
+    void close(int code, const QString &reason) override;
+    void abort() override;
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -103,7 +65,6 @@ private:
 
     std::unique_ptr<ByteTransport> m_transport;
     std::unique_ptr<PerMessageDeflate> m_deflate; // before m_parser, which points to it
-    Handler *m_handler = nullptr;
     WebSocketParser m_parser;
     QString m_subprotocol;
     State m_state = State::Open;

@@ -53,8 +53,11 @@ class Server:
         if not binary:
             raise RuntimeError("SWITCHBOARD_BIN is not set: point it at the built switchboard executable")
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        # SWITCHBOARD_WEBSOCKET_BACKEND=qt: the *_qt CTest variants run on Qt's QWebSocketServer.
+        backend = os.environ.get("SWITCHBOARD_WEBSOCKET_BACKEND")
+        backend_args = ["--websocket-backend", backend] if backend else []
         self.proc = await asyncio.create_subprocess_exec(
-            binary, "--headless", "--host", "127.0.0.1", "--port", "0", *self.tls_args,
+            binary, "--headless", "--host", "127.0.0.1", "--port", "0", *self.tls_args, *backend_args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

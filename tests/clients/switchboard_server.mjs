@@ -71,7 +71,10 @@ export class SwitchboardServer {
 
 export async function startServer({ bin = process.env.SWITCHBOARD_BIN, extraArgs = [], timeoutMs = 15000 } = {}) {
   if (!bin) throw new Error('SWITCHBOARD_BIN is not set: point it at the built switchboard executable');
-  const args = ['--headless', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
+  // SWITCHBOARD_WEBSOCKET_BACKEND=qt: the *_qt CTest variants run on Qt's QWebSocketServer.
+  const backend = process.env.SWITCHBOARD_WEBSOCKET_BACKEND;
+  const backendArgs = backend ? ['--websocket-backend', backend] : [];
+  const args = ['--headless', '--host', '127.0.0.1', '--port', '0', ...backendArgs, ...extraArgs];
   const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' },

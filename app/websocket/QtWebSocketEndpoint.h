@@ -1,0 +1,66 @@
+#pragma once
+
+#include "WebSocketEndpoint.h"
+
+#include <QElapsedTimer>
+
+class QTcpSocket;
+class QWebSocket;
+
+// The qt backend's client: a QWebSocket that Qt's QWebSocketServer upgraded, adapted to the
+// endpoint the sessions talk to. Qt speaks the protocol (framing, masking, UTF-8, the close
+// frame); this turns its signals into the Handler's calls and sends each OutgoingMessage as a
+// Qt message. What Qt 6.4 cannot do is declined here: no extensions (permessage-deflate).
+class QtWebSocketEndpoint final : public WebSocketEndpoint
+{
+    Q_OBJECT
+public:
+    // Takes both as children: the QWebSocket, and the socket under it (which Qt does not own).
+    // Qt's incoming limits are set from maxMessageBytes (messages and frames; larger: 1009).
+    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes, QObject *parent = nullptr);
+    ~QtWebSocketEndpoint() override;
+
+    void start() override;
+    QHostAddress peerAddress() const override { return m_peerAddress; }
+    quint16 peerPort() const override { return m_peerPort; }
+    QString subprotocol() const override;
+    QString extensions() const override { return {}; }
+    State state() const override { return m_state; }
+    int closeCode() const override { return m_closeCode; }
+    QString closeReason() const override { return m_closeReason; }
+    void setCloseTimeoutMs(int ms) override { m_closeTimeoutMs = ms; }
+    qint64 messageWireBytes() const override { return m_messageWireBytes; }
+    int messageFrames() const override { return m_messageFrames; }
+
+    qint64 queueMessage(OutgoingMessage &message) override;
+    void flush() override;
+    qint64 bytesToWrite() const override;
+    void ping(const QByteArray &payload = {}) override;
+    void close(int code, const QString &reason) override;
+    void abort() override;
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void onFrame(qint64 payloadBytes, bool isLastFrame);
+    void onAboutToClose();
+    void onDisconnected();
+
+    QWebSocket *m_webSocket;
+    QTcpSocket *m_socket;
+    QHostAddress m_peerAddress;
+    quint16 m_peerPort = 0;
+    State m_state = State::Open;
+    bool m_closingLocally = false;
+    bool m_aborting = false;
+    int m_closeCode = 0;
+    QString m_closeReason;
+    int m_closeTimeoutMs = 2000;
+    int m_closeTimerId = 0;
+    QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
+    qint64 m_messageWireBytes = 0; // of the message being received, frame by frame
+    int m_messageFrames = 0;
+    qint64 m_partialWireBytes = 0;
+    int m_partialFrames = 0;
+};
