@@ -55,12 +55,16 @@ QList<QByteArray> fileLines(const QString &path)
     return lines;
 }
 
+bool testingQtBackend()
+{
+    return qgetenv("SWITCHBOARD_TEST_BACKEND") == "qt";
+}
+
 std::unique_ptr<Engine> startEngine(ServerConfig config)
 {
     config.host = QStringLiteral("127.0.0.1");
     config.port = 0;
-    // SWITCHBOARD_TEST_BACKEND=qt: the same test on Qt's QWebSocketServer (the *_qt CTest entries).
-    if (qgetenv("SWITCHBOARD_TEST_BACKEND") == "qt")
+    if (testingQtBackend())
         config.websocketBackend = WebSocketBackend::Qt;
     auto engine = std::make_unique<Engine>(config);
     if (!engine->start())

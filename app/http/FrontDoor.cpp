@@ -319,7 +319,7 @@ void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, 
     // subprotocol stands (Qt is asked to support exactly it); no extension is offered to Qt.
     const quint64 ticket = m_nextQtTicket++;
     m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head});
-    m_qtAcceptor->handOver(socket, decision.subprotocol, ticket);
+    m_qtAcceptor->handOver(socket, head.headBytes, decision.subprotocol, ticket);
 }
 
 void FrontDoor::onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket)

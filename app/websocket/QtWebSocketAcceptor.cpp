@@ -6,6 +6,7 @@
 #include <QTcpSocket>
 #include <QWebSocket>
 #include <QWebSocketServer>
+#include <algorithm>
 
 Q_DECLARE_LOGGING_CATEGORY(lcQtBackend)
 
@@ -36,15 +37,23 @@ QWebSocketServer *QtWebSocketAcceptor::serverFor(const QString &subprotocol)
     return server;
 }
 
-void QtWebSocketAcceptor::handOver(QTcpSocket *socket, const QString &subprotocol, quint64 ticket)
+void QtWebSocketAcceptor::handOver(QTcpSocket *socket, qint64 headBytes, const QString &subprotocol, quint64 ticket)
 {
-    m_pending.insert(socket, ticket);
+    // Qt 6.4 lets the new QWebSocket read what follows the head before it announces the
+    // connection: messages that came with the handshake would be emitted before anyone listens.
+    // So the socket's buffer keeps only the head, and stops filling (its size: the head); the
+    // rest goes back in once the endpoint listens (QtWebSocketEndpoint::start()).
+    const QByteArray buffered = socket->readAll();
+    for (qint64 i = std::min<qint64>(headBytes, buffered.size()) - 1; i >= 0; --i)
+        socket->ungetChar(buffered.at(i));
+    socket->setReadBufferSize(headBytes);
+    m_pending.insert(socket, Pending{ticket, buffered.mid(headBytes)});
     // Qt deletes a socket that disconnects before or during its handshake.
     connect(socket, &QObject::destroyed, this, [this, socket] {
         const auto it = m_pending.constFind(socket);
         if (it == m_pending.cend())
             return;
-        const quint64 lost = it.value();
+        const quint64 lost = it.value().ticket;
         m_pending.erase(it);
         Q_EMIT abandoned(lost);
     });
@@ -56,11 +65,11 @@ void QtWebSocketAcceptor::takeConnections(QWebSocketServer *server)
     while (QWebSocket *webSocket = server->nextPendingConnection()) {
         // Qt names no socket: the one with the QWebSocket's peer is the one it upgraded.
         QTcpSocket *socket = nullptr;
-        quint64 ticket = 0;
+        Pending pending{};
         for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
             if (it.key()->peerPort() == webSocket->peerPort() && it.key()->peerAddress() == webSocket->peerAddress()) {
                 socket = it.key();
-                ticket = it.value();
+                pending = it.value();
                 m_pending.erase(it);
                 break;
             }
@@ -74,6 +83,6 @@ void QtWebSocketAcceptor::takeConnections(QWebSocketServer *server)
         disconnect(socket, nullptr, this, nullptr);
         // The endpoint owns the socket from here; Qt's server would delete it on disconnect.
         disconnect(socket, nullptr, server, nullptr);
-        Q_EMIT accepted(new QtWebSocketEndpoint(webSocket, socket, m_maxMessageBytes), ticket);
+        Q_EMIT accepted(new QtWebSocketEndpoint(webSocket, socket, m_maxMessageBytes, pending.early), pending.ticket);
     }
 }

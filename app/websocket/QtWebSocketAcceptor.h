@@ -23,8 +23,9 @@ public:
     explicit QtWebSocketAcceptor(qint64 maxMessageBytes, QObject *parent = nullptr);
     ~QtWebSocketAcceptor() override;
 
-    // ticket names this hand-over in accepted() or abandoned().
-    void handOver(QTcpSocket *socket, const QString &subprotocol, quint64 ticket);
+    // headBytes: the request head's size (what Qt reads); ticket names this hand-over in
+    // accepted() or abandoned().
+    void handOver(QTcpSocket *socket, qint64 headBytes, const QString &subprotocol, quint64 ticket);
     int pendingCount() const { return int(m_pending.size()); }
 
 Q_SIGNALS:
@@ -39,5 +40,10 @@ private:
 
     qint64 m_maxMessageBytes;
     std::map<QString, QWebSocketServer *> m_servers; // children of this
-    QHash<QTcpSocket *, quint64> m_pending;           // handed over, not upgraded yet
+    struct Pending
+    {
+        quint64 ticket;
+        QByteArray early; // what the client sent after the head, kept from Qt until someone listens
+    };
+    QHash<QTcpSocket *, Pending> m_pending; // handed over, not upgraded yet
 };

@@ -32,8 +32,8 @@ bool isViolationCode(int code)
 } // namespace
 
 QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes,
-                                         QObject *parent)
-    : WebSocketEndpoint(parent), m_webSocket(webSocket), m_socket(socket),
+                                         QByteArray early, QObject *parent)
+    : WebSocketEndpoint(parent), m_webSocket(webSocket), m_socket(socket), m_early(std::move(early)),
       m_peerAddress(webSocket->peerAddress()), m_peerPort(webSocket->peerPort())
 {
     // Destroyed in this order: the QWebSocket first, while the socket it uses still exists.
@@ -89,8 +89,11 @@ void QtWebSocketEndpoint::start()
         onDisconnected();
         return;
     }
-    // Frames that came in the same packets as the handshake wait in the socket's buffer, and Qt
-    // reads only on readyRead: tell it (the way QWebSocketServer::handleConnection does).
+    // Frames that came in the same packets as the handshake go back into the socket's buffer
+    // (QtWebSocketAcceptor kept them from Qt), and Qt reads only on readyRead: tell it.
+    for (qsizetype i = m_early.size() - 1; i >= 0; --i)
+        m_socket->ungetChar(m_early.at(i));
+    m_early = QByteArray();
     if (m_socket->bytesAvailable() > 0)
         Q_EMIT m_socket->readyRead();
 }
@@ -169,7 +172,9 @@ void QtWebSocketEndpoint::abort()
 
 void QtWebSocketEndpoint::onAboutToClose()
 {
-    if (m_state != State::Open)
+    // QWebSocket also passes on its socket's aboutToClose (an abort, the peer vanishing): only a
+    // close frame leaves it connected when it says so.
+    if (m_state != State::Open || m_aborting || m_webSocket->state() != QAbstractSocket::ConnectedState)
         return;
     m_state = State::Closing;
     // Qt ends the TCP connection once its close frame is written; a peer that never reads is

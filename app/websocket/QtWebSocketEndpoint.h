@@ -17,7 +17,9 @@ class QtWebSocketEndpoint final : public WebSocketEndpoint
 public:
     // Takes both as children: the QWebSocket, and the socket under it (which Qt does not own).
     // Qt's incoming limits are set from maxMessageBytes (messages and frames; larger: 1009).
-    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes, QObject *parent = nullptr);
+    // early: bytes the client sent after the handshake, read by Qt from start() on.
+    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes, QByteArray early = {},
+                        QObject *parent = nullptr);
     ~QtWebSocketEndpoint() override;
 
     void start() override;
@@ -49,6 +51,7 @@ private:
 
     QWebSocket *m_webSocket;
     QTcpSocket *m_socket;
+    QByteArray m_early;
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
     State m_state = State::Open;
