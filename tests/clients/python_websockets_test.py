@@ -194,12 +194,15 @@ def compressible_json(size, tag):
 
 async def check_deflate():
     # websockets offers permessage-deflate by default; the server answers without context takeover.
+    # The qt backend declines it (Qt 6.4's QWebSocket has no permessage-deflate): the same messages
+    # then travel uncompressed.
+    qt = os.environ.get("SWITCHBOARD_WEBSOCKET_BACKEND") == "qt"
     room = f"/chat/py-deflate-{secrets.token_hex(4)}"
     async with connect("/ws") as ws, connect(room) as a, connect(room) as b:
         for conn in (ws, a, b):
             answer = conn.response_headers.get("Sec-WebSocket-Extensions")
-            assert answer == "permessage-deflate; server_no_context_takeover; client_no_context_takeover", \
-                f"extensions answer {answer!r}"
+            want = None if qt else "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+            assert answer == want, f"extensions answer {answer!r}"
         counters = {id(c): count_received(c) for c in (ws, a, b)}
         text = compressible_json(32 * 1024, "py")
         for payload in (text, text.encode()):
@@ -211,7 +214,10 @@ async def check_deflate():
                 assert await recv(member, "the compressed chat message") == payload, "the chat message differs"
         for conn in (ws, a, b):
             wire = counters[id(conn)]["bytes"]
-            assert wire < len(text) // 2, f"{wire} bytes read for {2 * len(text)} bytes of messages: not compressed"
+            if qt:
+                assert wire >= 2 * len(text), f"{wire} bytes read for {2 * len(text)} bytes of messages: compressed?"
+            else:
+                assert wire < len(text) // 2, f"{wire} bytes read for {2 * len(text)} bytes of messages: not compressed"
     async with connect("/ws", compression=None) as ws:
         assert ws.response_headers.get("Sec-WebSocket-Extensions") is None, "answered an extension nobody offered"
         await ws.send(text)
