@@ -46,6 +46,7 @@ private Q_SLOTS:
     void nonLoopbackAddressWarns();
     void banAndUnbanFromTheDashboard();
     void badConfigFileOffersDefaults();
+    void serverBarNamesTheQtBackend();
 
 private:
     QUrl wsUrl() const;
@@ -363,6 +364,36 @@ void TestDashboardServer::badConfigFileOffersDefaults()
     dialog.open();
     dialog.startWithDefaultsButton()->click();
     QVERIFY(dialog.startWithDefaults());
+}
+
+void TestDashboardServer::serverBarNamesTheQtBackend()
+{
+    // The default (native) backend reads plain "Listening"; its tooltip names it.
+    ServerBar *bar = m_window->serverBar();
+    QVERIFY2(!bar->stateText().contains(QLatin1String("backend")), qPrintable(bar->stateText()));
+
+    auto host = std::make_unique<EngineHost>();
+    auto window = std::make_unique<MainWindow>(*host);
+    ServerConfig config;
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = 0;
+    config.websocketBackend = WebSocketBackend::Qt;
+    window->setServerConfig(config);
+    window->show();
+    QSignalSpy listening(host.get(), &EngineHost::listening);
+    window->startServer();
+    QVERIFY(listening.wait(5000));
+    QTRY_VERIFY2(window->serverBar()->stateText().contains(QStringLiteral("Listening · qt backend")),
+                 qPrintable(window->serverBar()->stateText()));
+    // And Qt's QWebSocketServer serves its clients.
+    QUrl url = host->url();
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/ws"));
+    auto client = TestSupport::connectClient(url);
+    QVERIFY(client);
+    TestSupport::expectServed(*client);
+    client.reset();
+    window.reset();
 }
 
 SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardServer, "tst_dashboardserver")
