@@ -73,11 +73,17 @@ void TestQtBackend::cleanup()
     m_engine.reset();
 }
 
-void TestQtBackend::backendIsReported_data()
+// One row per backend, by name.
+void addBackendRows()
 {
     QTest::addColumn<QString>("backend");
     QTest::newRow("native") << QStringLiteral("native");
     QTest::newRow("qt") << QStringLiteral("qt");
+}
+
+void TestQtBackend::backendIsReported_data()
+{
+    addBackendRows();
 }
 
 void TestQtBackend::backendIsReported()
@@ -124,9 +130,7 @@ void TestQtBackend::deflateDeclinedOnlyByQt()
 
 void TestQtBackend::subprotocolIsTheGatesChoice_data()
 {
-    QTest::addColumn<QString>("backend");
-    QTest::newRow("native") << QStringLiteral("native");
-    QTest::newRow("qt") << QStringLiteral("qt");
+    addBackendRows();
 }
 
 void TestQtBackend::subprotocolIsTheGatesChoice()

@@ -5,7 +5,6 @@
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
-#include <QTimerEvent>
 #include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcQtBackend, "switchboard.websocket.qt")
@@ -179,7 +178,7 @@ void QtWebSocketEndpoint::onAboutToClose()
     m_state = State::Closing;
     // Qt ends the TCP connection once its close frame is written; a peer that never reads is
     // dropped after the close timeout.
-    m_closeTimerId = startTimer(m_closeTimeoutMs);
+    startCloseTimer();
     CloseInitiator initiator = CloseInitiator::Local;
     if (!m_closingLocally) {
         m_closeCode = int(m_webSocket->closeCode());
@@ -197,28 +196,11 @@ void QtWebSocketEndpoint::onDisconnected()
         return;
     const State before = m_state;
     m_state = State::Closed;
-    if (m_closeTimerId) {
-        killTimer(m_closeTimerId);
-        m_closeTimerId = 0;
-    }
-    if (!m_handler) {
-        deleteLater();
-        return;
-    }
+    QString failure;
     if (before == State::Open && !m_aborting) {
-        const bool socketError = m_socket->error() != QAbstractSocket::UnknownSocketError;
-        m_handler->onFailed(socketError ? m_socket->errorString()
-                                        : QStringLiteral("The remote host closed the connection"));
+        failure = m_socket->error() != QAbstractSocket::UnknownSocketError
+                      ? m_socket->errorString()
+                      : QStringLiteral("The remote host closed the connection");
     }
-    m_handler->onDisconnected();
-}
-
-void QtWebSocketEndpoint::timerEvent(QTimerEvent *event)
-{
-    if (event->timerId() != m_closeTimerId)
-        return QObject::timerEvent(event);
-    killTimer(m_closeTimerId);
-    m_closeTimerId = 0;
-    qCDebug(lcQtBackend) << m_peerAddress << "did not finish the closing handshake in" << m_closeTimeoutMs << "ms";
-    abort();
+    finish(failure);
 }

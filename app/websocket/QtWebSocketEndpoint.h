@@ -30,7 +30,6 @@ public:
     State state() const override { return m_state; }
     int closeCode() const override { return m_closeCode; }
     QString closeReason() const override { return m_closeReason; }
-    void setCloseTimeoutMs(int ms) override { m_closeTimeoutMs = ms; }
     qint64 messageWireBytes() const override { return m_messageWireBytes; }
     int messageFrames() const override { return m_messageFrames; }
 
@@ -40,9 +39,6 @@ public:
     void ping(const QByteArray &payload = {}) override;
     void close(int code, const QString &reason) override;
     void abort() override;
-
-protected:
-    void timerEvent(QTimerEvent *event) override;
 
 private:
     void onFrame(qint64 payloadBytes, bool isLastFrame);
@@ -59,8 +55,6 @@ private:
     bool m_aborting = false;
     int m_closeCode = 0;
     QString m_closeReason;
-    int m_closeTimeoutMs = 2000;
-    int m_closeTimerId = 0;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
     qint64 m_messageWireBytes = 0; // of the message being received, frame by frame
     int m_messageFrames = 0;

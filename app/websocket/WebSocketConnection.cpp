@@ -6,10 +6,9 @@
 #include "CloseCode.h"
 
 #include <QLoggingCategory>
-#include <QTimerEvent>
 #include <utility>
 
-Q_LOGGING_CATEGORY(lcWebSocket, "switchboard.websocket")
+Q_DECLARE_LOGGING_CATEGORY(lcWebSocket)
 
 WebSocketConnection::WebSocketConnection(std::unique_ptr<ByteTransport> transport, QString subprotocol,
                                          qint64 maxMessageBytes, QObject *parent)
@@ -100,7 +99,7 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
         m_transport->flush();
     else
         m_transport->shutdownWhenWritten(); // the server ends the TCP connection first (§7.1.1)
-    m_closeTimerId = startTimer(m_closeTimeoutMs);
+    startCloseTimer();
     if (m_handler)
         m_handler->onClosing(initiator);
 }
@@ -183,31 +182,12 @@ void WebSocketConnection::onTransportEnded(ByteTransport::End how, const QString
 {
     const State before = m_state;
     m_state = State::Closed;
-    if (m_closeTimerId) {
-        killTimer(m_closeTimerId);
-        m_closeTimerId = 0;
-    }
-    if (!m_handler) {
-        deleteLater();
-        return;
-    }
-    if (before == State::Open && how != ByteTransport::End::Aborted)
-        m_handler->onFailed(error.isEmpty() ? QStringLiteral("The remote host closed the connection") : error);
-    m_handler->onDisconnected();
+    const bool failed = before == State::Open && how != ByteTransport::End::Aborted;
+    finish(!failed ? QString() : error.isEmpty() ? QStringLiteral("The remote host closed the connection") : error);
 }
 
 void WebSocketConnection::onBytesWritten()
 {
     if (m_handler)
         m_handler->onBytesWritten();
-}
-
-void WebSocketConnection::timerEvent(QTimerEvent *event)
-{
-    if (event->timerId() != m_closeTimerId)
-        return QObject::timerEvent(event);
-    killTimer(m_closeTimerId);
-    m_closeTimerId = 0;
-    qCDebug(lcWebSocket) << peerAddress() << "did not finish the closing handshake in" << m_closeTimeoutMs << "ms";
-    abort();
 }

@@ -32,7 +32,6 @@ public:
     State state() const override { return m_state; }
     int closeCode() const override { return m_closeCode; }
     QString closeReason() const override { return m_closeReason; }
-    void setCloseTimeoutMs(int ms) override { m_closeTimeoutMs = ms; }
 
     // permessage-deflate, when the handshake negotiated it (before start()); null otherwise.
     void setDeflate(std::unique_ptr<PerMessageDeflate> deflate);
@@ -52,9 +51,6 @@ public:
     void close(int code, const QString &reason) override;
     void abort() override;
 
-protected:
-    void timerEvent(QTimerEvent *event) override;
-
 private:
     void onBytesReceived(const char *data, qsizetype size) override;
     // Hands the parser one run of bytes and acts on every event in it.
@@ -70,8 +66,6 @@ private:
     State m_state = State::Open;
     int m_closeCode = 0;
     QString m_closeReason;
-    int m_closeTimeoutMs = 2000;
-    int m_closeTimerId = 0;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
     // A write can read (a QSslSocket's flush decrypts what arrived and says so at once): bytes
     // that come while the parser is mid-feed wait here, never reach it nested.

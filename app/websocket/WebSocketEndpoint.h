@@ -58,7 +58,7 @@ public:
     virtual int closeCode() const = 0;
     virtual QString closeReason() const = 0;
     // How long a closing handshake may wait for the peer before the connection is dropped.
-    virtual void setCloseTimeoutMs(int ms) = 0;
+    void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
 
     // The message being handed to the handler: its frames' bytes as they arrived (headers
     // included), and how many frames it came in.
@@ -79,5 +79,16 @@ public:
     virtual void abort() = 0;
 
 protected:
+    // A close frame went out: abort() unless the connection ends within the close timeout.
+    void startCloseTimer();
+    // The connection is gone: stops the close timer, then tells the handler (onFailed(failure)
+    // first unless failure is empty), or deletes this endpoint when it has no handler.
+    void finish(const QString &failure);
+    void timerEvent(QTimerEvent *event) override;
+
     Handler *m_handler = nullptr;
+
+private:
+    int m_closeTimeoutMs = 2000;
+    int m_closeTimerId = 0;
 };
