@@ -49,7 +49,7 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
     }
     m_tcpServer->setMaxPendingConnections(1000);
     if (m_limits.backend == WebSocketBackend::Qt) {
-        m_qtAcceptor = new QtWebSocketAcceptor(m_limits.maxMessageBytes, this);
+        m_qtAcceptor = new QtWebSocketAcceptor(m_limits.maxMessageBytes, m_limits.maxBufferedBytes, this);
         connect(m_qtAcceptor, &QtWebSocketAcceptor::accepted, this, &FrontDoor::onQtAccepted);
         connect(m_qtAcceptor, &QtWebSocketAcceptor::abandoned, this,
                 [this](quint64 ticket) { m_qtUpgrades.remove(ticket); });

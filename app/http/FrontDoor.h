@@ -36,6 +36,9 @@ public:
         int headTimeoutMs = 5000;
         qint64 maxMessageBytes = 1024 * 1024;
         WebSocketBackend backend = WebSocketBackend::Native;
+        // The qt backend only: Qt answers every ping, so a client that floods pings and never
+        // reads is dropped once this much waits to be written to it.
+        qint64 maxBufferedBytes = 8 * 1024 * 1024;
     };
 
     FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConfiguration> &tls = std::nullopt,

@@ -117,6 +117,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     limits.headTimeoutMs = m_config.headTimeoutMs;
     limits.maxMessageBytes = m_config.maxMessageBytes;
     limits.backend = m_config.websocketBackend;
+    limits.maxBufferedBytes = m_config.maxBufferedBytes;
     // A bad certificate or key is reported by start(), the one place a startup fails.
     std::optional<QSslConfiguration> tls;
     if (m_config.tlsEnabled())

@@ -20,7 +20,8 @@ class QtWebSocketAcceptor : public QObject
 {
     Q_OBJECT
 public:
-    explicit QtWebSocketAcceptor(qint64 maxMessageBytes, QObject *parent = nullptr);
+    // The limits each endpoint gets (QtWebSocketEndpoint).
+    QtWebSocketAcceptor(qint64 maxMessageBytes, qint64 maxBufferedBytes, QObject *parent = nullptr);
     ~QtWebSocketAcceptor() override;
 
     // headBytes: the request head's size (what Qt reads); ticket names this hand-over in
@@ -39,6 +40,7 @@ private:
     void takeConnections(QWebSocketServer *server);
 
     qint64 m_maxMessageBytes;
+    qint64 m_maxBufferedBytes;
     std::map<QString, QWebSocketServer *> m_servers; // children of this
     struct Pending
     {

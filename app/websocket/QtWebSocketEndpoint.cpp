@@ -4,6 +4,7 @@
 #include "OutgoingMessage.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QWebSocket>
 
@@ -30,18 +31,28 @@ bool isViolationCode(int code)
 }
 } // namespace
 
-QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes,
-                                         QByteArray early, QObject *parent)
+QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, Limits limits, QByteArray early,
+                                         QObject *parent)
     : WebSocketEndpoint(parent), m_webSocket(webSocket), m_socket(socket), m_early(std::move(early)),
       m_peerAddress(webSocket->peerAddress()), m_peerPort(webSocket->peerPort())
 {
     // Destroyed in this order: the QWebSocket first, while the socket it uses still exists.
     m_webSocket->setParent(this);
     m_socket->setParent(this);
-    m_webSocket->setMaxAllowedIncomingMessageSize(quint64(maxMessageBytes));
-    m_webSocket->setMaxAllowedIncomingFrameSize(quint64(maxMessageBytes));
+    m_webSocket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
+    m_webSocket->setMaxAllowedIncomingFrameSize(quint64(limits.maxMessageBytes));
     // Qt reads a frame once all of it is buffered: room for the largest allowed one, and no more.
-    m_socket->setReadBufferSize(clientFrameBytes(maxMessageBytes) + 64 * 1024);
+    m_socket->setReadBufferSize(clientFrameBytes(limits.maxMessageBytes) + 64 * 1024);
+    // Connected after Qt's own reader: what Qt wrote in answer to this read (pongs) is queued by now.
+    connect(m_socket, &QTcpSocket::readyRead, this, [this, limit = limits.maxBufferedBytes] {
+        if (m_state == State::Closed || bytesToWrite() <= limit)
+            return;
+        m_dropReason = QStringLiteral("%1 bytes of answers to pings waiting: the client does not read")
+                           .arg(bytesToWrite());
+        m_aborting = true;
+        m_webSocket->abort();
+        onDisconnected();
+    });
 
     // Connected at once: Qt may deliver a message that came with the handshake before start().
     connect(m_webSocket, &QWebSocket::textFrameReceived, this, [this](const QString &frame, bool isLastFrame) {
@@ -69,10 +80,13 @@ QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *sock
         if (m_handler)
             m_handler->onPong(qint64(elapsedMs));
     });
-    connect(m_webSocket, &QWebSocket::bytesWritten, this, [this] {
+    const auto written = [this] {
         if (m_handler)
             m_handler->onBytesWritten();
-    });
+    };
+    connect(m_webSocket, &QWebSocket::bytesWritten, this, written);
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
+        connect(tls, &QSslSocket::encryptedBytesWritten, this, written);
     connect(m_webSocket, &QWebSocket::aboutToClose, this, &QtWebSocketEndpoint::onAboutToClose);
     connect(m_webSocket, &QWebSocket::disconnected, this, &QtWebSocketEndpoint::onDisconnected);
 }
@@ -139,7 +153,11 @@ void QtWebSocketEndpoint::flush()
 
 qint64 QtWebSocketEndpoint::bytesToWrite() const
 {
-    return m_state == State::Closed ? 0 : m_webSocket->bytesToWrite();
+    if (m_state == State::Closed)
+        return 0;
+    // Over TLS what waits is mostly already encrypted, queued below QSslSocket's own buffer.
+    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
+    return m_webSocket->bytesToWrite() + (tls ? tls->encryptedBytesToWrite() : 0);
 }
 
 void QtWebSocketEndpoint::ping(const QByteArray &payload)
@@ -196,7 +214,7 @@ void QtWebSocketEndpoint::onDisconnected()
         return;
     const State before = m_state;
     m_state = State::Closed;
-    QString failure;
+    QString failure = m_dropReason;
     if (before == State::Open && !m_aborting) {
         failure = m_socket->error() != QAbstractSocket::UnknownSocketError
                       ? m_socket->errorString()

@@ -15,10 +15,15 @@ class QtWebSocketEndpoint final : public WebSocketEndpoint
 {
     Q_OBJECT
 public:
+    struct Limits
+    {
+        qint64 maxMessageBytes; // Qt's incoming message and frame limit (larger: 1009)
+        // Qt answers every ping itself: a client whose unread answers pass this is dropped.
+        qint64 maxBufferedBytes;
+    };
     // Takes both as children: the QWebSocket, and the socket under it (which Qt does not own).
-    // Qt's incoming limits are set from maxMessageBytes (messages and frames; larger: 1009).
     // early: bytes the client sent after the handshake, read by Qt from start() on.
-    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes, QByteArray early = {},
+    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, Limits limits, QByteArray early = {},
                         QObject *parent = nullptr);
     ~QtWebSocketEndpoint() override;
 
@@ -53,6 +58,7 @@ private:
     State m_state = State::Open;
     bool m_closingLocally = false;
     bool m_aborting = false;
+    QString m_dropReason; // why we dropped it, when we did
     int m_closeCode = 0;
     QString m_closeReason;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered
