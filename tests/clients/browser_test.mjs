@@ -230,9 +230,13 @@ const steps = [
 
   ['permessage-deflate: compressible text and binary both ways on chat and echo', async () => {
     // Chromium offers permessage-deflate on every WebSocket; the page shows what the server agreed.
+    // The qt backend declines it (Qt 6.4 has none): the page says so and the same messages go plain.
+    const agreed = process.env.SWITCHBOARD_WEBSOCKET_BACKEND === 'qt' ? '—' : 'deflate';
     for (const page of [page1, page2]) {
-      assert.equal(await text(page, '#extensions'), 'deflate');
-      assert.match(await page.locator('#extensions').getAttribute('title'), /^permessage-deflate; server_no_context_takeover/);
+      assert.equal(await text(page, '#extensions'), agreed);
+      if (agreed === 'deflate') {
+        assert.match(await page.locator('#extensions').getAttribute('title'), /^permessage-deflate; server_no_context_takeover/);
+      }
     }
     const json = JSON.stringify(Array.from({ length: 150 }, (_, i) => ({ id: i, user: 'carol', text: 'compress me' })));
     await sendText(page1, json);
@@ -247,7 +251,7 @@ const steps = [
     await connectTo(echoPage, { route: '/ws' });
     await sendText(echoPage, json);
     await waitEntry(echoPage, 'in', 'text', json);
-    assert.equal(await text(echoPage, '#extensions'), 'deflate');
+    assert.equal(await text(echoPage, '#extensions'), agreed);
     await echoPage.close();
   }],
 
