@@ -264,7 +264,8 @@ qt_echo() { # qt_echo CONNECTIONS
     row "$label, Switchboard qt backend" "RTT p99 ms" "$(ms "$(field p99_us)")" "${ws_p99:-?}" "" "" "" ""
 }
 for n in "${ECHO_CONNS[@]}"; do
-    fits $((n + 10)) && qt_echo "$n"
+    fits $((n + 10)) || { note "qt backend echo with $n connections skipped: ulimit -n $FD_LIMIT"; continue; }
+    qt_echo "$n"
 done
 
 # ---------------------------------------------------------------- fan-out, one server and two through Redis
