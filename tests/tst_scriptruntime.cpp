@@ -206,6 +206,38 @@ setTimeout(() => Promise.resolve().then(() => null.tick()), 1)
         QCOMPARE(host.calls.last().data, QByteArray("ok"));
     }
 
+    void promiseCallbackIsInterruptedWithinTheBudget()
+    {
+        // Promise callbacks run from the event loop, after the handler returned: each has the budget too.
+        const QString path = write(QStringLiteral("later.js"), R"JS(export default {
+  onMessage(evt, ws) {
+    if (evt.data === 'spin') return Promise.resolve().then(() => { for (;;) {} })
+    return Promise.resolve(evt.data).then((d) => ws.send('ok ' + d))
+  },
+}
+)JS");
+        FakeHost host;
+        ScriptLimits limits;
+        limits.callBudgetMs = 100;
+        ScriptRuntime runtime(path, QStringLiteral("/later"), host, limits);
+        QVERIFY(runtime.load());
+        host.open << 1 << 2;
+        runtime.open({1, {}, {}, {}, {}});
+        runtime.open({2, {}, {}, {}, {}});
+        QElapsedTimer clock;
+        clock.start();
+        runtime.message(1, "spin", false);
+        QTRY_COMPARE(host.count(QStringLiteral("close")), 1);
+        QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(host.calls.last().id, quint64(1));
+        QCOMPARE(host.calls.last().code, 1011);
+        QVERIFY2(host.logs.last().contains(QStringLiteral("a promise callback ran longer than 100 ms")), qPrintable(host.logs.last()));
+        QCOMPARE(host.logs.size(), 1); // once: the stopped callback's promise is not reported again as a rejection
+        runtime.message(2, "after", false); // the engine works again for everyone else
+        QTRY_COMPARE(host.count(QStringLiteral("send")), 1);
+        QCOMPARE(host.calls.last().data, QByteArray("ok after"));
+    }
+
     void endlessAllocationIsStopped()
     {
         const QString path = write(QStringLiteral("hog.js"), "export default { onMessage(evt, ws) { const a = []; for (;;) a.push({ x: new Array(64).fill(7) }) } }\n");

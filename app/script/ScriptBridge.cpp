@@ -57,16 +57,36 @@ QString ScriptBridge::bootstrap()
   let failure = null;
   const FAILED = Object.freeze({});
   const failed = (e) => { failure = e instanceof Error ? e : new Error(text(e)); return -1; };
-  // An async handler's rejection is reported as a throw would be, once it happens.
+  // Promise callbacks run later, from the event loop, outside any handler call: each runs through
+  // the runtime (N.react) under the same budget, on behalf of the client whose call chained it.
+  let owner = 0; // the client whose handler, timer or callback runs (0: the route)
+  const STOPPED = Object.freeze({}); // a callback the watchdog stopped: already reported
   const AsyncPromise = Promise;
+  const then = AsyncPromise.prototype.then;
+  const guarded = (fn, id) => (typeof fn !== 'function' ? fn : (v) => {
+    const r = N.react(id, fn, v);
+    if (r === undefined) throw STOPPED;
+    if (r.threw) throw r.error;
+    return r.value;
+  });
+  Object.defineProperty(AsyncPromise.prototype, 'then', {
+    value: function (onFulfilled, onRejected) { return then.call(this, guarded(onFulfilled, owner), guarded(onRejected, owner)); },
+    writable: false, enumerable: false, configurable: false,
+  });
+  const react = (id, fn, v) => {
+    owner = id;
+    try { return { value: fn(v) }; } catch (e) { return { threw: true, error: e }; }
+  };
+  // A handler's promise that rejects is reported as a throw would be, once it happens.
   const settle = (v, id, what) => {
     if (v instanceof AsyncPromise)
-      v.then(undefined, (e) => N.rejected(id, what, e instanceof Error ? e : new Error(text(e))));
+      v.then(undefined, (e) => { if (e !== STOPPED) N.rejected(id, what, e instanceof Error ? e : new Error(text(e))); });
   };
   const size = (o) => { try { const s = JSON.stringify(o); return s === undefined ? 0 : s.length; } catch (e) { return -1; } };
   // One call: 0 when it went well, -1 when it threw (takeFailure() says what), or the size ws.data
   // grew to when that is over the limit (ws undefined: not measured).
   const run = (fn, self, evt, ws, measured, id, what) => {
+    owner = id;
     try { settle(fn.call(self, evt, ws), id, what); } catch (e) { return failed(e); }
     if (measured === undefined) return 0;
     const n = size(measured.data);
@@ -86,11 +106,13 @@ QString ScriptBridge::bootstrap()
     timer: (fn, ws, id) => run(fn, undefined, undefined, undefined, ws, id, 'timer'),
     upgrade: (h, req) => {
       try {
+        owner = 0;
         const fn = h.onUpgrade;
         if (typeof fn !== 'function') return undefined;
         const v = fn.call(h, req); settle(v, 0, 'onUpgrade'); return v;
       } catch (e) { failed(e); return FAILED; }
     },
+    react,
     FAILED,
     takeFailure: () => { const e = failure; failure = null; return e; },
   };
@@ -160,6 +182,11 @@ void ScriptBridge::sendText(double id, const QString &text)
 void ScriptBridge::rejected(double id, const QString &handler, const QJSValue &error)
 {
     m_runtime.rejected(m_version, quint64(id), handler, error);
+}
+
+QJSValue ScriptBridge::react(double owner, const QJSValue &callback, const QJSValue &value)
+{
+    return m_runtime.react(m_version, quint64(owner), callback, value);
 }
 
 void ScriptBridge::close(double id, const QJSValue &code, const QJSValue &reason)

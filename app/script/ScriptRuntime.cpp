@@ -151,6 +151,7 @@ bool ScriptRuntime::load(QString *error)
     version->onError = api.property(QStringLiteral("error"));
     version->onTimer = api.property(QStringLiteral("timer"));
     version->onUpgrade = api.property(QStringLiteral("upgrade"));
+    version->onReaction = api.property(QStringLiteral("react"));
     version->failedMark = api.property(QStringLiteral("FAILED"));
     version->takeFailure = api.property(QStringLiteral("takeFailure"));
 
@@ -314,6 +315,18 @@ void ScriptRuntime::fail(quint64 clientId, const QString &text, const QString &w
     m_host.scriptLog(m_route, clientId, ScriptHost::LogLevel::Error, where, text);
     if (clientId != 0)
         m_host.scriptClose(clientId, 1011, QStringLiteral("script error"));
+}
+
+QJSValue ScriptRuntime::react(Version &version, quint64 owner, const QJSValue &callback, const QJSValue &value)
+{
+    static const QString what = QStringLiteral("a promise callback");
+    // The client may be gone (or have reopened on another version) by the time the callback runs.
+    const auto it = m_connections.find(owner);
+    const quint64 clientId = it != m_connections.end() && it->second.version.get() == &version ? owner : 0;
+    QJSValue outcome;
+    if (!guardedCall(version, clientId, owner, what, version.onReaction, {double(owner), callback, value}, &outcome))
+        return QJSValue(); // stopped, and reported
+    return outcome;
 }
 
 ScriptUpgradeAnswer ScriptRuntime::upgrade(const ScriptRequest &request)

@@ -108,7 +108,7 @@ private:
         std::unique_ptr<ScriptBridge> bridge;
         QJSValue handlers; // the module's default export
         // The bootstrap's entry points (ScriptBridge::bootstrap()): one C++-to-JS call per event.
-        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, failedMark, takeFailure;
+        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, failedMark, takeFailure;
         std::map<int, Timer> timers;
         int nextTimerId = 1;
     };
@@ -132,6 +132,7 @@ private:
                   const QJSValueList &args);
     void reportThrown(Version &version, quint64 clientId, const QString &what);
     void rejected(Version &version, quint64 clientId, const QString &handler, const QJSValue &error);
+    QJSValue react(Version &version, quint64 owner, const QJSValue &callback, const QJSValue &value);
     void fail(quint64 clientId, const QString &text, const QString &where);
     void failed(quint64 clientId, const QString &text);
     QString describeError(const QJSValue &error, QString *where) const;
