@@ -35,6 +35,14 @@ void LogFilterProxyModel::setKinds(quint32 mask)
     invalidateRowsFilter();
 }
 
+void LogFilterProxyModel::setShowHeartbeats(bool show)
+{
+    if (show == m_showHeartbeats)
+        return;
+    m_showHeartbeats = show;
+    invalidateRowsFilter();
+}
+
 void LogFilterProxyModel::setSelectedClientsOnly(bool only)
 {
     if (only == m_selectedClientsOnly)
@@ -109,8 +117,12 @@ bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
 {
     if (!(m_directions & (1u << static_cast<quint32>(record.direction))))
         return false;
-    if (!(m_kinds & (1u << static_cast<quint32>(record.kind))))
+    if (record.isHeartbeat()) {
+        if (!m_showHeartbeats)
+            return false;
+    } else if (!(m_kinds & (1u << static_cast<quint32>(record.kind)))) {
         return false;
+    }
     if (m_clientId != 0 && record.clientId != m_clientId)
         return false;
     if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId) && !reachedSelectedClient(record))
@@ -145,7 +157,7 @@ bool LogFilterProxyModel::reachedSelectedClient(const LogRecord &record) const
 
 bool LogFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
-    if (sourceParent.isValid() || !m_log || !isFiltering())
+    if (sourceParent.isValid() || !m_log || !hidesAnything())
         return true;
     return acceptsRecord(m_log->record(sourceRow));
 }
