@@ -383,12 +383,6 @@ GateDecision AdminApi::decideUpgrade(const HttpRequestHead &head)
 
 GateDecision AdminApi::events(const HttpRequestHead &head, bool upgrade)
 {
-    if (!upgrade && head.method != "GET") {
-        GateDecision wrongMethod = error(405, QStringLiteral("method-not-allowed"),
-                                         QStringLiteral("/api/events is a stream: GET it (or open a WebSocket)"));
-        wrongMethod.response.extraHeaders.append(qMakePair(QByteArray("Allow"), QByteArray("GET")));
-        return wrongMethod;
-    }
     EventFilter filter;
     quint64 since = 0;
     QString why;
@@ -396,6 +390,11 @@ GateDecision AdminApi::events(const HttpRequestHead &head, bool upgrade)
         return error(400, QStringLiteral("event-filter"), why);
     if (upgrade)
         return GateDecision::upgrade(kEventStreamTag, QString());
+    if (head.method == "HEAD") { // the stream's head alone: nothing would ever end it
+        HttpResponse answer;
+        answer.contentType = "text/event-stream; charset=utf-8";
+        return GateDecision::respond(answer);
+    }
     return GateDecision::stream(kEventStreamTag, "text/event-stream; charset=utf-8");
 }
 

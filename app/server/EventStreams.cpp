@@ -82,6 +82,8 @@ public:
         connection->setParent(this);
         connection->setHandler(this);
     }
+    // The connection (a child) outlives this part of the object: it must not call back into it.
+    ~WebSocketSubscriber() override { m_connection->setHandler(nullptr); }
     void start() { m_connection->start(); }
 
     qint64 queuedBytes() const override { return m_connection->bytesToWrite(); }

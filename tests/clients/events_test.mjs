@@ -151,6 +151,18 @@ describe('the log as a stream', () => {
     assert.equal(badKind.status, 400);
     assert.equal(badKind.json.rule, 'event-filter');
     assert.equal((await api('/api/events', null)).status, 401);
+    const posted = await fetch(`${server.httpUrl}/api/events`, { method: 'POST', body: '',
+      headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(WAIT_MS) });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
+    const elsewhere = await follow('').catch(() => null); // still fine after all that
+    assert.ok(elsewhere);
+    elsewhere.close();
+    // A WebSocket under /api/ but /api/events: 404.
+    const wrong = new WebSocket(`${server.wsUrl}/api/clients`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    wrong.on('error', () => {});
+    const [, notFound] = await waitEvent(wrong, 'unexpected-response', WAIT_MS, 'the refused /api/clients upgrade');
+    assert.equal(notFound.statusCode, 404);
     assert.equal((await api('/api/log', 'wrong')).status, 401);
   });
 
