@@ -20,6 +20,7 @@
 #include <QSet>
 #include <QUrl>
 #include <algorithm>
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
 
@@ -435,7 +436,8 @@ GateDecision AdminApi::startReplay(const QJsonObject &body)
         if (value.isUndefined())
             return true;
         const double number = value.toDouble(-1);
-        if (!value.isDouble() || number < 0 || number != static_cast<double>(static_cast<quint64>(number)))
+        // Up to 2^53: every whole number a JSON double holds exactly (and no UB in the cast).
+        if (!value.isDouble() || number < 0 || number > 9007199254740992.0 || number != std::floor(number))
             return false;
         *out = static_cast<quint64>(number);
         return true;

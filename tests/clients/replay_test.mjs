@@ -192,6 +192,11 @@ describe('timed replay', () => {
 
     assert.equal((await api('POST', '/api/replay', { clientId: 999999, records: recording() })).status, 404);
     assert.equal((await api('POST', '/api/replay', { clientId: ws.id, path: 'rec.jsonl' })).status, 400);
+    assert.equal((await api('POST', '/api/replay', { clientId: 1e30, records: recording() })).status, 400);
+    assert.equal((await api('POST', '/api/replay', { clientId: ws.id, records: recording(), from: 1.5 })).status, 400);
+    assert.equal((await api('POST', '/api/replay', { clientId: ws.id, records: recording(), loud: true })).status, 400);
+    assert.equal((await api('POST', '/api/replay', { clientId: ws.id, records: [{ sequence: 'x' }] })).status, 400);
+    assert.equal((await api('POST', '/api/replay', { clientId: ws.id })).status, 400); // neither path nor records
     assert.equal((await api('POST', '/api/replay', { clientId: ws.id, records: recording(), speed: -1 })).status, 400);
     const none = await api('POST', '/api/replay', { clientId: ws.id, records: recording(), from: 1000 });
     assert.equal(none.status, 422);
