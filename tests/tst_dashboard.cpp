@@ -1074,6 +1074,29 @@ void TestDashboard::heartbeatsHiddenUntilShownAndBroadcastsNameWhereTheyWent()
     QTRY_COMPARE(broadcastRoute("lobby chat"), QStringLiteral("/chat/lobby"));
     QTRY_COMPARE(broadcastRoute("operator to the lobby"), QStringLiteral("/chat/lobby"));
     QTRY_COMPARE(broadcastRoute("operator to /ws"), QStringLiteral("/ws"));
+
+    // "Selected clients only" shows a room broadcast that another instance delivered to the room too.
+    LogRecord fromCluster;
+    fromCluster.sequence = 1000000;
+    fromCluster.direction = LogRecord::Direction::Broadcast;
+    fromCluster.kind = LogRecord::Kind::Text;
+    fromCluster.route = QStringLiteral("/chat/lobby");
+    fromCluster.payload = "from the cluster";
+    fromCluster.size = fromCluster.payload.size();
+    fromCluster.detail = QStringLiteral("cluster: room lobby from instance 3f0c9a2be611");
+    m_window->logModel()->appendBatch({fromCluster});
+    panel->findChild<QCheckBox *>(QStringLiteral("logSelectedOnly"))->setChecked(true);
+    m_window->clientsPanel()->selectClients({aliceId});
+    const auto shownPayload = [proxy](const QByteArray &payload) {
+        for (int row = 0; row < proxy->rowCount(); ++row) {
+            if (proxy->index(row, MessageLogModel::Preview).data().toString() == QString::fromUtf8(payload))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY(shownPayload("from the cluster"));
+    m_window->clientsPanel()->selectClients({idOf(*bob)});
+    QTRY_VERIFY(!shownPayload("from the cluster"));
 }
 
 void TestDashboard::selectedClientsOnlyShowsTheBroadcastsThatReachedThem()

@@ -149,8 +149,13 @@ bool LogFilterProxyModel::reachedSelectedClient(const LogRecord &record) const
     // Room broadcasts say so in their detail ("room lobby", "operator broadcast to room lobby").
     static const QLatin1String roomMarker("room ");
     const int room = record.detail.lastIndexOf(roomMarker);
-    if (room >= 0 && (room == 0 || record.detail.at(room - 1) == QLatin1Char(' ')))
-        return m_selectedRooms.contains(record.detail.mid(room + roomMarker.size()));
+    if (room >= 0 && (room == 0 || record.detail.at(room - 1) == QLatin1Char(' '))) {
+        // A delivery from another instance goes on: "cluster: room lobby from instance 3f0c9a2be611".
+        QString name = record.detail.mid(room + roomMarker.size());
+        if (const qsizetype from = name.indexOf(QLatin1String(" from instance ")); from >= 0)
+            name.truncate(from);
+        return m_selectedRooms.contains(name);
+    }
     // Route broadcasts carry the route pattern; a broadcast to everyone carries none.
     return record.route.isEmpty() || m_selectedRoutes.contains(record.route);
 }
