@@ -155,7 +155,21 @@ void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
         upgrade(socket, decision, head);
         return;
     }
+    if (decision.action == GateDecision::Action::Stream) {
+        stream(socket, decision, head);
+        return;
+    }
     answer(socket, head, decision);
+}
+
+void FrontDoor::stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
+{
+    delete m_screening.take(socket);
+    disconnect(socket, nullptr, this, nullptr);
+    socket->readAll(); // the head; nothing the client sends later is read as a request
+    socket->write(decision.response.streamHead());
+    Q_EMIT answered(socket->peerAddress(), head, decision.response.status);
+    Q_EMIT streamOpened(socket, decision.routeIndex, head);
 }
 
 bool FrontDoor::readBody(QTcpSocket *socket, const HttpRequestHead &head, int maxBodyBytes, bool deadlinePassed,

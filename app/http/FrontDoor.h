@@ -52,6 +52,9 @@ Q_SIGNALS:
     // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
     void upgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head);
+    // The gate answered with a stream (GateDecision::Stream) and its head is written: the receiver
+    // takes the socket (setParent) and writes the body until it closes the connection.
+    void streamOpened(QTcpSocket *socket, int tag, const HttpRequestHead &head);
     // A plain HTTP request was answered (status < 400) or refused (status >= 400).
     void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
     void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
@@ -73,6 +76,7 @@ private:
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
     void upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    void stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
 
     HttpGate &m_gate;
     Limits m_limits;

@@ -114,6 +114,8 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
     if (!isValidWebSocketKey(head.header("sec-websocket-key")))
         return GateDecision::refuse(400, QStringLiteral("missing or invalid Sec-WebSocket-Key"));
 
+    if (m_adminApi && AdminApi::isApiPath(head.path))
+        return m_adminApi->decideUpgrade(head);
     const RouteMatch match = m_routes.match(head.path);
     if (!match.isValid()) {
         return GateDecision::refuse(404, QStringLiteral("no WebSocket route at %1 (routes: %2)")

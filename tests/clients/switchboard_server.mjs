@@ -154,3 +154,11 @@ export async function openClient(baseUrl, path, ms) {
   await waitEvent(ws, 'open', ms, `the handshake on ${path}`);
   return ws;
 }
+
+// The server process's resident memory in bytes, from /proc/<pid>/status.
+export async function rssBytes(server) {
+  const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error('no VmRSS in /proc/<pid>/status');
+  return Number(match[1]) * 1024;
+}
