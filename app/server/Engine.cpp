@@ -125,6 +125,9 @@ Engine::Engine(ServerConfig config, QObject *parent)
             [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
                 onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
             });
+    connect(m_frontDoor.get(), &FrontDoor::acceptFailed, this, [this](const QString &reason, int refused) {
+        m_metrics.noteAcceptFailed(reason, refused);
+    });
     connect(m_frontDoor.get(), &FrontDoor::tlsFailed, this,
             [this](const QString &peer, const QString &reason, const QString &why) {
                 m_metrics.noteTlsHandshakeFailed(reason);
