@@ -54,6 +54,21 @@ public:
     virtual ~HttpGate() = default;
     virtual GateDecision decide(const HttpRequestHead &head, const QHostAddress &peer) = 0;
 
+    // A connection arrived, before its head is read. A status (>= 400) refuses it at once; otherwise
+    // the gate may count it against its caps until connectionSettled(): its head was read (called
+    // before decide()) or it went away first.
+    struct Arrival
+    {
+        int status = 0;
+        QString why;
+    };
+    virtual Arrival connectionArrived(const QHostAddress &peer)
+    {
+        (void)peer;
+        return {};
+    }
+    virtual void connectionSettled(const QHostAddress &peer) { (void)peer; }
+
     // Requests that carry a body the gate needs (the admin API's POSTs): the largest body it takes,
     // or 0 to decide on the head alone. When > 0 the front door reads the body (bounded in size and
     // by the head timeout) and calls decideWithBody() instead of decide().

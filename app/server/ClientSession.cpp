@@ -55,6 +55,13 @@ void ClientSession::onBytesWritten()
     changed();
 }
 
+void ClientSession::onOutgoingBudgetExceeded()
+{
+    syncBytesToWrite();
+    if (m_observer)
+        m_observer->sessionOverBudget(this);
+}
+
 void ClientSession::leaveOpen(ClientInfo::State next)
 {
     const bool wasOpen = isOpen();

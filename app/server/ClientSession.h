@@ -30,6 +30,8 @@ public:
         virtual void sessionError(ClientSession *session, const QString &error) = 0;
         // Counters or bytesToWrite changed; cheap, may come often.
         virtual void sessionChanged(ClientSession *session) = 0;
+        // More than its outgoing budget waits to be written; it is not read until that drains.
+        virtual void sessionOverBudget(ClientSession *session) = 0;
         // No longer open: a close began or the connection dropped. Once per session, before
         // sessionEnded() (which follows at once for a drop).
         virtual void sessionLeftOpen(ClientSession *session) = 0;
@@ -92,6 +94,7 @@ private:
     void onPong(qint64 rttMs) override;
     void onClosing(WebSocketConnection::CloseInitiator initiator) override;
     void onBytesWritten() override;
+    void onOutgoingBudgetExceeded() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
     void received(const IncomingMessage &message); // admits, counts and passes on a message

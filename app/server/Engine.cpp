@@ -150,6 +150,9 @@ Engine::Engine(ServerConfig config, QObject *parent)
             [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
                 onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
             });
+    connect(m_frontDoor.get(), &FrontDoor::acceptFailed, this, [this](const QString &reason, int refused) {
+        m_metrics.noteAcceptFailed(reason, refused);
+    });
     connect(m_frontDoor.get(), &FrontDoor::tlsFailed, this,
             [this](const QString &peer, const QString &reason, const QString &why) {
                 m_metrics.noteTlsHandshakeFailed(reason);
@@ -404,6 +407,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
     info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
 
+    connection->setOutgoingBudget(m_config.maxBufferedBytes);
     const quint64 id = (*m_nextClientId)++;
     auto *session = new ClientSession(id, connection, info, this);
     session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
@@ -857,9 +861,23 @@ bool Engine::admitOutgoing(ClientSession *session)
         session->countDroppedMessage();
         m_reporter.markChanged(session);
     } else {
-        session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
+        closeSlowConsumer(session);
     }
     return false;
+}
+
+void Engine::closeSlowConsumer(ClientSession *session)
+{
+    session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
+}
+
+void Engine::sessionOverBudget(ClientSession *session)
+{
+    // Its connection stopped reading it; under `drop` that lasts until it drains, and the messages
+    // meant for it meanwhile are dropped (admitOutgoing).
+    if (m_config.slowConsumerPolicy == ServerConfig::SlowConsumerPolicy::Close)
+        closeSlowConsumer(session);
+    m_reporter.markChanged(session);
 }
 
 void Engine::checkHeartbeats()

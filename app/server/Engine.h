@@ -157,6 +157,7 @@ private:
     void sessionPong(ClientSession *session, qint64 rttMs, bool heartbeat) override;
     void sessionError(ClientSession *session, const QString &error) override;
     void sessionChanged(ClientSession *session) override { m_reporter.markChanged(session); }
+    void sessionOverBudget(ClientSession *session) override;
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
@@ -187,6 +188,7 @@ private:
     void finishStop();
     void checkHeartbeats();
     bool admitOutgoing(ClientSession *session);
+    void closeSlowConsumer(ClientSession *session);
 
     ServerConfig m_config;
     std::map<QString, std::unique_ptr<ScriptRuntime>> m_scripts; // by route pattern

@@ -47,7 +47,7 @@ bool isValidWebSocketKey(const QByteArray &key)
 
 } // namespace
 
-RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins, const Admission &admission,
+RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins, Admission &admission,
                              QString token, std::function<QByteArray()> healthJson)
     : m_routes(routes), m_origins(std::move(origins)), m_admission(admission), m_token(token.toUtf8()),
       m_healthJson(std::move(healthJson))
@@ -172,6 +172,21 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
         decision.deflateThresholdBytes = route.deflate.thresholdBytes;
     }
     return decision;
+}
+
+HttpGate::Arrival RequestRouter::connectionArrived(const QHostAddress &peer)
+{
+    // Idle connections that never finish a head hold descriptors as WebSockets do: they share the caps.
+    const Admission::Refusal refusal = m_admission.checkCapacity(peer);
+    if (refusal.status != 0)
+        return {refusal.status, refusal.why};
+    m_admission.opened(peer);
+    return {};
+}
+
+void RequestRouter::connectionSettled(const QHostAddress &peer)
+{
+    m_admission.closed(peer);
 }
 
 int RequestRouter::maxBodyBytes(const HttpRequestHead &head) const
