@@ -20,6 +20,10 @@ class AdminApi
 {
 public:
     static constexpr int kMaxBodyBytes = 64 * 1024;
+    // POST /api/replay may carry the records themselves.
+    static constexpr int kMaxReplayBodyBytes = 16 * 1024 * 1024;
+    // The tag of GET /api/events streams and /api/events WebSocket upgrades (not a route index).
+    static constexpr int kEventStreamTag = -2;
 
     AdminApi(Engine &engine, const OriginPolicy &origins, const QString &token);
 
@@ -29,6 +33,8 @@ public:
     // that takes one, so a refused request never makes the front door wait for its body.
     int maxBodyBytes(const HttpRequestHead &head) const;
     GateDecision handle(const HttpRequestHead &head, const RequestBody &body);
+    // A WebSocket upgrade under /api/ (the version and key already checked): /api/events only.
+    GateDecision decideUpgrade(const HttpRequestHead &head);
 
     static QJsonObject clientJson(const ClientInfo &info);
 
@@ -49,12 +55,17 @@ private:
         Ban,          // POST /api/ban
         Unban,        // POST /api/unban
         RouteReload,  // POST /api/routes/{path}/reload (script routes)
+        Events,       // GET  /api/events (Server-Sent Events; a WebSocket upgrade too)
+        Log,          // GET  /api/log
+        Replay,       // GET  /api/replay (progress)
+        ReplayStart,  // POST /api/replay
+        ReplayControl, // POST /api/replay/stop|pause|resume
     };
     struct Target
     {
         Endpoint endpoint = Endpoint::None;
         QString clientId; // as written in the path
-        QString route; // RouteReload: the route pattern, percent-decoded
+        QString route; // RouteReload: the route pattern, percent-decoded; ReplayControl: stop, pause or resume
         bool post = false;
     };
     static Target match(const QString &path);
@@ -74,6 +85,10 @@ private:
     GateDecision broadcast(const QJsonObject &body);
     GateDecision ban(const QJsonObject &body, bool banning);
     GateDecision reloadRoute(const QString &route, const QJsonObject &body);
+    GateDecision events(const HttpRequestHead &head, bool upgrade);
+    GateDecision getLog(const HttpRequestHead &head) const;
+    GateDecision startReplay(const QJsonObject &body);
+    GateDecision controlReplay(const QString &action);
 
     // Finds an open client by the id in the path; on failure *refusal holds the 404.
     bool openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const;

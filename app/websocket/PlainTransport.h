@@ -27,6 +27,7 @@ public:
     void write(const QByteArray &bytes) override;
     void flush() override;
     qint64 bytesToWrite() const override { return m_queuedBytes; }
+    void setReadingPaused(bool paused) override;
     void shutdownWhenWritten() override;
     void abort() override;
 
@@ -62,6 +63,9 @@ private:
     bool m_shutdownDone = false;
     bool m_started = false;
     bool m_ended = false;
+    // The read notifier goes off only after a delivery: turned off earlier, the dispatcher would
+    // drop bytes it has already read ahead for this descriptor.
+    bool m_readingPaused = false;
     End m_endedHow = End::Aborted; // kept for start() when it ended before
     QString m_endError;
 };

@@ -47,7 +47,7 @@ void QtSocketTransport::start()
 
 void QtSocketTransport::onReadyRead()
 {
-    if (!m_started || m_ended)
+    if (!m_started || m_ended || m_readingPaused)
         return;
     if (m_delivering) {
         // A flush() our receiver made decrypted more: it stays in the socket until this
@@ -61,8 +61,22 @@ void QtSocketTransport::onReadyRead()
         const QByteArray bytes = m_socket->readAll();
         if (m_receiver && !bytes.isEmpty())
             m_receiver->onBytesReceived(bytes.constData(), bytes.size());
-    } while (m_readAgain && !m_ended);
+    } while (m_readAgain && !m_ended && !m_readingPaused);
     m_delivering = false;
+}
+
+void QtSocketTransport::setReadingPaused(bool paused)
+{
+    if (m_ended || paused == m_readingPaused)
+        return;
+    m_readingPaused = paused;
+    // Paused, Qt reads (and decrypts) only until its buffer holds kPausedBufferBytes, then stops
+    // reading the descriptor; unbounded again once resumed.
+    constexpr qint64 kPausedBufferBytes = 64 * 1024;
+    m_socket->setReadBufferSize(paused ? kPausedBufferBytes : 0);
+    // What waited in the buffer is delivered from the loop, never nested in the caller.
+    if (!paused)
+        QMetaObject::invokeMethod(this, &QtSocketTransport::onReadyRead, Qt::QueuedConnection);
 }
 
 void QtSocketTransport::write(const QByteArray &bytes)

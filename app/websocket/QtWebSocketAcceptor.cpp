@@ -10,8 +10,8 @@
 
 Q_DECLARE_LOGGING_CATEGORY(lcQtBackend)
 
-QtWebSocketAcceptor::QtWebSocketAcceptor(qint64 maxMessageBytes, qint64 maxBufferedBytes, QObject *parent)
-    : QObject(parent), m_maxMessageBytes(maxMessageBytes), m_maxBufferedBytes(maxBufferedBytes)
+QtWebSocketAcceptor::QtWebSocketAcceptor(qint64 maxMessageBytes, QObject *parent)
+    : QObject(parent), m_maxMessageBytes(maxMessageBytes)
 {
 }
 
@@ -83,6 +83,6 @@ void QtWebSocketAcceptor::takeConnections(QWebSocketServer *server)
         disconnect(socket, nullptr, this, nullptr);
         // The endpoint owns the socket from here; Qt's server would delete it on disconnect.
         disconnect(socket, nullptr, server, nullptr);
-        Q_EMIT accepted(new QtWebSocketEndpoint(webSocket, socket, {m_maxMessageBytes, m_maxBufferedBytes}, pending.early), pending.ticket);
+        Q_EMIT accepted(new QtWebSocketEndpoint(webSocket, socket, m_maxMessageBytes, pending.early), pending.ticket);
     }
 }

@@ -20,8 +20,7 @@ class QtWebSocketAcceptor : public QObject
 {
     Q_OBJECT
 public:
-    // The limits each endpoint gets (QtWebSocketEndpoint).
-    QtWebSocketAcceptor(qint64 maxMessageBytes, qint64 maxBufferedBytes, QObject *parent = nullptr);
+    explicit QtWebSocketAcceptor(qint64 maxMessageBytes, QObject *parent = nullptr);
     ~QtWebSocketAcceptor() override;
 
     // headBytes: the request head's size (what Qt reads); ticket names this hand-over in
@@ -40,7 +39,6 @@ private:
     void takeConnections(QWebSocketServer *server);
 
     qint64 m_maxMessageBytes;
-    qint64 m_maxBufferedBytes;
     std::map<QString, QWebSocketServer *> m_servers; // children of this
     struct Pending
     {

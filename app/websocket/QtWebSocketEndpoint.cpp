@@ -31,21 +31,21 @@ bool isViolationCode(int code)
 }
 } // namespace
 
-QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, Limits limits, QByteArray early,
-                                         QObject *parent)
+QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes,
+                                         QByteArray early, QObject *parent)
     : WebSocketEndpoint(parent), m_webSocket(webSocket), m_socket(socket), m_early(std::move(early)),
       m_peerAddress(webSocket->peerAddress()), m_peerPort(webSocket->peerPort())
 {
     // Destroyed in this order: the QWebSocket first, while the socket it uses still exists.
     m_webSocket->setParent(this);
     m_socket->setParent(this);
-    m_webSocket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
-    m_webSocket->setMaxAllowedIncomingFrameSize(quint64(limits.maxMessageBytes));
+    m_webSocket->setMaxAllowedIncomingMessageSize(quint64(maxMessageBytes));
+    m_webSocket->setMaxAllowedIncomingFrameSize(quint64(maxMessageBytes));
     // Qt reads a frame once all of it is buffered: room for the largest allowed one, and no more.
-    m_socket->setReadBufferSize(clientFrameBytes(limits.maxMessageBytes) + 64 * 1024);
+    m_socket->setReadBufferSize(clientFrameBytes(maxMessageBytes) + 64 * 1024);
     // Connected after Qt's own reader: what Qt wrote in answer to this read (pongs) is queued by now.
-    connect(m_socket, &QTcpSocket::readyRead, this, [this, limit = limits.maxBufferedBytes] {
-        if (m_state == State::Closed || bytesToWrite() <= limit)
+    connect(m_socket, &QTcpSocket::readyRead, this, [this] {
+        if (m_state == State::Closed || m_outgoingBudget <= 0 || bytesToWrite() <= m_outgoingBudget)
             return;
         m_dropReason = QStringLiteral("%1 bytes of answers to pings waiting: the client does not read")
                            .arg(bytesToWrite());

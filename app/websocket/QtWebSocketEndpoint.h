@@ -15,15 +15,10 @@ class QtWebSocketEndpoint final : public WebSocketEndpoint
 {
     Q_OBJECT
 public:
-    struct Limits
-    {
-        qint64 maxMessageBytes; // Qt's incoming message and frame limit (larger: 1009)
-        // Qt answers every ping itself: a client whose unread answers pass this is dropped.
-        qint64 maxBufferedBytes;
-    };
     // Takes both as children: the QWebSocket, and the socket under it (which Qt does not own).
+    // Qt's incoming limits are set from maxMessageBytes (messages and frames; larger: 1009).
     // early: bytes the client sent after the handshake, read by Qt from start() on.
-    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, Limits limits, QByteArray early = {},
+    QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *socket, qint64 maxMessageBytes, QByteArray early = {},
                         QObject *parent = nullptr);
     ~QtWebSocketEndpoint() override;
 
@@ -41,6 +36,9 @@ public:
     qint64 queueMessage(OutgoingMessage &message) override;
     void flush() override;
     qint64 bytesToWrite() const override;
+    // Qt answers every ping itself and cannot stop reading a peer: one whose unread answers pass
+    // the budget is dropped (the native connection stops reading it instead).
+    void setOutgoingBudget(qint64 bytes) override { m_outgoingBudget = bytes; }
     void ping(const QByteArray &payload = {}) override;
     void close(int code, const QString &reason) override;
     void abort() override;
@@ -59,6 +57,7 @@ private:
     bool m_closingLocally = false;
     bool m_aborting = false;
     QString m_dropReason; // why we dropped it, when we did
+    qint64 m_outgoingBudget = 0; // 0: none
     int m_closeCode = 0;
     QString m_closeReason;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered

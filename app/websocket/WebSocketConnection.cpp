@@ -49,14 +49,20 @@ qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
     if (m_state != State::Open)
         return 0;
     const QByteArray frame = message.frameFor(m_deflate.get());
-    m_transport->write(frame);
+    queueBytes(frame);
     return frame.size();
 }
 
 void WebSocketConnection::queueFrame(const QByteArray &frame)
 {
     if (m_state == State::Open)
-        m_transport->write(frame);
+        queueBytes(frame);
+}
+
+void WebSocketConnection::queueBytes(const QByteArray &bytes)
+{
+    m_bytesQueued += bytes.size();
+    m_transport->write(bytes);
 }
 
 void WebSocketConnection::flush()
@@ -70,7 +76,7 @@ void WebSocketConnection::ping(const QByteArray &payload)
     if (m_state != State::Open)
         return;
     m_pingSent.start();
-    m_transport->write(WebSocketFrame::ping(payload.left(125)));
+    queueBytes(WebSocketFrame::ping(payload.left(125)));
     m_transport->flush();
 }
 
@@ -94,7 +100,8 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
     m_closeCode = code;
     m_closeReason = reason;
     // Answering a close frame echoes its code (RFC 6455 §5.5.1), an empty one with an empty one.
-    m_transport->write(WebSocketFrame::close(code, reason));
+    // It is written whatever the budget: one frame, and nothing follows it.
+    queueBytes(WebSocketFrame::close(code, reason));
     if (initiator == CloseInitiator::Local)
         m_transport->flush();
     else
@@ -118,12 +125,43 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
     }
     m_deferredInput = QByteArray();
     m_parsing = false;
-    if (m_pongDue) {
-        m_pongDue = false;
-        if (m_state == State::Open) {
-            m_transport->write(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
-            m_transport->flush();
-        }
+    answerPing();
+    checkBudget();
+}
+
+bool WebSocketConnection::pongInFlight() const
+{
+    // Written so far = queued - still waiting. Over TLS the waiting count includes encryption
+    // overhead, so this errs towards "still waiting" and is exact once the queue is empty.
+    return m_pongEnd > m_bytesQueued - m_transport->bytesToWrite();
+}
+
+void WebSocketConnection::answerPing()
+{
+    if (!m_pongDue || m_state != State::Open || m_parsing || pongInFlight())
+        return;
+    if (m_outgoingBudget > 0 && m_transport->bytesToWrite() > m_outgoingBudget)
+        return; // a pong counts against the budget like any frame: it waits for the drain
+    m_pongDue = false;
+    queueBytes(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
+    m_pongEnd = m_bytesQueued;
+    m_transport->flush();
+}
+
+void WebSocketConnection::checkBudget()
+{
+    if (m_outgoingBudget <= 0 || m_state == State::Closed)
+        return;
+    const qint64 waiting = m_transport->bytesToWrite();
+    if (!m_readingPaused && waiting > m_outgoingBudget) {
+        m_readingPaused = true;
+        m_transport->setReadingPaused(true);
+        qCDebug(lcWebSocket) << peerAddress() << "not read while" << waiting << "bytes wait to be written";
+        if (m_handler)
+            m_handler->onOutgoingBudgetExceeded();
+    } else if (m_readingPaused && waiting <= m_outgoingBudget / 2) {
+        m_readingPaused = false;
+        m_transport->setReadingPaused(false);
     }
 }
 
@@ -188,6 +226,8 @@ void WebSocketConnection::onTransportEnded(ByteTransport::End how, const QString
 
 void WebSocketConnection::onBytesWritten()
 {
+    answerPing();
+    checkBudget();
     if (m_handler)
         m_handler->onBytesWritten();
 }

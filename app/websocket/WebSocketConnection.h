@@ -32,6 +32,10 @@ public:
     State state() const override { return m_state; }
     int closeCode() const override { return m_closeCode; }
     QString closeReason() const override { return m_closeReason; }
+    // Bytes that may wait to be written before the peer stops being read and pongs wait too
+    // (0: no budget). Whoever queues data frames checks it too (the slow-consumer policy).
+    void setOutgoingBudget(qint64 bytes) override { m_outgoingBudget = bytes; }
+    bool isReadingPaused() const { return m_readingPaused; }
 
     // permessage-deflate, when the handshake negotiated it (before start()); null otherwise.
     void setDeflate(std::unique_ptr<PerMessageDeflate> deflate);
@@ -58,6 +62,13 @@ private:
     void onBytesWritten() override;
     void onTransportEnded(ByteTransport::End how, const QString &error) override;
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
+    // Every byte to the transport goes through here, so the connection knows how far it has written.
+    void queueBytes(const QByteArray &bytes);
+    // Writes the pending pong unless an earlier one still waits or the budget is spent.
+    void answerPing();
+    bool pongInFlight() const;
+    // Pauses reading past the budget, resumes at half of it.
+    void checkBudget();
 
     std::unique_ptr<ByteTransport> m_transport;
     std::unique_ptr<PerMessageDeflate> m_deflate; // before m_parser, which points to it
@@ -71,9 +82,14 @@ private:
     // that come while the parser is mid-feed wait here, never reach it nested.
     bool m_parsing = false;
     QByteArray m_deferredInput;
-    // Only the latest ping of a run gets its pong (RFC 6455 §5.5.3): a flood costs one frame.
+    // Only the latest ping gets its pong (RFC 6455 §5.5.3): while a pong waits to be written, a
+    // newer ping replaces the one pending rather than queueing another, so a flood costs one frame.
     QByteArray m_pongPayload;
     bool m_pongDue = false;
+    qint64 m_bytesQueued = 0; // every byte given to the transport, ever
+    qint64 m_pongEnd = 0;     // m_bytesQueued just after the last pong
+    qint64 m_outgoingBudget = 0;
+    bool m_readingPaused = false;
     qint64 m_messageWireBytes = 0;
     int m_messageFrames = 0;
 };

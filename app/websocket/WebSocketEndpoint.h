@@ -36,6 +36,9 @@ public:
         virtual void onClosing(CloseInitiator initiator) = 0;
         // Bytes that had to wait for the socket went out (bytesToWrite() fell).
         virtual void onBytesWritten() = 0;
+        // More than the outgoing budget waits to be written: the peer is no longer read until it
+        // drains (to half the budget). Said once per crossing. (Native backend only.)
+        virtual void onOutgoingBudgetExceeded() = 0;
         // The connection failed while open: a socket error, or the peer vanished without a close frame.
         virtual void onFailed(const QString &error) = 0;
         virtual void onDisconnected() = 0;
@@ -70,6 +73,9 @@ public:
     virtual qint64 queueMessage(OutgoingMessage &message) = 0;
     virtual void flush() = 0;
     virtual qint64 bytesToWrite() const = 0;
+    // Bytes that may wait to be written before the endpoint acts on its own (0: no budget); the
+    // engine's slow-consumer policy checks the same figure for the messages it queues.
+    virtual void setOutgoingBudget(qint64 bytes) = 0;
 
     virtual void ping(const QByteArray &payload = {}) = 0;
     // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and
