@@ -14,6 +14,8 @@ import {
 } from './switchboard_server.mjs';
 
 const TLS = process.env.SWITCHBOARD_TLS === '1';
+// The *_qt variants (--websocket-backend qt): Qt's QWebSocket cannot stop reading a peer.
+const QT_BACKEND = process.env.SWITCHBOARD_WEBSOCKET_BACKEND === 'qt';
 const WAIT_MS = 10000;
 const OVERALL_TIMEOUT_MS = 100000;
 const RSS_GROWTH_BOUND = 64 * 1024 * 1024;
@@ -182,55 +184,59 @@ describe(`clients that ping${TLS ? ' (over wss)' : ''}`, { timeout: OVERALL_TIME
     }
   });
 
-  it('an echo client that sends and never reads is not read past its budget, then served again once it reads', { timeout: 60000 }, async () => {
-    const server = await start(['--slow-consumer', 'drop', '--max-buffered-bytes', String(MAX_BUFFERED)]);
-    try {
-      const healthy = await connect(server, '/ws');
-      const path = `/ws?who=flooder-${randomBytes(3).toString('hex')}`;
-      const flooder = await connect(server, path);
-      flooder._socket.pause(); // never reads its echoes
-      const before = await rssBytes(server);
-      const frameBytes = 60000;
-      const flood = binaryFrames(frameBytes, 1500); // 86 MiB, queued in this process at once
-      flooder._socket.write(flood);
-      // Its echoes pile up past the budget (seen queued, or as echoes dropped; over TLS the queue
-      // may shrink a little later as Qt hands encrypted bytes on); from then on it is not read.
-      const over = await waitUntil(async () => {
-        const info = await clientOn(server, path);
-        return (info.bytesToWrite > MAX_BUFFERED || info.messagesDropped > 0) && info;
-      }, WAIT_MS, 'the flooder over its budget');
-      for (let i = 0; i < 20; i++) await expectEcho(healthy, `echo ${i} while the flooder waits`);
-      const stalled = await clientOn(server, path);
-      const read = stalled.bytesIn - over.bytesIn;
-      console.log(`# echo flood: over budget after ${over.bytesIn} bytes read; ${read} more read during 20 echoes of another client`);
-      assert.ok(read <= 4 * 65536, `read ${read} more bytes from a client over its budget`);
-      assert.ok(stalled.bytesIn < flood.length / 4, `read ${stalled.bytesIn} of ${flood.length} bytes`);
-      assert.ok(flooder._socket.writableLength > 0, 'the flooder still has bytes the server did not take');
-      assert.equal(stalled.state, 'open', 'drop keeps it connected');
-      const growth = (await rssBytes(server)) - before;
-      assert.ok(growth < RSS_GROWTH_BOUND, `server RSS grew by ${growth} bytes (bound ${RSS_GROWTH_BOUND})`);
+  // Native only: its connection stops reading a client past the outgoing budget. Qt 6.4 reads on
+  // regardless (README: "Qt WebSockets as a second backend"), so the qt variant leaves this case out.
+  if (!QT_BACKEND) {
+    it('an echo client that sends and never reads is not read past its budget, then served again once it reads', { timeout: 60000 }, async () => {
+      const server = await start(['--slow-consumer', 'drop', '--max-buffered-bytes', String(MAX_BUFFERED)]);
+      try {
+        const healthy = await connect(server, '/ws');
+        const path = `/ws?who=flooder-${randomBytes(3).toString('hex')}`;
+        const flooder = await connect(server, path);
+        flooder._socket.pause(); // never reads its echoes
+        const before = await rssBytes(server);
+        const frameBytes = 60000;
+        const flood = binaryFrames(frameBytes, 1500); // 86 MiB, queued in this process at once
+        flooder._socket.write(flood);
+        // Its echoes pile up past the budget (seen queued, or as echoes dropped; over TLS the queue
+        // may shrink a little later as Qt hands encrypted bytes on); from then on it is not read.
+        const over = await waitUntil(async () => {
+          const info = await clientOn(server, path);
+          return (info.bytesToWrite > MAX_BUFFERED || info.messagesDropped > 0) && info;
+        }, WAIT_MS, 'the flooder over its budget');
+        for (let i = 0; i < 20; i++) await expectEcho(healthy, `echo ${i} while the flooder waits`);
+        const stalled = await clientOn(server, path);
+        const read = stalled.bytesIn - over.bytesIn;
+        console.log(`# echo flood: over budget after ${over.bytesIn} bytes read; ${read} more read during 20 echoes of another client`);
+        assert.ok(read <= 4 * 65536, `read ${read} more bytes from a client over its budget`);
+        assert.ok(stalled.bytesIn < flood.length / 4, `read ${stalled.bytesIn} of ${flood.length} bytes`);
+        assert.ok(flooder._socket.writableLength > 0, 'the flooder still has bytes the server did not take');
+        assert.equal(stalled.state, 'open', 'drop keeps it connected');
+        const growth = (await rssBytes(server)) - before;
+        assert.ok(growth < RSS_GROWTH_BOUND, `server RSS grew by ${growth} bytes (bound ${RSS_GROWTH_BOUND})`);
 
-      // Reading again, it drains; the server reads the rest of its flood (echoes that found the
-      // queue over budget meanwhile are dropped), then echoes a marker sent once all is drained.
-      flooder._socket.resume();
-      const floodPayload = flood.length / (frameBytes + 8) * frameBytes;
-      await waitUntil(async () => {
-        const info = await clientOn(server, path);
-        return info.bytesIn === floodPayload && info.bytesToWrite === 0;
-      }, 30000, 'the whole flood read and its echoes drained');
-      const marker = `marker ${randomBytes(4).toString('hex')}`;
-      const gotMarker = withTimeout(new Promise((resolve) => flooder.on('message', (data) => {
-        if (data.toString() === marker) resolve();
-      })), WAIT_MS, 'the echo of the marker after the flood');
-      flooder.send(marker);
-      await gotMarker;
-      await expectEcho(healthy, 'after the flood');
-      flooder.close();
-      healthy.close();
-      assert.deepEqual(await server.stop(WAIT_MS), { code: 0, signal: null });
-    } catch (err) {
-      console.log(server.output());
-      throw err;
-    }
-  });
+        // Reading again, it drains; the server reads the rest of its flood (echoes that found the
+        // queue over budget meanwhile are dropped), then echoes a marker sent once all is drained.
+        flooder._socket.resume();
+        const floodPayload = flood.length / (frameBytes + 8) * frameBytes;
+        await waitUntil(async () => {
+          const info = await clientOn(server, path);
+          return info.bytesIn === floodPayload && info.bytesToWrite === 0;
+        }, 30000, 'the whole flood read and its echoes drained');
+        const marker = `marker ${randomBytes(4).toString('hex')}`;
+        const gotMarker = withTimeout(new Promise((resolve) => flooder.on('message', (data) => {
+          if (data.toString() === marker) resolve();
+        })), WAIT_MS, 'the echo of the marker after the flood');
+        flooder.send(marker);
+        await gotMarker;
+        await expectEcho(healthy, 'after the flood');
+        flooder.close();
+        healthy.close();
+        assert.deepEqual(await server.stop(WAIT_MS), { code: 0, signal: null });
+      } catch (err) {
+        console.log(server.output());
+        throw err;
+      }
+    });
+  }
 });
