@@ -212,6 +212,7 @@ setTimeout(() => Promise.resolve().then(() => null.tick()), 1)
         const QString path = write(QStringLiteral("later.js"), R"JS(export default {
   onMessage(evt, ws) {
     if (evt.data === 'spin') return Promise.resolve().then(() => { for (;;) {} })
+    if (evt.data === 'spin in catch') return Promise.reject(new Error('x')).catch(() => { for (;;) {} })
     return Promise.resolve(evt.data).then((d) => ws.send('ok ' + d))
   },
 }
@@ -236,6 +237,11 @@ setTimeout(() => Promise.resolve().then(() => null.tick()), 1)
         runtime.message(2, "after", false); // the engine works again for everyone else
         QTRY_COMPARE(host.count(QStringLiteral("send")), 1);
         QCOMPARE(host.calls.last().data, QByteArray("ok after"));
+        host.open << 3;
+        runtime.open({3, {}, {}, {}, {}});
+        runtime.message(3, "spin in catch", false); // catch() goes through then()
+        QTRY_COMPARE(host.count(QStringLiteral("close")), 2);
+        QCOMPARE(host.calls.last().id, quint64(3));
     }
 
     void endlessAllocationIsStopped()

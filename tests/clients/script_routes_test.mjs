@@ -58,6 +58,7 @@ async function echoes(ws, text) {
 
 const BAD = {
   'throws.js': "export default {\n  onMessage(evt, ws) {\n    if (evt.data === 'boom') JSON.parse('{nope')\n    ws.send('ok ' + evt.data)\n  },\n}\n",
+  'rejects.js': "export default {\n  onMessage(evt, ws) {\n    return Promise.resolve(evt.data).then((d) => {\n      if (d === 'boom') throw new RangeError('later boom')\n      ws.send('ok ' + d)\n    })\n  },\n}\n",
   'spins.js': "export default { onMessage(evt, ws) { if (evt.data === 'spin') for (;;) {} ws.send('ok') } }\n",
   'hogs.js': "export default { onMessage(evt, ws) { const a = []; for (;;) a.push(new Array(1000).fill(evt.data)) } }\n",
   'keeps.js': "export default { onMessage(evt, ws) { ws.data.log = (ws.data.log || '') + evt.data } }\n",
@@ -75,6 +76,7 @@ before(async () => {
       '--script', `/feed/:symbol=${EXAMPLES}feed.js`,
       '--script', `/room/:room=${EXAMPLES}hono-chat.js`,
       '--script', `/throws=${dir}/throws.js`,
+      '--script', `/rejects=${dir}/rejects.js`,
       '--script', `/spins=${dir}/spins.js`,
       '--script', `/hogs=${dir}/hogs.js`,
       '--script', `/keeps=${dir}/keeps.js`,
@@ -130,6 +132,18 @@ describe('examples/hono-chat.js', () => {
 });
 
 describe('bad scripts: the client gets 1011, a bystander keeps being served', () => {
+  it("a handler's promise that rejects closes with 1011 and records file:line", async () => {
+    const bystander = await connect('/ws');
+    const ws = await connect('/rejects');
+    ws.send('fine');
+    assert.equal(await ws.next(), 'ok fine');
+    ws.send('boom');
+    assert.deepEqual(await withTimeout(ws.closed, WAIT_MS, 'the 1011 close'), { code: 1011, reason: 'script error' });
+    await server.waitForLog(/rejects\.js:4: onMessage rejected with RangeError: later boom/, WAIT_MS, 'the rejection with file:line');
+    await echoes(bystander, 'after the rejection');
+    bystander.close();
+  });
+
   it('an exception closes with 1011 and records file:line', async () => {
     const bystander = await connect('/ws');
     const ws = await connect('/throws');
