@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { describe, it, before, after } from 'node:test';
 import WebSocket from 'ws';
 
@@ -210,6 +211,13 @@ describe('the log as a stream', () => {
   it('skips what a subscriber that stops reading missed, with a gap marker, and keeps serving', async () => {
     const stalled = await follow('');
     stalled._socket.pause(); // stops reading: its socket fills, then the ring moves on without it
+    // An event-stream follower that stops reading too (node:http, paused).
+    const sseResponse = await withTimeout(new Promise((resolve, reject) => {
+      http.get(`${server.httpUrl}/api/events`, { headers: { authorization: `Bearer ${TOKEN}` } }, resolve).on('error', reject);
+    }), WAIT_MS, 'the event stream to answer');
+    assert.equal(sseResponse.statusCode, 200);
+    assert.match(sseResponse.headers['content-type'], /^text\/event-stream/);
+    sseResponse.pause();
     const before = await rssBytes(server);
     const flooder = await openClient(server.wsUrl, '/ws', WAIT_MS);
     const big = 'x'.repeat(16 * 1024);
@@ -227,6 +235,21 @@ describe('the log as a stream', () => {
     fresh.send('still here');
     await waitEvent(fresh, 'message', WAIT_MS, 'an echo while a follower is stalled');
     stalled._socket.resume();
+    // Looks at each chunk with the tail of the one before (a marker may be cut between them).
+    let tail = '\n';
+    let sawGap = false;
+    const sseGap = withTimeout(new Promise((resolve) => {
+      sseResponse.setEncoding('utf8');
+      sseResponse.on('data', (chunk) => {
+        const text = tail + chunk;
+        sawGap ||= /\nevent: gap\ndata: \{"gap":\{"from":\d+,"to":\d+\}\}\n\n/.test(text);
+        if (sawGap && text.includes('"payload":"done"')) resolve();
+        tail = text.slice(-256);
+      });
+    }), 30000, 'a gap marker and the last record on the stalled event stream');
+    sseResponse.resume();
+    await sseGap;
+    sseResponse.destroy();
     const messages = await stalled.until((list) => list.some((m) => m.payload === 'done'), 'the stalled follower catching up');
     const gaps = messages.filter((m) => m.gap);
     assert.ok(gaps.length >= 1, 'a gap marker');
