@@ -274,15 +274,16 @@ void TestHeadless::outOfDescriptorsRefusesWith503AndRecovers()
     const double cpuUsed = cpuSeconds(server.processId()) - cpuBefore;
     const double wall = double(window.elapsed()) / 1000.0;
     QVERIFY2(cpuUsed < 0.5 * wall + 0.2, qPrintable(QStringLiteral("%1 s CPU in %2 s").arg(cpuUsed).arg(wall)));
-    err += server.readAllStandardError();
-    QCOMPARE(err.count(limitLine), 1); // once per burst
 
     hogs.clear();
     // Served again: the metrics page (through a fresh connection) and a WebSocket echo.
     QByteArray metrics;
     QTRY_VERIFY_WITH_TIMEOUT(TestSupport::statusOf(metrics = TestSupport::rawExchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) == 200, 15000);
     QVERIFY2(metrics.contains("switchboard_accept_errors_total{reason=\"emfile\"} "), metrics.constData());
-    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains("accepting again: "), 10000);
+    // Logged once per burst (a burst ends when an accept succeeds again; hogs closing can make a few),
+    // not once per failed accept: every warning has its end line, with the counts.
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).count("accepting again: ") == err.count(limitLine), 10000);
+    QVERIFY2(err.count(limitLine) <= 10, err.constData());
     std::unique_ptr<QWebSocket> client = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
     QVERIFY(client);
     QSignalSpy echoed(client.get(), &QWebSocket::textMessageReceived);

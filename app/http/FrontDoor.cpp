@@ -210,6 +210,7 @@ int FrontDoor::refuseWaiting()
 {
     const int listening = int(m_tcpServer->socketDescriptor());
     int refused = 0;
+    openReserve(); // another thread may have taken the last one the previous time
     while (refused < kAcceptsPerWake && m_reserveDescriptor >= 0) {
         closeReserve();
         const int descriptor = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
