@@ -161,6 +161,11 @@ bool AdminApi::isApiPath(const QString &path)
     return path == QLatin1String("/api") || path.startsWith(QLatin1String("/api/"));
 }
 
+bool AdminApi::isEventStreamPath(const QString &path)
+{
+    return path == QLatin1String("/api/events");
+}
+
 GateDecision AdminApi::ok(const QJsonObject &object)
 {
     return GateDecision::respond(HttpResponse::json(200, QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n'));

@@ -28,6 +28,8 @@ public:
     AdminApi(Engine &engine, const OriginPolicy &origins, const QString &token);
 
     static bool isApiPath(const QString &path);
+    // The one WebSocket the admin API serves; other upgrades under /api/ belong to the routes.
+    static bool isEventStreamPath(const QString &path);
 
     // How large a body this request may carry: > 0 only for an authorised POST to an endpoint
     // that takes one, so a refused request never makes the front door wait for its body.

@@ -114,7 +114,8 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
     if (!isValidWebSocketKey(head.header("sec-websocket-key")))
         return GateDecision::refuse(400, QStringLiteral("missing or invalid Sec-WebSocket-Key"));
 
-    if (m_adminApi && AdminApi::isApiPath(head.path))
+    // Routes may live under /api/ (a user's own API socket); only /api/events is the admin API's.
+    if (m_adminApi && AdminApi::isEventStreamPath(head.path))
         return m_adminApi->decideUpgrade(head);
     const RouteMatch match = m_routes.match(head.path);
     if (!match.isValid()) {
