@@ -88,7 +88,8 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
 
     // --- filters ---
     for (auto direction : {LogRecord::Direction::In, LogRecord::Direction::Out, LogRecord::Direction::Broadcast,
-                           LogRecord::Direction::System}) {
+                           LogRecord::Direction::System, LogRecord::Direction::ToUpstream,
+                           LogRecord::Direction::FromUpstream}) {
         QAction *action = m_directionMenu->addAction(LogRecord::directionName(direction));
         action->setCheckable(true);
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(direction));

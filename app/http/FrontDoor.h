@@ -73,10 +73,12 @@ private:
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
     void upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    // Holds the socket for a GateDecision::defer until its answer comes (or the head timeout).
+    void defer(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
 
     HttpGate &m_gate;
     Limits m_limits;
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
-    QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read
+    QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read (or whose answer waits)
 };

@@ -54,6 +54,11 @@ public:
     RouteBehaviour *behaviour() const { return m_behaviour.get(); }
     void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
     void setRoom(const QString &room) { m_info.room = room; }
+    void setUpstream(const QString &url, const QString &state)
+    {
+        m_info.upstreamUrl = url;
+        m_info.upstreamState = state;
+    }
     void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
     // How long a closing handshake may wait for the client before the connection is dropped.
     void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }

@@ -6,6 +6,7 @@
 #include "../websocket/CloseCode.h"
 #include "../http/FrontDoor.h"
 #include "../http/HttpRequestHead.h"
+#include "../http/PendingAnswer.h"
 #include "RequestRouter.h"
 #include "../http/TlsCredentials.h"
 #include "../routes/ChatBehaviour.h"
@@ -18,6 +19,7 @@
 #include "../cluster/ClusterLink.h"
 #include "../websocket/OutgoingMessage.h"
 #include "../websocket/WebSocketConnection.h"
+#include "../websocket/WebSocketHandshake.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -110,6 +112,11 @@ Engine::Engine(ServerConfig config, QObject *parent)
         *status = answer.status;
         *body = answer.body.isEmpty() ? QStringLiteral("refused by %1").arg(route.pattern) : QString::fromUtf8(answer.body);
         return answer.accept;
+    });
+    m_router->setProxyDeferral([this](const GateDecision &upgrade, const HttpRequestHead &head) {
+        const WebSocketDialer::Request request = proxyUpstream(m_config.routes.routes().at(upgrade.routeIndex), head);
+        return GateDecision::defer(
+            [this, upgrade, request](PendingAnswer *answer) { dialUpstream(answer, upgrade, request); });
     });
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
@@ -448,12 +455,12 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
         return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
     }
     case RouteBehaviourKind::Proxy:
-        return std::make_unique<ProxyBehaviour>(*this, proxyUpstream(route, head));
+        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}));
     }
     return std::make_unique<OperatorBehaviour>(*this);
 }
 
-ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
+WebSocketDialer::Request Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
 {
     // ":name" segments of the upstream URL take the client's path values; the query is passed on.
     const RouteMatch match = m_config.routes.match(head.path);
@@ -467,17 +474,14 @@ ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const Htt
             query.addQueryItem(item.first, item.second);
         upstreamUrl.setQuery(query);
     }
-    ProxyBehaviour::Upstream upstream;
-    upstream.request.setUrl(upstreamUrl);
-    for (const char *name : {"cookie", "authorization", "user-agent"}) {
-        const QByteArray value = head.header(name);
+    WebSocketDialer::Request upstream;
+    upstream.url = upstreamUrl;
+    for (const char *name : {"Cookie", "Authorization", "User-Agent"}) {
+        const QByteArray value = head.header(QByteArray(name).toLower());
         if (!value.isEmpty())
-            upstream.request.setRawHeader(name, value);
+            upstream.headers.append({QByteArray(name), value});
     }
-    for (const QByteArray &protocol : head.header("sec-websocket-protocol").split(',')) {
-        if (!protocol.trimmed().isEmpty())
-            upstream.subprotocols.append(QString::fromLatin1(protocol.trimmed()));
-    }
+    upstream.subprotocols = WebSocketHandshake::offeredSubprotocols(head.header("sec-websocket-protocol"));
     if (route.forwardOrigin) {
         upstream.origin = QString::fromUtf8(head.header("origin"));
     } else {
@@ -492,6 +496,10 @@ ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const Htt
             m_upstreamCa = QSslCertificate::fromPath(m_config.upstreamCaPath, QSsl::Pem);
         upstream.extraCa = m_upstreamCa;
     }
+    // Half the head timeout: an upstream that does not answer in time still gets the client a 1014
+    // with the reason, before the front door's own deadline (504) would pass.
+    upstream.timeoutMs = std::max(1, m_config.headTimeoutMs / 2);
+    upstream.maxMessageBytes = m_config.maxMessageBytes;
     return upstream;
 }
 

@@ -6,6 +6,7 @@
 #include "CloseCode.h"
 
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QTimerEvent>
 #include <utility>
 
@@ -29,6 +30,17 @@ void WebSocketConnection::start()
     m_transport->start();
 }
 
+void WebSocketConnection::setClientRole()
+{
+    m_clientRole = true;
+    m_parser.setReadingServerFrames(true);
+}
+
+void WebSocketConnection::write(const QByteArray &frame)
+{
+    m_transport->write(m_clientRole ? WebSocketFrame::masked(frame, QRandomGenerator::global()->generate()) : frame);
+}
+
 void WebSocketConnection::setDeflate(std::unique_ptr<PerMessageDeflate> deflate)
 {
     m_deflate = std::move(deflate);
@@ -50,14 +62,14 @@ qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
     if (m_state != State::Open)
         return 0;
     const QByteArray frame = message.frameFor(m_deflate.get());
-    m_transport->write(frame);
+    write(frame);
     return frame.size();
 }
 
 void WebSocketConnection::queueFrame(const QByteArray &frame)
 {
     if (m_state == State::Open)
-        m_transport->write(frame);
+        write(frame);
 }
 
 void WebSocketConnection::flush()
@@ -71,7 +83,7 @@ void WebSocketConnection::ping(const QByteArray &payload)
     if (m_state != State::Open)
         return;
     m_pingSent.start();
-    m_transport->write(WebSocketFrame::ping(payload.left(125)));
+    write(WebSocketFrame::ping(payload.left(125)));
     m_transport->flush();
 }
 
@@ -95,7 +107,7 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
     m_closeCode = code;
     m_closeReason = reason;
     // Answering a close frame echoes its code (RFC 6455 §5.5.1), an empty one with an empty one.
-    m_transport->write(WebSocketFrame::close(code, reason));
+    write(WebSocketFrame::close(code, reason));
     if (initiator == CloseInitiator::Local)
         m_transport->flush();
     else
@@ -122,7 +134,7 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
     if (m_pongDue) {
         m_pongDue = false;
         if (m_state == State::Open) {
-            m_transport->write(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
+            write(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
             m_transport->flush();
         }
     }

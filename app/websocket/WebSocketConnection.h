@@ -10,7 +10,7 @@
 class OutgoingMessage;
 class PerMessageDeflate;
 
-// The server end of one RFC 6455 connection over a ByteTransport: reads frames, answers pings,
+// The server end (or, in the client role, the client end) of one RFC 6455 connection over a ByteTransport: reads frames, answers pings,
 // runs the closing handshake (echoing the peer's code, or failing the connection with 1002,
 // 1007 or 1009 on a bad frame), and times out a peer that does not finish it. Data frames come
 // encoded from the caller (WebSocketFrame), so a broadcast frame is built once for everyone.
@@ -62,6 +62,11 @@ public:
     int closeCode() const { return m_closeCode; }
     const QString &closeReason() const { return m_closeReason; }
 
+    // The client's end (a proxy's upstream leg, after WebSocketDialer's handshake): every frame we
+    // send is masked and the peer's must not be. Call before start().
+    void setClientRole();
+    bool isClientRole() const { return m_clientRole; }
+
     // How long a closing handshake may wait for the peer before the connection is dropped.
     void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
 
@@ -100,6 +105,8 @@ private:
     void onBytesWritten() override;
     void onTransportEnded(ByteTransport::End how, const QString &error) override;
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
+    // Every frame goes out through here: masked in the client role.
+    void write(const QByteArray &frame);
 
     std::unique_ptr<ByteTransport> m_transport;
     std::unique_ptr<PerMessageDeflate> m_deflate; // before m_parser, which points to it
@@ -107,6 +114,7 @@ private:
     WebSocketParser m_parser;
     QString m_subprotocol;
     State m_state = State::Open;
+    bool m_clientRole = false;
     int m_closeCode = 0;
     QString m_closeReason;
     int m_closeTimeoutMs = 2000;
