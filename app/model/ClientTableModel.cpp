@@ -46,6 +46,8 @@ QString ClientTableModel::details(const ClientInfo &client)
           << QStringLiteral("Route: %1").arg(client.route) << QStringLiteral("Path: %1").arg(client.path);
     if (!client.room.isEmpty())
         lines << QStringLiteral("Room: %1").arg(client.room);
+    if (!client.upstreamUrl.isEmpty())
+        lines << QStringLiteral("Upstream: %1 (%2)").arg(client.upstreamUrl, client.upstreamState);
     lines << QStringLiteral("Subprotocol: %1").arg(client.subprotocol.isEmpty() ? QStringLiteral("(none)") : client.subprotocol)
           << QStringLiteral("Extensions: %1").arg(client.extensions.isEmpty() ? QStringLiteral("(none)") : client.extensions)
           << QStringLiteral("Origin: %1").arg(client.origin.isEmpty() ? QStringLiteral("(none)") : client.origin);

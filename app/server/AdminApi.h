@@ -49,12 +49,19 @@ private:
         Ban,          // POST /api/ban
         Unban,        // POST /api/unban
         RouteReload,  // POST /api/routes/{path}/reload (script routes)
+        ClientHold,    // POST /api/clients/{id}/hold (proxy routes, AdminApiProxy.cpp)
+        ClientRelease, // POST /api/clients/{id}/release
+        ClientInject,  // POST /api/clients/{id}/inject
+        ClientHeld,    // GET  /api/clients/{id}/held
+        HeldForward,   // POST /api/clients/{id}/held/{heldId}/forward
+        HeldDrop,      // POST /api/clients/{id}/held/{heldId}/drop
     };
     struct Target
     {
         Endpoint endpoint = Endpoint::None;
         QString clientId; // as written in the path
         QString route; // RouteReload: the route pattern, percent-decoded
+        QString heldId; // HeldForward, HeldDrop: as written in the path
         bool post = false;
     };
     static Target match(const QString &path);
@@ -74,6 +81,10 @@ private:
     GateDecision broadcast(const QJsonObject &body);
     GateDecision ban(const QJsonObject &body, bool banning);
     GateDecision reloadRoute(const QString &route, const QJsonObject &body);
+    GateDecision hold(const QString &id, const QJsonObject &body, bool holding);
+    GateDecision inject(const QString &id, const QJsonObject &body);
+    GateDecision getHeld(const QString &id) const;
+    GateDecision actOnHeld(const Target &target, const QJsonObject &body, bool forward);
 
     // Finds an open client by the id in the path; on failure *refusal holds the 404.
     bool openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const;

@@ -118,8 +118,6 @@ CommandResult Engine::proxyHold(quint64 clientId, int directions)
     if (!proxy)
         return result;
     proxy->hold(directions);
-    recordOperatorAction(clientId, LogRecord::Kind::Text,
-                         QStringLiteral("hold %1").arg(ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(directions))));
     return CommandResult::success(1);
 }
 
@@ -129,8 +127,6 @@ CommandResult Engine::proxyRelease(quint64 clientId, int directions)
     ProxyBehaviour *proxy = proxyFor(clientId, &result);
     if (!proxy)
         return result;
-    recordOperatorAction(clientId, LogRecord::Kind::Text,
-                         QStringLiteral("release %1").arg(ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(directions))));
     proxy->release(directions);
     return CommandResult::success(1);
 }
@@ -154,7 +150,6 @@ CommandResult Engine::proxyDropHeld(quint64 clientId, quint64 heldId)
         return result;
     if (!proxy->dropHeld(heldId))
         return CommandResult::failure(QStringLiteral("client %1 holds no message %2").arg(clientId).arg(heldId));
-    recordOperatorAction(clientId, LogRecord::Kind::Text, QStringLiteral("dropped held message %1").arg(heldId));
     return CommandResult::success(1);
 }
 
