@@ -12,6 +12,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include "websocket/WebSocketHandshake.h"
+
 using namespace TestSupport;
 
 namespace {
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void holdEditDropReleaseKeepsOrder();
     void holdQueueIsBounded();
     void injectBothWays();
+    void slowUpstreamSlowsItsClient();
 
 private:
     void startProxy(const QString &upstreamPath, qint64 maxMessageBytes = 1024 * 1024);
@@ -428,6 +431,63 @@ void TestProxy::injectBothWays()
     QCOMPARE(upstreamText.first().first().toString(), QStringLiteral("as if from client"));
     QVERIFY(!m_engine->proxyInject(id, true, QByteArray("\xff", 1), false).ok); // text must be UTF-8
     QVERIFY(!m_engine->proxyInject(id + 100, true, "nobody", false).ok);
+}
+
+void TestProxy::slowUpstreamSlowsItsClient()
+{
+    // An upstream that completes the handshake by hand, then reads nothing until told to.
+    QTcpServer stalled;
+    QVERIFY(stalled.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket *leg = nullptr;
+    bool reading = false;
+    qint64 received = 0;
+    connect(&stalled, &QTcpServer::newConnection, &stalled, [&] {
+        leg = stalled.nextPendingConnection();
+        leg->setReadBufferSize(64 * 1024); // unread, Qt stops taking bytes from the kernel
+        connect(leg, &QTcpSocket::readyRead, leg, [&] {
+            if (reading) {
+                received += leg->readAll().size();
+                return;
+            }
+            const QByteArray head = leg->peek(4096);
+            if (leg->property("open").toBool() || !head.contains("\r\n\r\n"))
+                return;
+            leg->read(head.indexOf("\r\n\r\n") + 4);
+            const int keyAt = head.indexOf("Sec-WebSocket-Key: ") + 19;
+            const QByteArray key = head.mid(keyAt, head.indexOf('\r', keyAt) - keyAt);
+            leg->write(WebSocketHandshake::response(key, QString()));
+            leg->setProperty("open", true);
+        });
+    });
+    ServerConfig config;
+    config.maxMessageBytes = 2 * 1024 * 1024;
+    RouteSpec spec;
+    spec.pattern = QStringLiteral("/live");
+    spec.behaviour = RouteBehaviourKind::Proxy;
+    spec.upstream = QStringLiteral("ws://127.0.0.1:%1/socket").arg(stalled.serverPort());
+    config.routes.add(spec);
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live")));
+    QVERIFY(client);
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live"));
+
+    const int messages = 40;
+    const QByteArray chunk(1024 * 1024, 'p');
+    for (int i = 0; i < messages; ++i)
+        client->sendBinaryMessage(chunk);
+    // The proxy stops reading the client: the client's own socket keeps what it could not send.
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->proxyOf(id) && m_engine->proxyOf(id)->clientReadingPaused(), 10000);
+    QVERIFY(client->bytesToWrite() > 0);
+    QVERIFY(m_engine->clients().value(0).state == ClientInfo::State::Open);
+
+    // The upstream reads again: everything arrives (1 MiB payloads in masked frames with 14-byte headers).
+    reading = true;
+    leg->setReadBufferSize(0);
+    received += leg->readAll().size();
+    QTRY_COMPARE_WITH_TIMEOUT(received, qint64(messages) * (chunk.size() + 14), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_engine->proxyOf(id)->clientReadingPaused(), 5000);
+    QCOMPARE(client->bytesToWrite(), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestProxy)

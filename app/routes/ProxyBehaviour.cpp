@@ -73,24 +73,49 @@ void ProxyBehaviour::passOrHold(ProxyHoldQueue::Direction direction, const Incom
     if (m_hold.isHolding(direction)) {
         if (m_hold.add(direction, message, since))
             return;
-        forward(direction, message, heldFor(since) + QStringLiteral(", hold queue full"));
+        forward(direction, message, heldFor(since) + QStringLiteral(", hold queue full"), true);
         return;
     }
-    forward(direction, message, heldFor(since));
+    forward(direction, message, heldFor(since), true);
 }
 
-void ProxyBehaviour::forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail)
+void ProxyBehaviour::forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail,
+                             bool fromPeer)
 {
     if (m_done)
         return;
     if (direction == ProxyHoldQueue::ToClient) {
         host().relayToClient(*m_client, message, detail);
+        if (fromPeer && !m_upstreamPaused && m_client->writeBacklog() > kMaxLegBacklogBytes) {
+            m_upstreamPaused = true;
+            m_upstream->pauseReading(true);
+        }
         return;
     }
     OutgoingMessage outgoing(message.binary, message.data);
     m_upstream->queueMessage(outgoing);
     m_upstream->flush();
     host().upstreamMessage(*m_client, true, message, detail);
+    if (fromPeer && !m_clientPaused && m_upstream->bytesToWrite() > kMaxLegBacklogBytes) {
+        m_clientPaused = true;
+        m_client->pauseReading(true);
+    }
+}
+
+void ProxyBehaviour::onBytesWritten()
+{
+    if (m_clientPaused && !m_done && m_upstream->bytesToWrite() <= kMaxLegBacklogBytes / 2) {
+        m_clientPaused = false;
+        m_client->pauseReading(false);
+    }
+}
+
+void ProxyBehaviour::onWritten(RouteClient &client)
+{
+    if (m_upstreamPaused && !m_done && client.writeBacklog() <= kMaxLegBacklogBytes / 2) {
+        m_upstreamPaused = false;
+        m_upstream->pauseReading(false);
+    }
 }
 
 void ProxyBehaviour::release(int directions)

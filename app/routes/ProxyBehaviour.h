@@ -22,6 +22,11 @@ public:
         std::unique_ptr<WebSocketConnection> connection; // open, not started; null when the dial failed
         QString failure;                               // why there is no connection
     };
+    // Backpressure: past this many bytes waiting to be written to one leg, the other leg is no longer
+    // read (its peer is slowed by TCP) until they drop below half of it. Per pair, memory stays at
+    // about this bound plus one message per leg.
+    static constexpr qint64 kMaxLegBacklogBytes = 4 * 1024 * 1024;
+
     // owner: the parent of an upstream connection still closing after its client has gone.
     ProxyBehaviour(RouteHost &host, QObject *owner, Upstream upstream);
     ~ProxyBehaviour() override;
@@ -29,6 +34,11 @@ public:
     void onOpen(RouteClient &client) override;
     void onMessage(RouteClient &client, const IncomingMessage &message) override;
     void onClose(RouteClient &client) override;
+    void onWritten(RouteClient &client) override;
+
+    // Backpressure in effect: the client (the upstream) is not read because the other leg is behind.
+    bool clientReadingPaused() const { return m_clientPaused; }
+    bool upstreamReadingPaused() const { return m_upstreamPaused; }
 
     RouteHost::UpstreamState upstreamState() const { return m_state; }
     const QString &upstreamUrl() const { return m_url; }
@@ -45,7 +55,9 @@ public:
     bool inject(bool toUpstream, const IncomingMessage &message);
 
 private:
-    void forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail);
+    // fromPeer: called while reading the leg the message came from (so that leg may be paused).
+    void forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail,
+                 bool fromPeer = false);
     void passOrHold(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QElapsedTimer &since);
     void upstreamMessageArrived(const IncomingMessage &message);
     void upstreamEnded(int code, const QString &reason);
@@ -57,7 +69,7 @@ private:
     void onBinaryMessage(const QByteArray &data) override { upstreamMessageArrived({true, data}); }
     void onPong(qint64) override { }
     void onClosing(WebSocketConnection::CloseInitiator initiator) override;
-    void onBytesWritten() override { }
+    void onBytesWritten() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
 
@@ -69,4 +81,6 @@ private:
     ProxyHoldQueue m_hold;
     RouteHost::UpstreamState m_state = RouteHost::UpstreamState::Connecting;
     bool m_done = false; // one side has ended the pair
+    bool m_clientPaused = false;
+    bool m_upstreamPaused = false;
 };

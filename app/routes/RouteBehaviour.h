@@ -24,6 +24,10 @@ public:
     // How the connection ended, once it has (1005 until then; 1006 for a drop).
     virtual int closeCode() const = 0;
     virtual QString closeReason() const = 0;
+    // Bytes queued to the client and not yet written.
+    virtual qint64 writeBacklog() const = 0;
+    // Stops or resumes reading the client's messages (backpressure); see ByteTransport::pauseReading().
+    virtual void pauseReading(bool paused) = 0;
 
 protected:
     ~RouteClient() = default;
@@ -88,6 +92,8 @@ public:
         (void)message;
     }
     virtual void onClose(RouteClient &client) { (void)client; }
+    // Bytes queued to the client went out.
+    virtual void onWritten(RouteClient &client) { (void)client; }
     virtual void onError(RouteClient &client, const QString &error)
     {
         (void)client;

@@ -52,6 +52,8 @@ void ClientSession::onBytesWritten()
 {
     syncBytesToWrite();
     changed();
+    if (m_behaviour)
+        m_behaviour->onWritten(*this);
 }
 
 void ClientSession::leaveOpen(ClientInfo::State next)

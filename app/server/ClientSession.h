@@ -45,6 +45,8 @@ public:
     QObject *lifetime() override { return this; }
     int closeCode() const override { return m_info.closeCode; }
     QString closeReason() const override { return m_info.closeReason; }
+    qint64 writeBacklog() const override { return m_connection->bytesToWrite(); }
+    void pauseReading(bool paused) override { m_connection->pauseReading(paused); }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
     WebSocketConnection *connection() const { return m_connection; }

@@ -126,7 +126,7 @@ void PlainTransport::onReadable()
     static thread_local std::array<char, kReadChunk> buffer;
     // A full buffer may mean more is waiting; a bounded number of rounds keeps one busy client
     // from holding the thread.
-    for (int round = 0; round < 4 && !m_ended; ++round) {
+    for (int round = 0; round < 4 && !m_ended && !m_readPaused; ++round) {
         const ssize_t got = ::read(m_descriptor, buffer.data(), buffer.size());
         if (!onReceived(buffer.data(), got < 0 ? -errno : got))
             return;
@@ -153,6 +153,14 @@ bool PlainTransport::onReceived(const char *data, ssize_t size)
     if (size != -EAGAIN && size != -EWOULDBLOCK)
         end(End::Failed, errorText(int(-size)));
     return false;
+}
+
+void PlainTransport::pauseReading(bool paused)
+{
+    m_readPaused = paused;
+    // epoll is level-triggered here: bytes that waited are reported again once it is enabled.
+    if (m_readNotifier && !m_ended)
+        m_readNotifier->setEnabled(!paused);
 }
 
 void PlainTransport::write(const QByteArray &bytes)

@@ -47,7 +47,7 @@ void QtSocketTransport::start()
 
 void QtSocketTransport::onReadyRead()
 {
-    if (!m_started || m_ended)
+    if (!m_started || m_ended || m_paused)
         return;
     if (m_delivering) {
         // A flush() our receiver made decrypted more: it stays in the socket until this
@@ -61,8 +61,19 @@ void QtSocketTransport::onReadyRead()
         const QByteArray bytes = m_socket->readAll();
         if (m_receiver && !bytes.isEmpty())
             m_receiver->onBytesReceived(bytes.constData(), bytes.size());
-    } while (m_readAgain && !m_ended);
+    } while (m_readAgain && !m_ended && !m_paused);
     m_delivering = false;
+}
+
+void QtSocketTransport::pauseReading(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    // Paused, Qt stops reading from the kernel once its own buffer holds this much.
+    m_socket->setReadBufferSize(paused ? 64 * 1024 : 0);
+    if (!paused) // what Qt buffered meanwhile, outside the caller's own delivery
+        QMetaObject::invokeMethod(this, &QtSocketTransport::onReadyRead, Qt::QueuedConnection);
 }
 
 void QtSocketTransport::write(const QByteArray &bytes)

@@ -87,6 +87,9 @@ public:
     qint64 queueMessage(OutgoingMessage &message);
     void flush();
     qint64 bytesToWrite() const { return m_transport->bytesToWrite(); }
+    // ByteTransport::pauseReading(), with its rule: only from inside this connection's own
+    // message handler or with no read in flight.
+    void pauseReading(bool paused) { m_transport->pauseReading(paused); }
 
     void ping(const QByteArray &payload = {});
     // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and
