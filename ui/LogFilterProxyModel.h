@@ -17,7 +17,7 @@ class LogFilterProxyModel : public QSortFilterProxyModel
     Q_OBJECT
 public:
     // Bit masks over LogRecord::Direction and LogRecord::Kind values (bit = 1 << value).
-    static constexpr quint32 kAllDirections = 0x0F;
+    static constexpr quint32 kAllDirections = 0x3F; // six directions, the proxy legs included
     static constexpr quint32 kAllKinds = 0x1FF;
 
     explicit LogFilterProxyModel(QObject *parent = nullptr);

@@ -92,7 +92,10 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Id: return client.id;
         case Peer: return QStringLiteral("%1:%2").arg(client.peerAddress).arg(client.peerPort);
-        case Path: return client.path;
+        case Path: // a proxied client's upstream leg, next to its own path
+            return client.upstreamUrl.isEmpty()
+                       ? client.path
+                       : QStringLiteral("%1 \u2192 %2 (%3)").arg(client.path, client.upstreamUrl, client.upstreamState);
         case Subprotocol: return client.subprotocol;
         case Compression: return compressionSummary(client.extensions);
         case Origin: return client.origin;

@@ -199,6 +199,8 @@ void ProxyBehaviour::upstreamEnded(int code, const QString &reason)
     m_done = true;
     qCDebug(lcProxy) << "client" << m_client->id() << "upstream gone," << code << reason;
     setState(RouteHost::UpstreamState::Closed, QStringLiteral("%1 %2").arg(code).arg(reason).trimmed());
+    if (std::exchange(m_clientPaused, false)) // the client's close frame must be read
+        m_client->pauseReading(false);
     host().closeClient(*m_client, code, CloseCode::truncateReason(reason));
 }
 

@@ -724,6 +724,11 @@ QByteArray Engine::metricsText() const
 
 void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
 {
+    relayToClient(client, message, QString());
+}
+
+void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, const QString &detail)
+{
     auto *session = static_cast<ClientSession *>(&client);
     OutgoingMessage outgoing(message.binary, message.data);
     if (!deliverTo(session, outgoing))
@@ -734,6 +739,7 @@ void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
     out.size = message.data.size();
     out.wireSize = outgoing.lastFrameBytes();
     out.payload = message.data;
+    out.detail = detail;
     m_reporter.record(out);
 }
 

@@ -5,7 +5,6 @@
 #include "ClientSession.h"
 #include "../http/HttpGate.h"
 #include "../http/PendingAnswer.h"
-#include "../websocket/OutgoingMessage.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -48,22 +47,6 @@ void Engine::dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, co
         m_dialedUpstream = {};
     });
     dialer->start();
-}
-
-void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, const QString &detail)
-{
-    auto *session = static_cast<ClientSession *>(&client);
-    OutgoingMessage outgoing(message.binary, message.data);
-    if (!deliverTo(session, outgoing))
-        return;
-    m_metrics.noteMessagesOut(session->info().route, message.binary, message.data.size(), 1);
-    LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
-                                               message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
-    out.size = message.data.size();
-    out.wireSize = outgoing.lastFrameBytes();
-    out.payload = message.data;
-    out.detail = detail;
-    m_reporter.record(out);
 }
 
 void Engine::upstreamMessage(RouteClient &client, bool toUpstream, const IncomingMessage &message,
