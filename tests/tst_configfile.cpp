@@ -86,7 +86,6 @@ void TestConfigFile::savedFileLoadsBackWhole()
     QCOMPARE(loaded.clusterName, saved.clusterName);
     QCOMPARE(loaded.maxHeadBytes, saved.maxHeadBytes);
     QCOMPARE(loaded.headTimeoutMs, saved.headTimeoutMs);
-    QCOMPARE(loaded.upgradeTimeoutMs, saved.upgradeTimeoutMs);
     QCOMPARE(loaded.maxMessageBytes, saved.maxMessageBytes);
     QCOMPARE(loaded.shutdownGraceMs, saved.shutdownGraceMs);
     QCOMPARE(loaded.maxConnections, saved.maxConnections);
@@ -119,6 +118,13 @@ void TestConfigFile::savedFileLoadsBackWhole()
     QVERIFY(!ServerConfig().toJson().contains("adminToken"));
     QVERIFY(!ServerConfig().toJson().contains("recordFile")); // not recording: no key
     QCOMPARE(defaults.recordPath, QString());
+    // Keys the README calls obsolete are read from older files but never written again.
+    QVERIFY(!saved.toJson().contains("upgradeTimeoutMs"));
+    ServerConfig older;
+    QVERIFY2(older.loadJson(R"({"limits": {"upgradeTimeoutMs": 3000, "headTimeoutMs": 4000}})", QStringLiteral("old.json"), &error),
+             qPrintable(error));
+    QCOMPARE(older.headTimeoutMs, 4000);
+    QVERIFY(!older.toJson().contains("upgradeTimeoutMs"));
 }
 
 void TestConfigFile::savedFileWithTokensIsPrivate()

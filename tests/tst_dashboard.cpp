@@ -84,6 +84,7 @@ private Q_SLOTS:
     void closeDialogOffersExactlyThePresets();
     void filtersNarrowTheLog();
     void selectedClientsOnlyShowsTheBroadcastsThatReachedThem();
+    void heartbeatsHiddenUntilShownAndBroadcastsNameWhereTheyWent();
     void logContextMenuActsOnTheRecord();
     void filterMenusStayOpenAndClearInOneClick();
     void upstreamLegsShownAndFilterable();
@@ -997,6 +998,121 @@ void TestDashboard::filterMenusStayOpenAndClearInOneClick()
     clear->click();
     QVERIFY(textBox->text().isEmpty() && textBox->styleSheet().isEmpty());
     QCOMPARE(proxy->rowCount(), m_window->logModel()->rowCount());
+}
+
+void TestDashboard::heartbeatsHiddenUntilShownAndBroadcastsNameWhereTheyWent()
+{
+    // A server that pings every client silent for 100 ms (Qt's client answers by itself).
+    ServerConfig config = m_host->runningConfig();
+    config.heartbeatIntervalMs = 100;
+    config.heartbeatTimeoutMs = 5000;
+    QSignalSpy stopped(m_host.get(), &EngineHost::stopped);
+    m_window->stopServer();
+    QVERIFY(stopped.wait(5000));
+    m_window->setServerConfig(config);
+    QSignalSpy listening(m_host.get(), &EngineHost::listening);
+    m_window->startServer();
+    QVERIFY(listening.wait(5000));
+
+    ClientPtr alice = TestSupport::connectClient(wsUrl(QStringLiteral("/chat/lobby")));
+    ClientPtr bob = TestSupport::connectClient(wsUrl(QStringLiteral("/ws")));
+    QVERIFY(alice && bob);
+    QTRY_VERIFY(idOf(*alice) && idOf(*bob));
+    const quint64 aliceId = idOf(*alice);
+    const auto heartbeatsOf = [this](quint64 clientId, LogRecord::Kind kind) {
+        int count = 0;
+        for (const LogRecord *record : recordsOf(clientId, kind))
+            count += record->isHeartbeat() ? 1 : 0;
+        return count;
+    };
+    // Both halves of a keepalive are recorded, the pong with its round trip.
+    QTRY_VERIFY(heartbeatsOf(aliceId, LogRecord::Kind::Ping) > 0 && heartbeatsOf(aliceId, LogRecord::Kind::Pong) > 0);
+    // An operator's ping is not a heartbeat.
+    m_host->ping(idOf(*bob));
+    const auto operatorPongs = [this, &bob] {
+        const QList<const LogRecord *> pongs = recordsOf(idOf(*bob), LogRecord::Kind::Pong);
+        return std::count_if(pongs.begin(), pongs.end(), [](const LogRecord *pong) { return !pong->isHeartbeat(); });
+    };
+    QTRY_VERIFY(operatorPongs() > 0);
+
+    LogPanel *panel = m_window->logPanel();
+    LogFilterProxyModel *proxy = panel->proxy();
+    const auto shownHeartbeats = [proxy, this](quint64 clientId) {
+        int shown = 0;
+        for (int row = 0; row < proxy->rowCount(); ++row) {
+            const LogRecord &record = m_window->logModel()->record(proxy->mapToSource(proxy->index(row, 0)).row());
+            if (record.isHeartbeat() && (clientId == 0 || record.clientId == clientId))
+                ++shown;
+        }
+        return shown;
+    };
+    // Hidden by default, pings and pongs alike, and counted as hidden; the operator's ping shows.
+    QCOMPARE(shownHeartbeats(0), 0);
+    QVERIFY(proxyRowOfRecord(LogRecord::Kind::Ping, LogRecord::Direction::Out, idOf(*bob)) >= 0);
+    auto *counts = panel->findChild<QLabel *>(QStringLiteral("logCounts"));
+    QVERIFY(counts);
+    QTRY_VERIFY2(counts->text().startsWith(QStringLiteral("showing ")), qPrintable(counts->text()));
+    QVERIFY(!panel->findChild<QWidget *>(QStringLiteral("logClearFilters"))->isVisible());
+
+    // The Type menu's "heartbeats" shows both, whatever ping and pong say.
+    auto *kindButton = panel->findChild<QToolButton *>(QStringLiteral("logKindFilter"));
+    QAction *heartbeats = kindButton->menu()->findChild<QAction *>(QStringLiteral("logKindHeartbeats"));
+    QVERIFY(heartbeats && !heartbeats->isChecked());
+    heartbeats->trigger();
+    QVERIFY(proxy->showHeartbeats());
+    QVERIFY(shownHeartbeats(aliceId) > 0);
+    panel->setKindFilter(LogFilterProxyModel::kHeartbeats); // heartbeats only
+    QVERIFY(shownHeartbeats(0) > 0);
+    QCOMPARE(proxy->rowCount(), shownHeartbeats(0));
+    // With "Selected clients only", the selected client's heartbeats and no one else's.
+    panel->setKindFilter(LogFilterProxyModel::kAllKinds | LogFilterProxyModel::kHeartbeats);
+    panel->findChild<QCheckBox *>(QStringLiteral("logSelectedOnly"))->setChecked(true);
+    m_window->clientsPanel()->selectClients({aliceId});
+    QVERIFY(shownHeartbeats(aliceId) > 0);
+    QCOMPARE(shownHeartbeats(0), shownHeartbeats(aliceId));
+    panel->clearFilters();
+    QVERIFY(!proxy->showHeartbeats());
+    QCOMPARE(shownHeartbeats(0), 0);
+
+    // Broadcasts name where they went: the room's path, or the route.
+    alice->sendTextMessage(QStringLiteral("lobby chat"));
+    m_host->broadcast(BroadcastTarget::room(QStringLiteral("lobby")), "operator to the lobby", false);
+    m_host->broadcast(BroadcastTarget::route(QStringLiteral("/ws")), "operator to /ws", false);
+    const auto broadcastRoute = [this](const QByteArray &payload) {
+        const MessageLogModel *log = m_window->logModel();
+        for (int row = 0; row < log->rowCount(); ++row) {
+            const LogRecord &record = log->record(row);
+            if (record.direction == LogRecord::Direction::Broadcast && record.payload == payload)
+                return record.route;
+        }
+        return QStringLiteral("(none)");
+    };
+    QTRY_COMPARE(broadcastRoute("lobby chat"), QStringLiteral("/chat/lobby"));
+    QTRY_COMPARE(broadcastRoute("operator to the lobby"), QStringLiteral("/chat/lobby"));
+    QTRY_COMPARE(broadcastRoute("operator to /ws"), QStringLiteral("/ws"));
+
+    // "Selected clients only" shows a room broadcast that another instance delivered to the room too.
+    LogRecord fromCluster;
+    fromCluster.sequence = 1000000;
+    fromCluster.direction = LogRecord::Direction::Broadcast;
+    fromCluster.kind = LogRecord::Kind::Text;
+    fromCluster.route = QStringLiteral("/chat/lobby");
+    fromCluster.payload = "from the cluster";
+    fromCluster.size = fromCluster.payload.size();
+    fromCluster.detail = QStringLiteral("cluster: room lobby from instance 3f0c9a2be611");
+    m_window->logModel()->appendBatch({fromCluster});
+    panel->findChild<QCheckBox *>(QStringLiteral("logSelectedOnly"))->setChecked(true);
+    m_window->clientsPanel()->selectClients({aliceId});
+    const auto shownPayload = [proxy](const QByteArray &payload) {
+        for (int row = 0; row < proxy->rowCount(); ++row) {
+            if (proxy->index(row, MessageLogModel::Preview).data().toString() == QString::fromUtf8(payload))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY(shownPayload("from the cluster"));
+    m_window->clientsPanel()->selectClients({idOf(*bob)});
+    QTRY_VERIFY(!shownPayload("from the cluster"));
 }
 
 void TestDashboard::selectedClientsOnlyShowsTheBroadcastsThatReachedThem()

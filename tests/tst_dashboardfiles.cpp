@@ -23,7 +23,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QFile>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QProgressBar>
 #include <QElapsedTimer>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -57,6 +59,7 @@ private Q_SLOTS:
     void exportOf100kRecordsKeepsTheWindowResponsive();
     void savedSettingsLoadBackWithConfig();
     void replayShowsARecordingAndResendsToALiveClient();
+    void timedReplayKeepsTheSpacingAndPausesAndStops();
 
 private:
     void startWindow(ServerConfig config = {});
@@ -68,6 +71,24 @@ private:
     std::unique_ptr<MainWindow> m_window;
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
 };
+
+namespace {
+// Appends records to a recording as one recorder session (a header line, then the records).
+bool recordTo(const QString &path, const LogRecordBatch &records)
+{
+    LogRecorder recorder;
+    LogRecorder::Options options;
+    options.path = path;
+    QString error;
+    if (!recorder.start(options, &error)) {
+        qWarning().noquote() << error;
+        return false;
+    }
+    recorder.append(records);
+    recorder.stop();
+    return true;
+}
+} // namespace
 
 void TestDashboardFiles::init()
 {
@@ -415,15 +436,7 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
     // A recording made in two sessions with a corrupt line between them (as a crash mid-write
     // or a hand edit leaves): header 1, records 2-4, garbage 5, header 6, records 7-8.
     const QString path = m_dir.filePath(QStringLiteral("replay.jsonl"));
-    const auto recordSession = [&path](const LogRecordBatch &records) {
-        LogRecorder recorder;
-        LogRecorder::Options options;
-        options.path = path;
-        QString error;
-        QVERIFY2(recorder.start(options, &error), qPrintable(error));
-        recorder.append(records);
-        recorder.stop();
-    };
+    const auto recordSession = [&path](const LogRecordBatch &records) { QVERIFY(recordTo(path, records)); };
     const auto message = [](quint64 sequence, LogRecord::Kind kind, const QByteArray &payload) {
         return TestSupport::makeRecord(sequence, LogRecord::Direction::In, kind, payload, 7);
     };
@@ -535,6 +548,106 @@ void TestDashboardFiles::replayShowsARecordingAndResendsToALiveClient()
     missing->close();
     QTRY_VERIFY(missing.isNull()); // deleted on close
     replay->close();
+}
+
+void TestDashboardFiles::timedReplayKeepsTheSpacingAndPausesAndStops()
+{
+    // Four messages recorded 150, 50 and 200 ms apart, between records that are not messages.
+    const QString path = m_dir.filePath(QStringLiteral("timed.jsonl"));
+    const qint64 gaps[] = {150, 50, 200};
+    LogRecordBatch records;
+    qint64 at = 1718000000000;
+    for (int i = 0; i < 4; ++i) {
+        if (i > 0)
+            at += gaps[i - 1];
+        LogRecord message = TestSupport::makeRecord(2 * i + 1, LogRecord::Direction::Out, LogRecord::Kind::Text,
+                                                    QStringLiteral("timed %1").arg(i).toUtf8(), 7);
+        message.timestampMs = at;
+        LogRecord pong = TestSupport::makeRecord(2 * i + 2, LogRecord::Direction::In, LogRecord::Kind::Pong, {}, 7);
+        pong.timestampMs = at;
+        records << message << pong;
+    }
+    QVERIFY(recordTo(path, records));
+    startWindow();
+    ClientPtr live = TestSupport::connectClient(wsUrl(QStringLiteral("/operator")));
+    QVERIFY(live);
+    QTRY_COMPARE(m_window->clientModel()->openCount(), 1);
+    const quint64 liveId = m_window->clientModel()->client(0).id;
+    QPointer<ReplayWindow> replay = m_window->openRecording(path);
+    QSignalSpy loaded(replay.data(), &ReplayWindow::loaded);
+    QVERIFY(loaded.wait(10000));
+    QVERIFY(replay->setResendClient(liveId));
+    auto *play = replay->findChild<QPushButton *>(QStringLiteral("replayPlay"));
+    auto *pause = replay->findChild<QPushButton *>(QStringLiteral("replayPause"));
+    auto *stop = replay->findChild<QPushButton *>(QStringLiteral("replayStop"));
+    auto *progress = replay->findChild<QProgressBar *>(QStringLiteral("replayProgress"));
+    auto *note = replay->findChild<QLabel *>(QStringLiteral("replayNote"));
+    QVERIFY(play && pause && stop && progress && note);
+    QVERIFY(play->isEnabled());
+    QVERIFY(!pause->isEnabled() && !stop->isEnabled());
+
+    // Recorded spacing: every gap within 20 ms of the recording's, measured where the client gets them.
+    // A loaded machine can hold any one delivery back on its own, so the best of three runs counts
+    // (every run's worst gap is in the failure message).
+    QElapsedTimer clock;
+    QList<qint64> arrivals;
+    QStringList texts;
+    connect(live.get(), &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        arrivals.append(clock.elapsed());
+        texts.append(text);
+    });
+    clock.start();
+    QStringList worstGaps;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        arrivals.clear();
+        texts.clear();
+        play->click();
+        QTRY_COMPARE_WITH_TIMEOUT(texts.size(), 4, 10000);
+        QCOMPARE(texts, (QStringList{QStringLiteral("timed 0"), QStringLiteral("timed 1"), QStringLiteral("timed 2"),
+                                     QStringLiteral("timed 3")}));
+        qint64 worst = 0;
+        QString worstText;
+        for (int i = 1; i < 4; ++i) {
+            const qint64 gap = arrivals.at(i) - arrivals.at(i - 1);
+            if (qAbs(gap - gaps[i - 1]) >= worst) {
+                worst = qAbs(gap - gaps[i - 1]);
+                worstText = QStringLiteral("gap %1: %2 ms, recorded %3 ms").arg(i).arg(gap).arg(gaps[i - 1]);
+            }
+        }
+        QTRY_COMPARE(note->text(), QStringLiteral("Sent 4 messages to client %1.").arg(liveId));
+        if (worst <= 20)
+            break;
+        worstGaps.append(worstText);
+    }
+    QVERIFY2(worstGaps.size() < 3, qPrintable(worstGaps.join(QStringLiteral("; "))));
+    QCOMPARE(progress->value(), 4);
+    QCOMPARE(progress->maximum(), 4);
+
+    // Back-to-back in a loop: pause holds it, resume goes on, stop ends it.
+    replay->findChild<QComboBox *>(QStringLiteral("replayTiming"))->setCurrentIndex(1);
+    QVERIFY(!replay->findChild<QWidget *>(QStringLiteral("replaySpeed"))->isEnabled());
+    replay->findChild<QCheckBox *>(QStringLiteral("replayLoop"))->setChecked(true);
+    texts.clear();
+    play->click();
+    QTRY_VERIFY(texts.size() >= 8);
+    QTRY_VERIFY(pause->isEnabled());
+    pause->click();
+    QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Paused:")), qPrintable(note->text()));
+    QCOMPARE(pause->text(), QStringLiteral("Res&ume"));
+    pause->click();
+    QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Replaying:")), qPrintable(note->text()));
+    stop->click();
+    QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Stopped after")), qPrintable(note->text()));
+    QVERIFY(!stop->isEnabled());
+
+    // Closing the window stops the replay it started.
+    play->click();
+    QTRY_VERIFY2(note->text().startsWith(QStringLiteral("Replaying:")), qPrintable(note->text()));
+    QSignalSpy replayChanged(m_host.get(), &EngineHost::replayChanged);
+    replay->close();
+    QTRY_VERIFY(!replayChanged.isEmpty()
+                && replayChanged.last().first().value<ReplayStatus>().state == ReplayStatus::State::Stopped);
+    disconnect(live.get(), &QWebSocket::textMessageReceived, this, nullptr);
 }
 
 SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardFiles, "tst_dashboardfiles")

@@ -11,6 +11,8 @@ private Q_SLOTS:
     void parsesFields();
     void webSocketUpgradeDetection();
     void neverReadsPastTheLimit();
+    void byteAtATimeResumes_data();
+    void byteAtATimeResumes();
 };
 
 void TestRequestHead::parsesStatus_data()
@@ -82,6 +84,55 @@ void TestRequestHead::neverReadsPastTheLimit()
     QByteArray bytes = "GET / HTTP/1.1\r\nX: " + QByteArray(100, 'a') + "\r\n\r\n";
     QCOMPARE(HttpRequestHead::parse(bytes, 64).status, HttpRequestHead::Status::TooLarge);
     QCOMPARE(HttpRequestHead::parse(bytes.left(60), 64).status, HttpRequestHead::Status::Incomplete);
+}
+
+void TestRequestHead::byteAtATimeResumes_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("maxHeadBytes");
+    QByteArray fields;
+    for (int i = 0; i < 90; ++i)
+        fields += "X-Field-" + QByteArray::number(i) + ": " + QByteArray(60, 'v') + "\r\n";
+    QTest::newRow("CRLF, 90 fields") << QByteArray("GET /chat/a?x=1 HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n") << 16384;
+    QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: a\nUpgrade: websocket\n\n") << 16384;
+    QTest::newRow("binary request line") << QByteArray("GET /\x16\x03 HTTP/1.1\r\n\r\n") << 16384;
+    QTest::newRow("CR inside a line") << QByteArray("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n") << 16384;
+    QTest::newRow("too large") << QByteArray("GET / HTTP/1.1\r\nX: " + QByteArray(3000, 'a') + "\r\n\r\n") << 2048;
+}
+
+void TestRequestHead::byteAtATimeResumes()
+{
+    // The front door looks again whenever a segment arrives; one byte per segment must cost each
+    // byte once (not the whole head again) and decide exactly as one look at the whole would.
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, maxHeadBytes);
+    HttpRequestHead::Progress progress;
+    HttpRequestHead head;
+    int looks = 0;
+    for (int n = 1; n <= bytes.size(); ++n) {
+        ++looks;
+        head = HttpRequestHead::parse(bytes.left(n), maxHeadBytes, progress);
+        const HttpRequestHead whole = HttpRequestHead::parse(bytes.left(n), maxHeadBytes);
+        QCOMPARE(head.status, whole.status);
+        QCOMPARE(head.error, whole.error);
+        if (head.status != HttpRequestHead::Status::Incomplete) {
+            QCOMPARE(head.headBytes, whole.headBytes);
+            QCOMPARE(head.path, whole.path);
+            QCOMPARE(head.headers, whole.headers);
+            break;
+        }
+    }
+    QVERIFY(head.status != HttpRequestHead::Status::Incomplete);
+    // Looked at again while a body arrives after a complete head: the same head.
+    if (head.status == HttpRequestHead::Status::Complete) {
+        const HttpRequestHead again = HttpRequestHead::parse(bytes + "body\r\n\r\n", maxHeadBytes, progress);
+        QCOMPARE(again.status, HttpRequestHead::Status::Complete);
+        QCOMPARE(again.headBytes, head.headBytes);
+    }
+    // Each looked-at byte is examined about twice (request line, blank-line search) plus two
+    // bytes of overlap per look; looking from the start each time would be quadratic.
+    QVERIFY2(progress.bytesExamined <= 4LL * looks + 8,
+             qPrintable(QStringLiteral("%1 bytes examined over %2 looks").arg(progress.bytesExamined).arg(looks)));
 }
 
 QTEST_GUILESS_MAIN(TestRequestHead)

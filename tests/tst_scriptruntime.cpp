@@ -138,6 +138,51 @@ export default {
         QVERIFY2(host.logs.last().startsWith(QStringLiteral("3 bad.js:3 onMessage threw TypeError")), qPrintable(host.logs.last()));
     }
 
+    void rejectedPromiseIsReportedLikeAThrow()
+    {
+        // Qt 6.4's engine has Promise but no async/await syntax: handlers return promise chains.
+        const QString path = write(QStringLiteral("async.js"), R"JS(export default {
+  onMessage(evt, ws) {
+    return Promise.resolve(evt.data).then((data) => {
+      if (data === 'boom') throw new TypeError('async boom')
+      if (data === 'plain') return Promise.reject('just a string')
+      ws.send('ok ' + data)
+    })
+  },
+}
+setTimeout(() => Promise.resolve().then(() => null.tick()), 1)
+)JS");
+        FakeHost host;
+        ScriptRuntime runtime(path, QStringLiteral("/async"), host);
+        QVERIFY(runtime.load());
+        // The route timer's rejection: a record naming the line, nobody to close.
+        QTRY_VERIFY(!host.logs.isEmpty());
+        QVERIFY2(host.logs.last().startsWith(QStringLiteral("3 async.js:10 timer rejected with TypeError")), qPrintable(host.logs.last()));
+        QCOMPARE(host.count(QStringLiteral("close")), 0);
+        host.open << 1 << 2 << 3;
+        runtime.open({1, {}, {}, {}, {}});
+        runtime.open({2, {}, {}, {}, {}});
+        runtime.open({3, {}, {}, {}, {}});
+        runtime.message(2, "fine", false);
+        QTRY_COMPARE(host.count(QStringLiteral("send")), 1); // the rest of the handler runs from the event loop
+        QCOMPARE(host.calls.last().data, QByteArray("ok fine"));
+        runtime.message(1, "boom", false);
+        QTRY_COMPARE(host.count(QStringLiteral("close")), 1);
+        QCOMPARE(host.calls.last().id, quint64(1));
+        QCOMPARE(host.calls.last().code, 1011);
+        QVERIFY2(host.logs.last().startsWith(QStringLiteral("3 async.js:4 onMessage rejected with TypeError: async boom")),
+                 qPrintable(host.logs.last()));
+        QVERIFY2(host.logs.last().contains(QStringLiteral("async.js:4\n")) || host.logs.last().endsWith(QStringLiteral("async.js:4")),
+                 qPrintable(host.logs.last())); // the stack
+        runtime.message(3, "plain", false); // a rejection with a non-Error still closes and says what it was
+        QTRY_COMPARE(host.count(QStringLiteral("close")), 2);
+        QCOMPARE(host.calls.last().id, quint64(3));
+        QVERIFY2(host.logs.last().contains(QStringLiteral("onMessage rejected with Error: just a string")), qPrintable(host.logs.last()));
+        runtime.message(2, "still served", false);
+        QTRY_COMPARE(host.count(QStringLiteral("send")), 2);
+        QCOMPARE(host.calls.last().data, QByteArray("ok still served"));
+    }
+
     void endlessLoopIsInterruptedWithinTheBudget()
     {
         const QString path = write(QStringLiteral("spin.js"), "export default { onMessage(evt, ws) { if (evt.data === 'spin') for (;;) {} ws.send('ok') } }\n");
@@ -159,6 +204,38 @@ export default {
         runtime.message(2, "hello", false); // the engine works again for everyone else
         QCOMPARE(host.calls.last().what, QStringLiteral("send"));
         QCOMPARE(host.calls.last().data, QByteArray("ok"));
+    }
+
+    void promiseCallbackIsInterruptedWithinTheBudget()
+    {
+        // Promise callbacks run from the event loop, after the handler returned: each has the budget too.
+        const QString path = write(QStringLiteral("later.js"), R"JS(export default {
+  onMessage(evt, ws) {
+    if (evt.data === 'spin') return Promise.resolve().then(() => { for (;;) {} })
+    return Promise.resolve(evt.data).then((d) => ws.send('ok ' + d))
+  },
+}
+)JS");
+        FakeHost host;
+        ScriptLimits limits;
+        limits.callBudgetMs = 100;
+        ScriptRuntime runtime(path, QStringLiteral("/later"), host, limits);
+        QVERIFY(runtime.load());
+        host.open << 1 << 2;
+        runtime.open({1, {}, {}, {}, {}});
+        runtime.open({2, {}, {}, {}, {}});
+        QElapsedTimer clock;
+        clock.start();
+        runtime.message(1, "spin", false);
+        QTRY_COMPARE(host.count(QStringLiteral("close")), 1);
+        QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(host.calls.last().id, quint64(1));
+        QCOMPARE(host.calls.last().code, 1011);
+        QVERIFY2(host.logs.last().contains(QStringLiteral("a promise callback ran longer than 100 ms")), qPrintable(host.logs.last()));
+        QCOMPARE(host.logs.size(), 1); // once: the stopped callback's promise is not reported again as a rejection
+        runtime.message(2, "after", false); // the engine works again for everyone else
+        QTRY_COMPARE(host.count(QStringLiteral("send")), 1);
+        QCOMPARE(host.calls.last().data, QByteArray("ok after"));
     }
 
     void endlessAllocationIsStopped()
@@ -183,12 +260,16 @@ export default {
 export default {
   onMessage(evt, ws) {
     if (evt.data === 'timers') { for (let i = 0; i < 100; i++) ws.setTimeout(() => {}, 100000) }
-    else ws.data.blob = 'x'.repeat(2000000)
+    else ws.data.blob = 'x'.repeat(200000)
   },
 }
 )JS");
         FakeHost host;
-        ScriptRuntime runtime(path, QStringLiteral("/grow"), host);
+        // A small ws.data limit: measuring ws.data is part of the call's budget, and a loaded CI machine
+        // should not turn a 2 MB measurement into an overrun.
+        ScriptLimits limits;
+        limits.dataBytes = 100000;
+        ScriptRuntime runtime(path, QStringLiteral("/grow"), host, limits);
         QVERIFY(runtime.load());
         host.open << 1 << 2;
         runtime.open({1, {}, {}, {}, {}});

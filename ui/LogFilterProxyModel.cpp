@@ -35,6 +35,14 @@ void LogFilterProxyModel::setKinds(quint32 mask)
     invalidateRowsFilter();
 }
 
+void LogFilterProxyModel::setShowHeartbeats(bool show)
+{
+    if (show == m_showHeartbeats)
+        return;
+    m_showHeartbeats = show;
+    invalidateRowsFilter();
+}
+
 void LogFilterProxyModel::setSelectedClientsOnly(bool only)
 {
     if (only == m_selectedClientsOnly)
@@ -109,8 +117,12 @@ bool LogFilterProxyModel::acceptsRecord(const LogRecord &record) const
 {
     if (!(m_directions & (1u << static_cast<quint32>(record.direction))))
         return false;
-    if (!(m_kinds & (1u << static_cast<quint32>(record.kind))))
+    if (record.isHeartbeat()) {
+        if (!m_showHeartbeats)
+            return false;
+    } else if (!(m_kinds & (1u << static_cast<quint32>(record.kind)))) {
         return false;
+    }
     if (m_clientId != 0 && record.clientId != m_clientId)
         return false;
     if (m_selectedClientsOnly && !m_selectedClientIds.contains(record.clientId) && !reachedSelectedClient(record))
@@ -137,15 +149,20 @@ bool LogFilterProxyModel::reachedSelectedClient(const LogRecord &record) const
     // Room broadcasts say so in their detail ("room lobby", "operator broadcast to room lobby").
     static const QLatin1String roomMarker("room ");
     const int room = record.detail.lastIndexOf(roomMarker);
-    if (room >= 0 && (room == 0 || record.detail.at(room - 1) == QLatin1Char(' ')))
-        return m_selectedRooms.contains(record.detail.mid(room + roomMarker.size()));
+    if (room >= 0 && (room == 0 || record.detail.at(room - 1) == QLatin1Char(' '))) {
+        // A delivery from another instance goes on: "cluster: room lobby from instance 3f0c9a2be611".
+        QString name = record.detail.mid(room + roomMarker.size());
+        if (const qsizetype from = name.indexOf(QLatin1String(" from instance ")); from >= 0)
+            name.truncate(from);
+        return m_selectedRooms.contains(name);
+    }
     // Route broadcasts carry the route pattern; a broadcast to everyone carries none.
     return record.route.isEmpty() || m_selectedRoutes.contains(record.route);
 }
 
 bool LogFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
-    if (sourceParent.isValid() || !m_log || !isFiltering())
+    if (sourceParent.isValid() || !m_log || !hidesAnything())
         return true;
     return acceptsRecord(m_log->record(sourceRow));
 }

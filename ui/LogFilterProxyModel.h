@@ -19,6 +19,9 @@ public:
     // Bit masks over LogRecord::Direction and LogRecord::Kind values (bit = 1 << value).
     static constexpr quint32 kAllDirections = 0x3F; // six directions, the proxy legs included
     static constexpr quint32 kAllKinds = 0x1FF;
+    // The Type menu's "heartbeats" entry, next to the kinds' bits: the server's keepalive pings
+    // and their pongs (LogRecord::isHeartbeat()), hidden unless shown whatever the ping/pong bits say.
+    static constexpr quint32 kHeartbeats = 1u << 9;
 
     explicit LogFilterProxyModel(QObject *parent = nullptr);
 
@@ -28,6 +31,9 @@ public:
     void setDirections(quint32 mask);
     quint32 kinds() const { return m_kinds; }
     void setKinds(quint32 mask);
+
+    bool showHeartbeats() const { return m_showHeartbeats; }
+    void setShowHeartbeats(bool show);
 
     bool selectedClientsOnly() const { return m_selectedClientsOnly; }
     void setSelectedClientsOnly(bool only);
@@ -47,8 +53,10 @@ public:
     void setTextFilter(const QString &text, bool regex);
     QString textFilterError() const { return m_textError; }
 
-    // True when any filter can hide rows.
+    // True when a filter the operator set can hide rows (the hidden heartbeats are not one).
     bool isFiltering() const;
+    // True when any row may be hidden, heartbeats included.
+    bool hidesAnything() const { return isFiltering() || !m_showHeartbeats; }
     bool acceptsRecord(const LogRecord &record) const;
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -63,6 +71,7 @@ private:
     MessageLogModel *m_log = nullptr;
     quint32 m_directions = kAllDirections;
     quint32 m_kinds = kAllKinds;
+    bool m_showHeartbeats = false;
     bool m_selectedClientsOnly = false;
     quint64 m_clientId = 0;
     QSet<quint64> m_selectedClientIds;

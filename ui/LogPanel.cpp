@@ -99,6 +99,11 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
         action->setCheckable(true);
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(kind));
     }
+    QAction *heartbeats = m_kindMenu->addAction(tr("heartbeats"));
+    heartbeats->setObjectName(QStringLiteral("logKindHeartbeats"));
+    heartbeats->setToolTip(tr("The server's keepalive pings and their pongs (hidden unless ticked)"));
+    heartbeats->setCheckable(true);
+    heartbeats->setProperty(kMaskBitProperty, LogFilterProxyModel::kHeartbeats);
     for (QMenu *menu : {m_directionMenu, m_kindMenu}) {
         menu->installEventFilter(this);
         menu->addSeparator();
@@ -122,7 +127,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
             if (menu == m_directionMenu)
                 setDirectionFilter(LogFilterProxyModel::kAllDirections);
             else
-                setKindFilter(LogFilterProxyModel::kAllKinds);
+                setKindFilter(LogFilterProxyModel::kAllKinds | LogFilterProxyModel::kHeartbeats);
         });
         const auto actions = menu->actions();
         for (QAction *action : actions) {
@@ -132,7 +137,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
                 if (menu == m_directionMenu)
                     m_proxy->setDirections(maskFromMenu(menu));
                 else
-                    m_proxy->setKinds(maskFromMenu(menu));
+                    applyKindMask(maskFromMenu(menu));
                 updateFilterButtons();
                 updateCounts();
             });
@@ -292,10 +297,21 @@ void LogPanel::setDirectionFilter(quint32 mask)
     updateCounts();
 }
 
+void LogPanel::applyKindMask(quint32 mask)
+{
+    m_proxy->setKinds(mask & LogFilterProxyModel::kAllKinds);
+    m_proxy->setShowHeartbeats(mask & LogFilterProxyModel::kHeartbeats);
+}
+
+quint32 LogPanel::kindMask() const
+{
+    return m_proxy->kinds() | (m_proxy->showHeartbeats() ? LogFilterProxyModel::kHeartbeats : 0u);
+}
+
 void LogPanel::setKindFilter(quint32 mask)
 {
-    m_proxy->setKinds(mask);
-    applyMaskToMenu(m_kindMenu, m_proxy->kinds());
+    applyKindMask(mask);
+    applyMaskToMenu(m_kindMenu, kindMask());
     updateFilterButtons();
     updateCounts();
 }
@@ -318,7 +334,10 @@ void LogPanel::updateFilterButtons()
     };
     m_directionButton->setText(
         describe(m_directionMenu, m_proxy->directions(), LogFilterProxyModel::kAllDirections, tr("Direction")));
-    m_kindButton->setText(describe(m_kindMenu, m_proxy->kinds(), LogFilterProxyModel::kAllKinds, tr("Type")));
+    if (kindMask() == (LogFilterProxyModel::kAllKinds | LogFilterProxyModel::kHeartbeats))
+        m_kindButton->setText(tr("Type: all, heartbeats too"));
+    else
+        m_kindButton->setText(describe(m_kindMenu, m_proxy->kinds(), LogFilterProxyModel::kAllKinds, tr("Type")));
 }
 
 bool LogPanel::eventFilter(QObject *watched, QEvent *event)
@@ -426,7 +445,7 @@ int LogPanel::totalCount() const
 
 LogRecordBatch LogPanel::filteredRecords() const
 {
-    if (!m_proxy->isFiltering())
+    if (!m_proxy->hidesAnything())
         return m_model.records();
     QList<int> rows;
     const int count = m_proxy->rowCount();
@@ -480,7 +499,8 @@ void LogPanel::updateCounts()
 {
     const int total = m_model.rowCount();
     const int shown = m_proxy->rowCount();
-    QString text = m_proxy->isFiltering() ? tr("showing %1 of %2").arg(number(shown), number(total))
+    // Hidden heartbeats count as hidden rows, so "N records" is only said when all are shown.
+    QString text = m_proxy->isFiltering() || shown != total ? tr("showing %1 of %2").arg(number(shown), number(total))
                                           : (total == 1 ? tr("1 record") : tr("%1 records").arg(number(total)));
     if (m_proxy->selectedClientsOnly() && shown == 0 && total > 0)
         text += tr(" (select clients in the table)");
@@ -508,7 +528,7 @@ void LogPanel::onCurrentChanged()
 void LogPanel::saveSettings(QSettings &settings) const
 {
     settings.setValue(QStringLiteral("log/directions"), m_proxy->directions());
-    settings.setValue(QStringLiteral("log/kinds"), m_proxy->kinds());
+    settings.setValue(QStringLiteral("log/kinds"), kindMask());
     settings.setValue(QStringLiteral("log/selectedClientsOnly"), m_selectedOnly->isChecked());
     settings.setValue(QStringLiteral("log/text"), m_textEdit->text());
     settings.setValue(QStringLiteral("log/regex"), m_regex->isChecked());

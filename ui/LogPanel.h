@@ -36,6 +36,7 @@ public:
 
     // Bit masks as in LogFilterProxyModel; the filter buttons follow.
     void setDirectionFilter(quint32 mask);
+    // Bits of LogRecord::Kind, and LogFilterProxyModel::kHeartbeats for the keepalive pings and pongs.
     void setKindFilter(quint32 mask);
     // The clients selected in the clients table, for "Selected clients only".
     void setSelectedClients(const QList<ClientInfo> &clients);
@@ -77,6 +78,8 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    void applyKindMask(quint32 mask);
+    quint32 kindMask() const;
     QToolButton *makeFilterButton(const QString &objectName, QMenu *menu);
     void applyMaskToMenu(QMenu *menu, quint32 mask);
     quint32 maskFromMenu(QMenu *menu) const;

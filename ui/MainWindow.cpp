@@ -618,6 +618,11 @@ ReplayWindow *MainWindow::openRecording(const QString &path)
         raise();
         m_composePanel->focusEditor();
     });
+    connect(replay, &ReplayWindow::replayRequested, &m_host, &EngineHost::startReplay);
+    connect(replay, &ReplayWindow::replayPauseRequested, &m_host, &EngineHost::pauseReplay);
+    connect(replay, &ReplayWindow::replayResumeRequested, &m_host, &EngineHost::resumeReplay);
+    connect(replay, &ReplayWindow::replayStopRequested, &m_host, &EngineHost::stopReplay);
+    connect(&m_host, &EngineHost::replayChanged, replay, &ReplayWindow::showReplayStatus);
     connect(replay, &ReplayWindow::loaded, this, [this, replay] {
         statusBar()->showMessage(tr("Opened %1: %2").arg(QFileInfo(replay->path()).fileName(), replay->summary()),
                                  2 * kStatusMessageMs);

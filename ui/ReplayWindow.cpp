@@ -3,19 +3,24 @@
 #include "ClientFilterProxyModel.h"
 #include "DetailPane.h"
 #include "ExportDialog.h"
+#include "LogFilterProxyModel.h"
 #include "LogPanel.h"
 #include "model/ClientTableModel.h"
 #include "model/MessageLogModel.h"
+#include "server/Replayer.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStatusBar>
@@ -32,7 +37,10 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
     : QMainWindow(parent), m_liveClients(liveClients), m_model(new MessageLogModel(capacity, this)),
       m_reader(new RecordingReader(this)), m_exporter(new LogExporter(this)), m_openClients(new ClientFilterProxyModel(this)),
       m_problems(new QLabel(this)), m_clientChoice(new QComboBox(this)),
-      m_send(new QPushButton(tr("&Send to Client"), this)), m_sendNote(new QLabel(this)), m_payloadCap(payloadCap)
+      m_send(new QPushButton(tr("&Send to Client"), this)), m_sendNote(new QLabel(this)), m_timing(new QComboBox(this)),
+      m_speed(new QDoubleSpinBox(this)), m_loop(new QCheckBox(tr("&Loop"), this)), m_play(new QPushButton(tr("&Play"), this)),
+      m_pause(new QPushButton(tr("P&ause"), this)), m_stop(new QPushButton(tr("S&top"), this)),
+      m_progress(new QProgressBar(this)), m_replayNote(new QLabel(this)), m_payloadCap(payloadCap)
 {
     setObjectName(QStringLiteral("replayWindow"));
     setAttribute(Qt::WA_DeleteOnClose);
@@ -80,12 +88,52 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
     sendRow->addWidget(m_clientChoice);
     sendRow->addWidget(m_send);
     sendRow->addStretch(1);
+    // Timed replay: the chosen messages to the chosen client, as recorded (or faster), on the
+    // engine's replayer; this window only commands it and shows its progress.
+    m_timing->setObjectName(QStringLiteral("replayTiming"));
+    m_timing->addItem(tr("Recorded spacing"));
+    m_timing->addItem(tr("Back-to-back"));
+    m_speed->setObjectName(QStringLiteral("replaySpeed"));
+    m_speed->setRange(0.1, 100.0);
+    m_speed->setDecimals(1);
+    m_speed->setValue(1.0);
+    m_speed->setPrefix(QStringLiteral("×"));
+    m_speed->setToolTip(tr("Speed: ×2 halves every recorded gap"));
+    m_loop->setObjectName(QStringLiteral("replayLoop"));
+    m_play->setObjectName(QStringLiteral("replayPlay"));
+    m_play->setToolTip(tr("Send the selected messages (select more than one), else every message the filters show, "
+                          "to the chosen client with their recorded spacing"));
+    m_pause->setObjectName(QStringLiteral("replayPause"));
+    m_stop->setObjectName(QStringLiteral("replayStop"));
+    m_progress->setObjectName(QStringLiteral("replayProgress"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(QString()); // nothing replayed yet
+    m_replayNote->setObjectName(QStringLiteral("replayNote"));
+    m_replayNote->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+    auto *timingRow = new QHBoxLayout;
+    timingRow->setContentsMargins(0, 0, 0, 0);
+    timingRow->addWidget(new QLabel(tr("<b>Timed replay</b>"), this));
+    timingRow->addWidget(m_timing);
+    timingRow->addWidget(m_speed);
+    timingRow->addWidget(m_loop);
+    timingRow->addStretch(1);
+    auto *controlRow = new QHBoxLayout;
+    controlRow->setContentsMargins(0, 0, 0, 0);
+    controlRow->addWidget(m_play);
+    controlRow->addWidget(m_pause);
+    controlRow->addWidget(m_stop);
+    controlRow->addWidget(m_progress, 1);
+
     auto *side = new QWidget(this);
     auto *sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(m_detail, 1);
     sideLayout->addLayout(sendRow);
     sideLayout->addWidget(m_sendNote);
+    sideLayout->addLayout(timingRow);
+    sideLayout->addLayout(controlRow);
+    sideLayout->addWidget(m_replayNote);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_logPanel);
@@ -122,11 +170,29 @@ ReplayWindow::ReplayWindow(ClientTableModel &liveClients, int capacity, int payl
         connect(m_openClients, signal, this, &ReplayWindow::updateSendButton);
     }
     connect(m_send, &QPushButton::clicked, this, &ReplayWindow::sendSelected);
+    connect(m_play, &QPushButton::clicked, this, &ReplayWindow::playMessages);
+    connect(m_pause, &QPushButton::clicked, this, [this] {
+        if (m_replay.state == ReplayStatus::State::Paused)
+            Q_EMIT replayResumeRequested();
+        else
+            Q_EMIT replayPauseRequested();
+    });
+    connect(m_stop, &QPushButton::clicked, this, &ReplayWindow::replayStopRequested);
+    connect(m_timing, &QComboBox::currentIndexChanged, this, &ReplayWindow::updateReplayControls);
+    connect(m_clientChoice, &QComboBox::currentIndexChanged, this, &ReplayWindow::updateReplayControls);
+    for (QAbstractItemModel *model : {static_cast<QAbstractItemModel *>(m_logPanel->proxy()),
+                                      static_cast<QAbstractItemModel *>(m_openClients)}) {
+        connect(model, &QAbstractItemModel::modelReset, this, &ReplayWindow::updateReplayControls);
+        connect(model, &QAbstractItemModel::layoutChanged, this, &ReplayWindow::updateReplayControls);
+        connect(model, &QAbstractItemModel::rowsInserted, this, &ReplayWindow::updateReplayControls);
+        connect(model, &QAbstractItemModel::rowsRemoved, this, &ReplayWindow::updateReplayControls);
+    }
     connect(m_reader, &RecordingReader::progress, this, [this](qint64 read, qint64 total) {
         statusBar()->showMessage(tr("Loading… %1%").arg(total > 0 ? read * 100 / total : 0));
     });
     connect(m_reader, &RecordingReader::finished, this, &ReplayWindow::onLoaded);
     updateSendButton();
+    updateReplayControls();
 }
 
 ReplayWindow::~ReplayWindow() = default;
@@ -186,6 +252,7 @@ void ReplayWindow::onLoaded()
     m_problems->setVisible(!m_problemText.isEmpty());
     statusBar()->showMessage(m_summary);
     updateSendButton();
+    updateReplayControls();
     Q_EMIT loaded(result.ok());
 }
 
@@ -247,4 +314,74 @@ void ReplayWindow::sendSelected()
     const QString sent = tr("Sent %1 to client %2.").arg(ClientTableModel::formatBytes(record.payload.size())).arg(client);
     m_sendNote->setText(sent);
     statusBar()->showMessage(sent, 5000);
+}
+
+LogRecordBatch ReplayWindow::replayMessages(QString *error) const
+{
+    const LogRecordBatch selected = m_logPanel->selectedRecords();
+    return Replayer::select(selected.size() > 1 ? selected : m_logPanel->filteredRecords(), 0, 0, error);
+}
+
+void ReplayWindow::playMessages()
+{
+    const quint64 client = resendClient();
+    QString why;
+    const LogRecordBatch messages = replayMessages(&why);
+    if (client == 0 || messages.isEmpty()) {
+        m_replayNote->setText(client == 0 ? tr("No client is connected to replay to.") : tr("Cannot replay: %1").arg(why));
+        return;
+    }
+    const double speed = m_timing->currentIndex() == 1 ? 0.0 : m_speed->value();
+    m_startedReplay = true;
+    Q_EMIT replayRequested(client, messages, speed, m_loop->isChecked());
+}
+
+void ReplayWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_startedReplay && m_replay.active())
+        Q_EMIT replayStopRequested();
+    QMainWindow::closeEvent(event);
+}
+
+void ReplayWindow::showReplayStatus(const ReplayStatus &status)
+{
+    m_replay = status;
+    m_progress->setFormat(QStringLiteral("%v / %m"));
+    m_progress->setRange(0, std::max(1, status.total));
+    m_progress->setValue(status.sent);
+    QString note;
+    switch (status.state) {
+    case ReplayStatus::State::Idle: break;
+    case ReplayStatus::State::Loading: note = tr("Loading…"); break;
+    case ReplayStatus::State::Running:
+    case ReplayStatus::State::Paused:
+        note = tr("%1 %2 of %3 to client %4")
+                   .arg(status.state == ReplayStatus::State::Paused ? tr("Paused:") : tr("Replaying:"))
+                   .arg(status.sent)
+                   .arg(status.total)
+                   .arg(status.clientId);
+        if (status.loop)
+            note += tr(" (pass %1)").arg(status.passes + 1);
+        break;
+    case ReplayStatus::State::Finished:
+        note = tr("Sent %1 messages to client %2.").arg(status.total).arg(status.clientId);
+        break;
+    case ReplayStatus::State::Stopped:
+        note = tr("Stopped after %1 of %2 (%3 passes).").arg(status.sent).arg(status.total).arg(status.passes);
+        break;
+    case ReplayStatus::State::Failed: note = tr("Replay failed: %1").arg(status.error); break;
+    }
+    m_replayNote->setText(note);
+    updateReplayControls();
+}
+
+void ReplayWindow::updateReplayControls()
+{
+    const bool running = m_replay.state == ReplayStatus::State::Running || m_replay.state == ReplayStatus::State::Paused;
+    m_speed->setEnabled(m_timing->currentIndex() == 0);
+    m_pause->setEnabled(running);
+    m_pause->setText(m_replay.state == ReplayStatus::State::Paused ? tr("Res&ume") : tr("P&ause"));
+    m_stop->setEnabled(running);
+    // Which messages Play takes is worked out on the click: the filtered log can be 100,000 rows.
+    m_play->setEnabled(m_logPanel->proxy()->rowCount() > 0 && resendClient() != 0);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "log/RecordingReader.h"
+#include "server/ReplayStatus.h"
 
 #include <QMainWindow>
 
@@ -11,8 +12,11 @@ class ExportDialog;
 class LogExporter;
 class LogPanel;
 class MessageLogModel;
+class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
+class QProgressBar;
 class QPushButton;
 
 // A recording opened for reading: its own message log (same filters and detail pane as the live
@@ -48,17 +52,34 @@ public:
     bool setResendClient(quint64 clientId);
     quint64 resendClient() const;
 
+    // Timed replay: the messages Play sends (the selected rows when more than one is selected,
+    // else every message the filters show), and what the engine's replayer reports.
+    LogRecordBatch replayMessages(QString *error) const;
+    void showReplayStatus(const ReplayStatus &status);
+
 Q_SIGNALS:
     void loaded(bool ok);
     // "Send" pressed: send this recorded message to the client now.
     void resendRequested(quint64 clientId, const QByteArray &payload, bool binary);
     // The detail pane's "Resend…": edit it in the dashboard's compose panel first.
     void composeRequested(const QByteArray &payload, bool binary);
+    // Play: send these messages to the client with their recorded spacing divided by speed
+    // (0: back-to-back), looping if asked. The owner hands it to the engine's replayer.
+    void replayRequested(quint64 clientId, const LogRecordBatch &messages, double speed, bool loop);
+    void replayPauseRequested();
+    void replayResumeRequested();
+    void replayStopRequested();
+
+protected:
+    // A replay this window started stops with it: nothing would show it any more.
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void onLoaded();
     void updateSendButton();
     void sendSelected();
+    void playMessages();
+    void updateReplayControls();
 
     ClientTableModel &m_liveClients;
     MessageLogModel *m_model;
@@ -71,6 +92,16 @@ private:
     QComboBox *m_clientChoice;
     QPushButton *m_send;
     QLabel *m_sendNote;
+    QComboBox *m_timing;
+    QDoubleSpinBox *m_speed;
+    QCheckBox *m_loop;
+    QPushButton *m_play;
+    QPushButton *m_pause;
+    QPushButton *m_stop;
+    QProgressBar *m_progress;
+    QLabel *m_replayNote;
+    ReplayStatus m_replay;
+    bool m_startedReplay = false; // the engine's replay is one this window asked for
     QString m_path;
     QString m_summary;
     QString m_problemText;

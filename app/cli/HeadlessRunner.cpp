@@ -27,6 +27,7 @@ int HeadlessRunner::run(const ServerConfig &config)
         });
     }
     Engine engine(config);
+    engine.setCountOwnLogDrops(true);
     QObject::connect(&engine, &Engine::recordsAppended, &recorder, &LogRecorder::append);
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &engine, [&engine](int) {

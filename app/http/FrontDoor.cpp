@@ -9,22 +9,44 @@
 #include "../websocket/WebSocketConnection.h"
 #include "../websocket/WebSocketHandshake.h"
 
+#include <QEvent>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
 #include <algorithm>
+#include <array>
+#include <cerrno>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcFrontDoor, "switchboard.http")
 
 namespace {
 // A refused or answered client gets this long to read the answer before the socket is dropped.
 constexpr int kLingerMs = 10000;
+// Out of descriptors: accepting rests this long before it tries again.
+constexpr int kAcceptPauseMs = 100;
+// Connections accepted (or refused at the limit) per wake-up, so one flood cannot hold the thread.
+constexpr int kAcceptsPerWake = 64;
+
+// The plain server, so the front door can hand it the descriptors it accepted itself.
+class PlainServer final : public QTcpServer
+{
+public:
+    void takeConnection(qintptr descriptor) { incomingConnection(descriptor); }
+};
+
+QByteArray atLimitAnswer()
+{
+    return HttpResponse::text(503, "the server is out of file descriptors; try again later").serialize();
+}
 } // namespace
 
 FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConfiguration> &tls, QObject *parent)
@@ -37,6 +59,7 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
         sslServer->setHandshakeTimeout(m_limits.headTimeoutMs);
         // QSslServer queues a socket only once its handshake is done.
         connect(sslServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
+        m_takeConnection = [server = sslServer.get()](qintptr descriptor) { server->takeConnection(descriptor); };
         connect(sslServer.get(), &TlsServer::handshakeFailed, this,
                 [this](const QString &peer, const QString &reason, const QString &why) {
                     qCInfo(lcFrontDoor).noquote() << peer << "dropped:" << why;
@@ -44,10 +67,18 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
                 });
         m_tcpServer = std::move(sslServer);
     } else {
-        m_tcpServer = std::make_unique<QTcpServer>();
-        connect(m_tcpServer.get(), &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
+        auto plainServer = std::make_unique<PlainServer>();
+        m_takeConnection = [server = plainServer.get()](qintptr descriptor) { server->takeConnection(descriptor); };
+        m_tcpServer = std::move(plainServer);
+        connect(m_tcpServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
     }
     m_tcpServer->setMaxPendingConnections(1000);
+    m_acceptPause = new QTimer(this);
+    m_acceptPause->setSingleShot(true);
+    connect(m_acceptPause, &QTimer::timeout, this, [this] {
+        if (m_listenNotifier)
+            m_listenNotifier->setEnabled(true);
+    });
 }
 
 FrontDoor::~FrontDoor()
@@ -58,7 +89,21 @@ FrontDoor::~FrontDoor()
 bool FrontDoor::listen(const QHostAddress &address, quint16 port, int backlog)
 {
     m_tcpServer->setListenBacklogSize(backlog);
-    return m_tcpServer->listen(address, port);
+    if (!m_tcpServer->listen(address, port))
+        return false;
+    // Qt's read notifier on the listening socket: its activations come here instead (eventFilter).
+    const qintptr listening = m_tcpServer->socketDescriptor();
+    const auto notifiers = m_tcpServer->findChildren<QSocketNotifier *>();
+    for (QSocketNotifier *notifier : notifiers) {
+        if (notifier->socket() == listening && notifier->type() == QSocketNotifier::Read) {
+            m_listenNotifier = notifier;
+            notifier->installEventFilter(this);
+        }
+    }
+    if (!m_listenNotifier)
+        qCWarning(lcFrontDoor) << "no read notifier on the listening socket: Qt accepts, without the descriptor-limit guard";
+    openReserve();
+    return true;
 }
 
 int FrontDoor::listenBacklog() const
@@ -68,7 +113,12 @@ int FrontDoor::listenBacklog() const
 
 void FrontDoor::close()
 {
+    if (m_listenNotifier)
+        m_listenNotifier->removeEventFilter(this);
+    m_listenNotifier = nullptr; // goes with the server's socket engine
+    m_acceptPause->stop();
     m_tcpServer->close();
+    closeReserve();
     const auto screening = m_screening.keys();
     for (QTcpSocket *socket : screening)
         socket->abort();
@@ -94,6 +144,122 @@ quint16 FrontDoor::serverPort() const
     return m_tcpServer->serverPort();
 }
 
+bool FrontDoor::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched != m_listenNotifier || event->type() != QEvent::SockAct)
+        return QObject::eventFilter(watched, event);
+    if (m_acceptPause->isActive())
+        m_listenNotifier->setEnabled(false); // re-enabled by Qt's nextPendingConnection(): rest on
+    else
+        acceptWaiting();
+    return true;
+}
+
+void FrontDoor::acceptWaiting()
+{
+    const int listening = int(m_tcpServer->socketDescriptor());
+    for (int i = 0; i < kAcceptsPerWake && m_tcpServer->isListening(); ++i) {
+        const int descriptor = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (descriptor >= 0) {
+            if (m_burstErrors > 0) {
+                qCInfo(lcFrontDoor).noquote()
+                    << QStringLiteral("accepting again: %1 connections were refused with 503 while descriptors "
+                                      "were exhausted (%2 failed accepts)")
+                           .arg(m_burstRefused)
+                           .arg(m_burstErrors);
+                m_burstErrors = 0;
+                m_burstRefused = 0;
+            }
+            m_takeConnection(descriptor); // the server queues it: pendingConnectionAvailable
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EMFILE || errno == ENFILE)
+            onDescriptorsExhausted(errno);
+        return; // EAGAIN: nobody waits
+    }
+}
+
+void FrontDoor::onDescriptorsExhausted(int error)
+{
+    if (m_burstErrors++ == 0) {
+        rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        qCWarning(lcFrontDoor).noquote()
+            << QStringLiteral("cannot accept: %1 (open-file limit %2): new connections are refused with 503 "
+                              "until descriptors free up")
+                   .arg(qt_error_string(error))
+                   .arg(qulonglong(limit.rlim_cur));
+    }
+    const int refused = refuseWaiting();
+    m_burstRefused += refused;
+    // Level-triggered: until a descriptor frees up, every loop turn would fail the same accept again.
+    m_listenNotifier->setEnabled(false);
+    m_acceptPause->start(kAcceptPauseMs);
+    Q_EMIT acceptFailed(error == ENFILE ? QStringLiteral("enfile") : QStringLiteral("emfile"), refused);
+}
+
+int FrontDoor::refuseWaiting()
+{
+    const int listening = int(m_tcpServer->socketDescriptor());
+    int refused = 0;
+    while (refused < kAcceptsPerWake && m_reserveDescriptor >= 0) {
+        closeReserve();
+        const int descriptor = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (descriptor >= 0) {
+            if (!m_secure) {
+                // Read what the request sent so far, so closing does not reset the answer away.
+                std::array<char, 4096> scratch;
+                while (::recv(descriptor, scratch.data(), scratch.size(), MSG_DONTWAIT) > 0) {
+                }
+                static const QByteArray answer = atLimitAnswer();
+                (void)::send(descriptor, answer.constData(), std::size_t(answer.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
+                ::shutdown(descriptor, SHUT_WR);
+            }
+            ::close(descriptor);
+            ++refused;
+        }
+        openReserve();
+        if (descriptor < 0)
+            break; // nobody else waits (or the reserve was not enough)
+    }
+    return refused;
+}
+
+void FrontDoor::openReserve()
+{
+    if (m_reserveDescriptor < 0)
+        m_reserveDescriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void FrontDoor::closeReserve()
+{
+    if (m_reserveDescriptor >= 0) {
+        ::close(m_reserveDescriptor);
+        m_reserveDescriptor = -1;
+    }
+}
+
+QTimer *FrontDoor::takeScreening(QTcpSocket *socket)
+{
+    const auto it = m_screening.find(socket);
+    if (it == m_screening.end())
+        return nullptr;
+    settleScreening(*it);
+    QTimer *deadline = it->deadline;
+    m_screening.erase(it);
+    return deadline;
+}
+
+void FrontDoor::settleScreening(Screening &screening)
+{
+    if (screening.counted) {
+        screening.counted = false;
+        m_gate.connectionSettled(screening.peer);
+    }
+}
+
 void FrontDoor::onNewConnection()
 {
     while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
@@ -106,15 +272,22 @@ void FrontDoor::onNewConnection()
         socket->setParent(this);
         // Never buffer more than a head can be: a client that streams garbage cannot grow memory.
         socket->setReadBufferSize(m_limits.maxHeadBytes);
+        const HttpGate::Arrival arrival = m_gate.connectionArrived(socket->peerAddress());
+        if (arrival.status != 0) {
+            refuse(socket, QString(), arrival.status, arrival.why);
+            continue;
+        }
         auto *deadline = new QTimer(socket);
         deadline->setSingleShot(true);
         connect(deadline, &QTimer::timeout, this, [this, socket] { screen(socket, true); });
         deadline->start(m_limits.headTimeoutMs);
-        m_screening.insert(socket, deadline);
+        m_screening.insert(socket, Screening{deadline, socket->peerAddress(), {}, true});
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { screen(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-            if (m_screening.remove(socket))
+            if (m_screening.contains(socket)) {
+                takeScreening(socket);
                 socket->deleteLater();
+            }
         });
         if (socket->bytesAvailable() > 0)
             screen(socket);
@@ -123,10 +296,11 @@ void FrontDoor::onNewConnection()
 
 void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
 {
-    if (!m_screening.contains(socket))
+    const auto screening = m_screening.find(socket);
+    if (screening == m_screening.end())
         return;
     const QByteArray bytes = socket->peek(m_limits.maxHeadBytes);
-    HttpRequestHead head = HttpRequestHead::parse(bytes, m_limits.maxHeadBytes);
+    HttpRequestHead head = HttpRequestHead::parse(bytes, m_limits.maxHeadBytes, screening->progress);
     switch (head.status) {
     case HttpRequestHead::Status::Incomplete:
         if (deadlinePassed) {
@@ -147,14 +321,21 @@ void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
     const int maxBodyBytes = m_gate.maxBodyBytes(head);
     if (maxBodyBytes > 0) {
         RequestBody body;
-        if (readBody(socket, head, maxBodyBytes, deadlinePassed, &body))
+        if (readBody(socket, head, maxBodyBytes, deadlinePassed, &body)) {
+            settleScreening(*screening);
             answer(socket, head, m_gate.decideWithBody(head, body, socket->peerAddress()));
+        }
         return;
     }
 
+    settleScreening(*screening); // an upgrade is counted again as a client, after the gate's check
     GateDecision decision = m_gate.decide(head, socket->peerAddress());
     if (decision.action == GateDecision::Action::Upgrade) {
         upgrade(socket, decision, head);
+        return;
+    }
+    if (decision.action == GateDecision::Action::Stream) {
+        stream(socket, decision, head);
         return;
     }
     if (decision.action == GateDecision::Action::Defer) {
@@ -169,7 +350,7 @@ void FrontDoor::defer(QTcpSocket *socket, const GateDecision &decision, const Ht
     // Nothing more is read meanwhile: the client's first frames wait in the kernel, and the
     // deadline that bounded the head now bounds the answer.
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    QTimer *deadline = m_screening.value(socket);
+    QTimer *deadline = m_screening.value(socket).deadline;
     disconnect(deadline, &QTimer::timeout, this, nullptr);
     if (!deadline->isActive())
         deadline->start(m_limits.headTimeoutMs);
@@ -197,6 +378,16 @@ void FrontDoor::defer(QTcpSocket *socket, const GateDecision &decision, const Ht
             504, QStringLiteral("%1: no answer within %2 ms").arg(head.path).arg(m_limits.headTimeoutMs)));
     });
     decision.deferred(pending);
+}
+
+void FrontDoor::stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
+{
+    delete takeScreening(socket);
+    disconnect(socket, nullptr, this, nullptr);
+    socket->readAll(); // the head; nothing the client sends later is read as a request
+    socket->write(decision.response.streamHead());
+    Q_EMIT answered(socket->peerAddress(), head, decision.response.status);
+    Q_EMIT streamOpened(socket, decision.routeIndex, head);
 }
 
 bool FrontDoor::readBody(QTcpSocket *socket, const HttpRequestHead &head, int maxBodyBytes, bool deadlinePassed,
@@ -276,7 +467,7 @@ void FrontDoor::refuse(QTcpSocket *socket, const QString &path, int status, cons
 
 void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose)
 {
-    if (QTimer *deadline = m_screening.take(socket))
+    if (QTimer *deadline = takeScreening(socket))
         deadline->stop();
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     // Read what the client sent so closing does not turn into a reset that eats the answer.
@@ -310,7 +501,7 @@ void FrontDoor::respondAndClose(QTcpSocket *socket, const QByteArray &bytes, boo
 
 void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
 {
-    delete m_screening.take(socket);
+    delete takeScreening(socket);
     disconnect(socket, nullptr, this, nullptr);
 
     const QString &subprotocol = decision.subprotocol;

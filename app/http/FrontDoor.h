@@ -6,6 +6,7 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QSslConfiguration>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -13,6 +14,7 @@ class HttpGate;
 struct GateDecision;
 struct RequestBody;
 class QTcpServer;
+class QSocketNotifier;
 class QTcpSocket;
 class QTimer;
 class WebSocketConnection;
@@ -22,6 +24,9 @@ class WebSocketConnection;
 // hands the connection on as a WebSocketConnection, which owns the descriptor from then on
 // (plain TCP) or the QSslSocket (TLS). With a TLS configuration the port speaks only TLS
 // (QSslServer): sockets reach the same screening once their TLS handshake is done.
+// It accepts itself (Qt's QTcpServer retries a failing accept() on every loop turn, silently): out
+// of descriptors, it pauses accepting for a moment and refuses whoever waits with a 503 through
+// one descriptor it keeps in reserve, logging the burst once.
 class FrontDoor : public QObject
 {
     Q_OBJECT
@@ -52,6 +57,9 @@ Q_SIGNALS:
     // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
     void upgraded(WebSocketConnection *connection, int routeIndex, const HttpRequestHead &head);
+    // The gate answered with a stream (GateDecision::Stream) and its head is written: the receiver
+    // takes the socket (setParent) and writes the body until it closes the connection.
+    void streamOpened(QTcpSocket *socket, int tag, const HttpRequestHead &head);
     // A plain HTTP request was answered (status < 400) or refused (status >= 400).
     void answered(const QHostAddress &peer, const HttpRequestHead &head, int status);
     void refused(const QHostAddress &peer, quint16 peerPort, const QString &path, int status,
@@ -60,8 +68,32 @@ Q_SIGNALS:
     // certificate, a timeout); the connection was dropped.
     // reason: "not_tls", "timeout" or "error".
     void tlsFailed(const QString &peer, const QString &reason, const QString &why);
+    // accept() failed for want of descriptors (reason "emfile": this process, "enfile": the
+    // system); `refused` connections that waited were answered 503 (closed, with TLS) meanwhile.
+    void acceptFailed(const QString &reason, int refused);
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    struct Screening
+    {
+        QTimer *deadline = nullptr;
+        QHostAddress peer;
+        HttpRequestHead::Progress progress; // where the last look at the head stopped
+        bool counted = false;               // holds a place in the gate's caps
+    };
+
+    // Accepts what waits on the listening socket (called for its read notifier, instead of Qt).
+    void acceptWaiting();
+    void onDescriptorsExhausted(int error);
+    // Takes and refuses the waiting connections through the reserve descriptor; how many.
+    int refuseWaiting();
+    void openReserve();
+    void closeReserve();
+    // Ends a socket's screening and gives its place in the caps back; its deadline timer, or null.
+    QTimer *takeScreening(QTcpSocket *socket);
+    void settleScreening(Screening &screening);
     void onNewConnection();
     void screen(QTcpSocket *socket, bool deadlinePassed = false);
     // Content-Length framing for a body the gate asked for; false while more bytes are to come.
@@ -73,6 +105,7 @@ private:
     void respondAndClose(QTcpSocket *socket, const QByteArray &bytes, bool halfClose = false);
     void refuse(QTcpSocket *socket, const QString &path, int status, const QString &why);
     void upgrade(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    void stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
     // Holds the socket for a GateDecision::defer until its answer comes (or the head timeout).
     void defer(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
 
@@ -80,5 +113,11 @@ private:
     Limits m_limits;
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
-    QHash<QTcpSocket *, QTimer *> m_screening; // sockets whose head is still being read (or whose answer waits)
+    std::function<void(qintptr)> m_takeConnection; // the server's incomingConnection()
+    QSocketNotifier *m_listenNotifier = nullptr;    // Qt's, on the listening socket; filtered here
+    QTimer *m_acceptPause = nullptr;
+    int m_reserveDescriptor = -1;
+    int m_burstErrors = 0; // failed accepts since descriptors ran out; 0: not in a burst
+    int m_burstRefused = 0;
+    QHash<QTcpSocket *, Screening> m_screening; // sockets whose head is still being read
 };

@@ -13,11 +13,13 @@ class PendingAnswer;
 // What the front door does with a complete request head.
 struct GateDecision
 {
+    // Stream: the front door writes the response head (no length), hands the socket on with
+    // streamOpened() and keeps writing nothing itself (GET /api/events).
     // Defer: the gate answers later, through the PendingAnswer the front door hands to `deferred`.
-    enum class Action { Respond, Upgrade, Defer };
+    enum class Action { Respond, Upgrade, Stream, Defer };
     Action action = Action::Respond;
     HttpResponse response; // Respond: the answer to write before closing
-    int routeIndex = -1;   // Upgrade: the gate's own tag for the route, handed back with the connection
+    int routeIndex = -1;   // Upgrade, Stream: the gate's own tag for the route, handed back with the connection
     QString refusal;       // Respond with status >= 400: why, for the log
     QString subprotocol;   // Upgrade: the subprotocol to answer with (empty: none)
     std::optional<DeflateParameters> deflate; // Upgrade: permessage-deflate as agreed (none: not negotiated)
@@ -29,6 +31,12 @@ struct GateDecision
         return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0, {}};
     }
     static GateDecision refuse(int status, const QString &why);
+    static GateDecision stream(int tag, const QByteArray &contentType)
+    {
+        GateDecision decision{Action::Stream, {}, tag, {}, {}, std::nullopt, 0, {}};
+        decision.response.contentType = contentType;
+        return decision;
+    }
     static GateDecision upgrade(int routeIndex, QString subprotocol)
     {
         return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0, {}};
@@ -56,6 +64,21 @@ class HttpGate
 public:
     virtual ~HttpGate() = default;
     virtual GateDecision decide(const HttpRequestHead &head, const QHostAddress &peer) = 0;
+
+    // A connection arrived, before its head is read. A status (>= 400) refuses it at once; otherwise
+    // the gate may count it against its caps until connectionSettled(): its head was read (called
+    // before decide()) or it went away first.
+    struct Arrival
+    {
+        int status = 0;
+        QString why;
+    };
+    virtual Arrival connectionArrived(const QHostAddress &peer)
+    {
+        (void)peer;
+        return {};
+    }
+    virtual void connectionSettled(const QHostAddress &peer) { (void)peer; }
 
     // Requests that carry a body the gate needs (the admin API's POSTs): the largest body it takes,
     // or 0 to decide on the head alone. When > 0 the front door reads the body (bounded in size and

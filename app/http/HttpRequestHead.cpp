@@ -1,6 +1,7 @@
 #include "HttpRequestHead.h"
 
 #include <QUrl>
+#include <algorithm>
 
 namespace {
 
@@ -45,11 +46,11 @@ HttpRequestHead malformed(QString why)
 }
 
 // Finds the blank line that ends the head; accepts bare LF line ends as RFC 9112 §2.2 allows.
-// Returns the index just past it, or -1.
-int findHeadEnd(const QByteArray &bytes, int limit)
+// Returns the index just past it, or -1. Starts at `from`: the bytes before it held no end.
+int findHeadEnd(const QByteArray &bytes, int limit, int from = 0)
 {
     const int end = std::min<int>(bytes.size(), limit);
-    for (int i = 0; i < end; ++i) {
+    for (int i = from; i < end; ++i) {
         if (bytes.at(i) != '\n')
             continue;
         if (i + 1 < end && bytes.at(i + 1) == '\n')
@@ -101,17 +102,38 @@ bool HttpRequestHead::isWebSocketUpgrade() const
 
 HttpRequestHead HttpRequestHead::parse(const QByteArray &bytes, int maxHeadBytes)
 {
+    Progress fresh;
+    return parse(bytes, maxHeadBytes, fresh);
+}
+
+HttpRequestHead HttpRequestHead::parse(const QByteArray &bytes, int maxHeadBytes, Progress &progress)
+{
     const int scanned = std::min<int>(bytes.size(), maxHeadBytes);
     // Reject binary garbage (a TLS ClientHello on the plain port, a port scanner) at once
     // instead of letting it sit until the head timeout.
-    const int firstLineEnd = bytes.indexOf('\n');
-    const int requestLineScan = firstLineEnd < 0 ? scanned : std::min(firstLineEnd, scanned);
-    for (int i = 0; i < requestLineScan; ++i) {
-        if (isForbiddenByte(bytes.at(i)) || static_cast<unsigned char>(bytes.at(i)) >= 0x80)
-            return malformed(QStringLiteral("the request line is not HTTP text"));
+    if (!progress.requestLineEnded) {
+        const int from = std::min(progress.requestLineChecked, scanned);
+        int i = from;
+        for (; i < scanned; ++i) {
+            const char c = bytes.at(i);
+            if (c == '\n') {
+                progress.requestLineEnded = true;
+                break;
+            }
+            if (isForbiddenByte(c) || static_cast<unsigned char>(c) >= 0x80)
+                return malformed(QStringLiteral("the request line is not HTTP text"));
+        }
+        progress.bytesExamined += i - from;
+        progress.requestLineChecked = i;
     }
 
-    const int headEnd = findHeadEnd(bytes, maxHeadBytes);
+    // A blank line's last byte may be the one that arrived: the two before it are looked at again.
+    const int searchFrom = std::clamp(progress.endSearched - 2, 0, scanned);
+    const int headEnd = findHeadEnd(bytes, maxHeadBytes, searchFrom);
+    progress.bytesExamined += (headEnd < 0 ? scanned : headEnd) - searchFrom;
+    // Once found, the search stays where it found the end: a look while a body arrives finds it again.
+    if (headEnd < 0)
+        progress.endSearched = scanned;
     if (headEnd < 0) {
         HttpRequestHead head;
         if (bytes.size() >= maxHeadBytes) {

@@ -39,6 +39,19 @@ struct HttpRequestHead
     static constexpr int kDefaultMaxHeadBytes = 16 * 1024;
     static constexpr int kMaxHeaderFields = 100;
 
+    // How far the looks at an incomplete head got: the next look at the same connection's bytes
+    // (the same start, more of it) resumes there, so a head arriving a byte at a time costs each
+    // byte once, not the whole head again.
+    struct Progress
+    {
+        int requestLineChecked = 0; // bytes of the request line found to be HTTP text
+        bool requestLineEnded = false;
+        int endSearched = 0;        // bytes searched for the blank line
+        qint64 bytesExamined = 0;   // every byte looked at, over all looks (tests read it)
+    };
+
     // Parses the start of a connection's bytes. Never reads past maxHeadBytes.
     static HttpRequestHead parse(const QByteArray &bytes, int maxHeadBytes = kDefaultMaxHeadBytes);
+    // The same, resuming where `progress` (kept per connection, between looks) says the last look stopped.
+    static HttpRequestHead parse(const QByteArray &bytes, int maxHeadBytes, Progress &progress);
 };

@@ -10,6 +10,8 @@ class TlsServer : public QSslServer
     Q_OBJECT
 public:
     explicit TlsServer(QObject *parent = nullptr);
+    // A descriptor the front door accepted itself: handshake, then pendingConnectionAvailable().
+    void takeConnection(qintptr descriptor) { incomingConnection(descriptor); }
 
 Q_SIGNALS:
     // peer is "address:port"; reason is "not_tls", "timeout" or "error"; the connection is closed

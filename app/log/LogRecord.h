@@ -29,6 +29,14 @@ struct LogRecord
     int closeCode = 0;      // closes: the close code; refusals: the HTTP status
     QString detail;         // close reason, error text, why a request was refused
 
+    // The detail of the server's keepalive pings and of the pongs that answer them.
+    static constexpr char kHeartbeatDetail[] = "heartbeat";
+    // A keepalive ping or its pong (the log hides them unless the "heartbeats" type is shown).
+    bool isHeartbeat() const
+    {
+        return (kind == Kind::Ping || kind == Kind::Pong) && detail.startsWith(QLatin1String(kHeartbeatDetail));
+    }
+
     // True when payload holds only the first bytes of the message (the in-memory cap): re-sending
     // it would not send the original.
     bool payloadTruncated() const { return payload.size() < size; }

@@ -70,6 +70,7 @@ private:
     void onPong(qint64) override { }
     void onClosing(WebSocketConnection::CloseInitiator initiator) override;
     void onBytesWritten() override;
+    void onOutgoingBudgetExceeded() override { } // no budget is set on the upstream leg: the proxy paces it
     void onFailed(const QString &error) override;
     void onDisconnected() override;
 

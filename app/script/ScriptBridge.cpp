@@ -9,7 +9,7 @@
 QString ScriptBridge::bootstrap()
 {
     // The API in the shapes users know: Hono's ws context, the browser's WebSocket and timers.
-    return QStringLiteral(R"JS((function (N, G) {
+    return QStringLiteral(R"JS((function (N, G, dataLimit) {
   'use strict';
   const payload = (d) => {
     if (typeof d === 'string') return [false, d];
@@ -41,7 +41,10 @@ QString ScriptBridge::bootstrap()
     const id = info.id;
     const ws = Object.assign({
       id, url: info.url, protocol: info.protocol, params: info.params, query: info.query, data: {},
-      send(data) { const [b, p] = payload(data); N.send(id, b, p); },
+      send(data) {
+        if (typeof data === 'string') { N.sendText(id, data); return; } // the common case: no array, no QJSValue
+        const [b, p] = payload(data); N.send(id, b, p);
+      },
       close(code, reason) { N.close(id, code, reason); },
       ping() { N.ping(id); },
       join(room) { N.join(id, String(room)); },
@@ -50,12 +53,69 @@ QString ScriptBridge::bootstrap()
     Object.defineProperty(ws, 'readyState', { get: () => N.readyState(id), enumerable: true });
     return Object.seal(ws);
   };
-  const call = (fn, self, args) => {
-    try { return { value: fn.apply(self, args) }; }
-    catch (e) { return { error: e instanceof Error ? e : new Error(text(e)) }; }
+  // What the last failed call threw, as an Error (the runtime takes it to report file:line and stack).
+  let failure = null;
+  const FAILED = Object.freeze({});
+  const failed = (e) => { failure = e instanceof Error ? e : new Error(text(e)); return -1; };
+  // Promise callbacks run later, from the event loop, outside any handler call: each runs through
+  // the runtime (N.react) under the same budget, on behalf of the client whose call chained it.
+  let owner = 0; // the client whose handler, timer or callback runs (0: the route)
+  const STOPPED = Object.freeze({}); // a callback the watchdog stopped: already reported
+  const AsyncPromise = Promise;
+  const then = AsyncPromise.prototype.then;
+  const guarded = (fn, id) => (typeof fn !== 'function' ? fn : (v) => {
+    const r = N.react(id, fn, v);
+    if (r === undefined) throw STOPPED;
+    if (r.threw) throw r.error;
+    return r.value;
+  });
+  Object.defineProperty(AsyncPromise.prototype, 'then', {
+    value: function (onFulfilled, onRejected) { return then.call(this, guarded(onFulfilled, owner), guarded(onRejected, owner)); },
+    writable: false, enumerable: false, configurable: false,
+  });
+  const react = (id, fn, v) => {
+    owner = id;
+    try { return { value: fn(v) }; } catch (e) { return { threw: true, error: e }; }
   };
-  const dataSize = (o) => { try { const s = JSON.stringify(o); return s === undefined ? 0 : s.length; } catch (e) { return -1; } };
-  return { makeWs, call, dataSize };
+  // A handler's promise that rejects is reported as a throw would be, once it happens.
+  const settle = (v, id, what) => {
+    if (v instanceof AsyncPromise)
+      v.then(undefined, (e) => { if (e !== STOPPED) N.rejected(id, what, e instanceof Error ? e : new Error(text(e))); });
+  };
+  const size = (o) => { try { const s = JSON.stringify(o); return s === undefined ? 0 : s.length; } catch (e) { return -1; } };
+  // One call: 0 when it went well, -1 when it threw (takeFailure() says what), or the size ws.data
+  // grew to when that is over the limit (ws undefined: not measured).
+  const run = (fn, self, evt, ws, measured, id, what) => {
+    owner = id;
+    try { settle(fn.call(self, evt, ws), id, what); } catch (e) { return failed(e); }
+    if (measured === undefined) return 0;
+    const n = size(measured.data);
+    return n > dataLimit ? n : 0;
+  };
+  const dispatch = (h, what, evt, ws, measure) => {
+    let fn;
+    try { fn = h[what]; } catch (e) { return failed(e); }
+    return typeof fn === 'function' ? run(fn, h, evt, ws, measure ? ws : undefined, ws.id, what) : 0;
+  };
+  return {
+    makeWs,
+    open: (h, ws) => dispatch(h, 'onOpen', { type: 'open' }, ws, true),
+    message: (h, ws, data) => dispatch(h, 'onMessage', { type: 'message', data }, ws, true),
+    close: (h, ws, code, reason, wasClean) => dispatch(h, 'onClose', { type: 'close', code, reason, wasClean }, ws, false),
+    error: (h, ws, message) => dispatch(h, 'onError', { type: 'error', message }, ws, true),
+    timer: (fn, ws, id) => run(fn, undefined, undefined, undefined, ws, id, 'timer'),
+    upgrade: (h, req) => {
+      try {
+        owner = 0;
+        const fn = h.onUpgrade;
+        if (typeof fn !== 'function') return undefined;
+        const v = fn.call(h, req); settle(v, 0, 'onUpgrade'); return v;
+      } catch (e) { failed(e); return FAILED; }
+    },
+    react,
+    FAILED,
+    takeFailure: () => { const e = failure; failure = null; return e; },
+  };
 }))JS");
 }
 
@@ -112,6 +172,21 @@ void ScriptBridge::send(double id, bool binary, const QJSValue &payload)
     const QByteArray bytes = payloadBytes(binary, payload);
     // Sending on a closed socket is ignored, as the browser does; the engine's limits still apply.
     (void)m_runtime.m_host.scriptSend(quint64(id), bytes, binary);
+}
+
+void ScriptBridge::sendText(double id, const QString &text)
+{
+    (void)m_runtime.m_host.scriptSend(quint64(id), text.toUtf8(), false);
+}
+
+void ScriptBridge::rejected(double id, const QString &handler, const QJSValue &error)
+{
+    m_runtime.rejected(m_version, quint64(id), handler, error);
+}
+
+QJSValue ScriptBridge::react(double owner, const QJSValue &callback, const QJSValue &value)
+{
+    return m_runtime.react(m_version, quint64(owner), callback, value);
 }
 
 void ScriptBridge::close(double id, const QJSValue &code, const QJSValue &reason)

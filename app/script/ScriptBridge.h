@@ -13,11 +13,17 @@ class ScriptBridge : public QObject
 public:
     ScriptBridge(ScriptRuntime &runtime, ScriptRuntime::Version &version) : m_runtime(runtime), m_version(version) {}
 
-    // A function taking this bridge and the global object, returning { makeWs, call, dataSize }.
+    // A function taking this bridge, the global object and the ws.data limit, returning the entry points
+    // the runtime calls: { makeWs, open, message, close, error, timer, upgrade, react, FAILED, takeFailure }.
     static QString bootstrap();
 
     Q_INVOKABLE void log(const QString &level, const QString &stack, const QString &text);
     Q_INVOKABLE void send(double id, bool binary, const QJSValue &payload);
+    Q_INVOKABLE void sendText(double id, const QString &text);
+    // An async handler's promise rejected (handler: "onMessage", "timer"...).
+    Q_INVOKABLE void rejected(double id, const QString &handler, const QJSValue &error);
+    // Runs a promise callback under the watchdog: { value } or { threw, error }; undefined if stopped.
+    Q_INVOKABLE QJSValue react(double owner, const QJSValue &callback, const QJSValue &value);
     Q_INVOKABLE void close(double id, const QJSValue &code, const QJSValue &reason);
     Q_INVOKABLE void ping(double id);
     Q_INVOKABLE int readyState(double id);

@@ -141,12 +141,19 @@ bool ScriptRuntime::load(QString *error)
     QJSEngine::setObjectOwnership(version->bridge.get(), QJSEngine::CppOwnership);
     QJSEngine &engine = *version->engine;
     const QJSValue api = engine.evaluate(ScriptBridge::bootstrap(), QStringLiteral("switchboard-bootstrap.js"))
-                             .call({engine.newQObject(version->bridge.get()), engine.globalObject()});
+                             .call({engine.newQObject(version->bridge.get()), engine.globalObject(), m_limits.dataBytes});
     if (api.isError())
         return refuse(QStringLiteral("internal: the script bootstrap failed: %1").arg(api.toString()));
     version->makeWs = api.property(QStringLiteral("makeWs"));
-    version->call = api.property(QStringLiteral("call"));
-    version->dataSize = api.property(QStringLiteral("dataSize"));
+    version->onOpen = api.property(QStringLiteral("open"));
+    version->onMessage = api.property(QStringLiteral("message"));
+    version->onClose = api.property(QStringLiteral("close"));
+    version->onError = api.property(QStringLiteral("error"));
+    version->onTimer = api.property(QStringLiteral("timer"));
+    version->onUpgrade = api.property(QStringLiteral("upgrade"));
+    version->onReaction = api.property(QStringLiteral("react"));
+    version->failedMark = api.property(QStringLiteral("FAILED"));
+    version->takeFailure = api.property(QStringLiteral("takeFailure"));
 
     // Module code runs on import: it has the same budget as a handler.
     ++m_depth;
@@ -227,31 +234,22 @@ QString ScriptRuntime::describeError(const QJSValue &error, QString *where) cons
     *where = ScriptBridge::whereFrom(frames.join(QLatin1Char('\n')), 0);
     const QString file = QFileInfo(error.property(QStringLiteral("fileName")).toString()).fileName();
     const int line = error.property(QStringLiteral("lineNumber")).toInt();
-    if (where->isEmpty() && !file.isEmpty() && line > 0)
+    // A value thrown that was not an Error got its Error in the bootstrap: no line of the script to name.
+    if (where->isEmpty() && !file.isEmpty() && line > 0 && !file.contains(QLatin1String("switchboard-bootstrap.js")))
         *where = QStringLiteral("%1:%2").arg(file).arg(line);
     const QString message = error.toString(); // "TypeError: ..."
     return frames.isEmpty() ? message : QStringLiteral("%1\n%2").arg(message, frames.join(QLatin1Char('\n')));
 }
 
-bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &handler, const QJSValueList &args,
-                           QJSValue *result, quint64 subject)
+bool ScriptRuntime::guardedCall(Version &version, quint64 clientId, quint64 subject, const QString &what,
+                                const QJSValue &entry, const QJSValueList &args, QJSValue *outcome)
 {
-    if (subject == 0)
-        subject = clientId;
-    const QJSValue function = handler.isEmpty() ? args.value(0) : version.handlers.property(handler);
-    if (!function.isCallable())
-        return true;
     QJSEngine &engine = *version.engine;
-    QJSValue arguments = engine.newArray(uint(handler.isEmpty() ? 0 : args.size()));
-    if (!handler.isEmpty()) {
-        for (int i = 0; i < args.size(); ++i)
-            arguments.setProperty(quint32(i), args.at(i));
-    }
     const quint64 outerSubject = std::exchange(m_subject, subject);
     const bool outermost = m_depth++ == 0;
     if (outermost)
         m_watchdog.arm(&engine, m_limits.callBudgetMs, m_limits.memoryGrowthBytes);
-    const QJSValue outcome = version.call.call({function, version.handlers, arguments});
+    *outcome = entry.call(args);
     ScriptWatchdog::Verdict verdict = ScriptWatchdog::Verdict::None;
     if (outermost) {
         verdict = m_watchdog.disarm();
@@ -260,7 +258,6 @@ bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &ha
     }
     --m_depth;
     m_subject = outerSubject;
-    const QString what = handler.isEmpty() ? QStringLiteral("timer") : handler;
     if (verdict == ScriptWatchdog::Verdict::Timeout) {
         fail(clientId, QStringLiteral("%1 ran longer than %2 ms and was interrupted").arg(what).arg(m_limits.callBudgetMs), QString());
         return false;
@@ -269,26 +266,46 @@ bool ScriptRuntime::invoke(Version &version, quint64 clientId, const QString &ha
         fail(clientId, QStringLiteral("%1 grew memory by more than %2 MiB and was stopped").arg(what).arg(m_limits.memoryGrowthBytes >> 20), QString());
         return false;
     }
-    if (outcome.isError() || outcome.hasProperty(QStringLiteral("error"))) {
+    if (outcome->isError()) { // the bootstrap itself failed (it catches what scripts throw)
         QString where;
-        const QJSValue thrown = outcome.isError() ? outcome : outcome.property(QStringLiteral("error"));
-        const QString text = describeError(thrown, &where);
+        const QString text = describeError(*outcome, &where);
         fail(clientId, QStringLiteral("%1 threw %2").arg(what, text), where);
         return false;
     }
-    if (result)
-        *result = outcome.property(QStringLiteral("value"));
-    if (clientId != 0) {
-        const auto it = m_connections.find(clientId);
-        if (it != m_connections.end()) {
-            const int size = version.dataSize.call({it->second.ws.property(QStringLiteral("data"))}).toInt();
-            if (size > m_limits.dataBytes) {
-                fail(clientId, QStringLiteral("ws.data grew to %1 bytes (limit %2)").arg(size).arg(m_limits.dataBytes), QString());
-                return false;
-            }
-        }
-    }
     return true;
+}
+
+bool ScriptRuntime::dispatch(Version &version, quint64 clientId, quint64 subject, const QString &what,
+                             const QJSValue &entry, const QJSValueList &args)
+{
+    QJSValue outcome;
+    if (!guardedCall(version, clientId, subject, what, entry, args, &outcome))
+        return false;
+    const int status = outcome.toInt();
+    if (status == 0)
+        return true;
+    if (status < 0)
+        reportThrown(version, clientId, what);
+    else
+        fail(clientId, QStringLiteral("ws.data grew to %1 bytes (limit %2)").arg(status).arg(m_limits.dataBytes), QString());
+    return false;
+}
+
+void ScriptRuntime::reportThrown(Version &version, quint64 clientId, const QString &what)
+{
+    QString where;
+    const QString text = describeError(version.takeFailure.call(), &where);
+    fail(clientId, QStringLiteral("%1 threw %2").arg(what, text), where);
+}
+
+void ScriptRuntime::rejected(Version &version, quint64 clientId, const QString &handler, const QJSValue &error)
+{
+    QString where;
+    const QString text = describeError(error, &where);
+    // The client may be gone (or have reopened on another version) by the time the promise settles.
+    const auto it = m_connections.find(clientId);
+    const bool open = it != m_connections.end() && it->second.version.get() == &version;
+    fail(open ? clientId : 0, QStringLiteral("%1 rejected with %2").arg(handler, text), where);
 }
 
 void ScriptRuntime::fail(quint64 clientId, const QString &text, const QString &where)
@@ -300,11 +317,24 @@ void ScriptRuntime::fail(quint64 clientId, const QString &text, const QString &w
         m_host.scriptClose(clientId, 1011, QStringLiteral("script error"));
 }
 
+QJSValue ScriptRuntime::react(Version &version, quint64 owner, const QJSValue &callback, const QJSValue &value)
+{
+    static const QString what = QStringLiteral("a promise callback");
+    // The client may be gone (or have reopened on another version) by the time the callback runs.
+    const auto it = m_connections.find(owner);
+    const quint64 clientId = it != m_connections.end() && it->second.version.get() == &version ? owner : 0;
+    QJSValue outcome;
+    if (!guardedCall(version, clientId, owner, what, version.onReaction, {double(owner), callback, value}, &outcome))
+        return QJSValue(); // stopped, and reported
+    return outcome;
+}
+
 ScriptUpgradeAnswer ScriptRuntime::upgrade(const ScriptRequest &request)
 {
     ScriptUpgradeAnswer answer;
     if (!m_current || !m_current->handlers.property(QStringLiteral("onUpgrade")).isCallable())
         return answer;
+    static const QString what = QStringLiteral("onUpgrade");
     std::shared_ptr<Version> version = m_current;
     QJSEngine &engine = *version->engine;
     QJSValue req = engine.newObject();
@@ -314,7 +344,12 @@ ScriptUpgradeAnswer ScriptRuntime::upgrade(const ScriptRequest &request)
     req.setProperty(QStringLiteral("query"), engine.toScriptValue(request.query));
     req.setProperty(QStringLiteral("cookies"), engine.toScriptValue(request.cookies));
     QJSValue result;
-    if (!invoke(*version, 0, QStringLiteral("onUpgrade"), {req}, &result))
+    bool ok = guardedCall(*version, 0, 0, what, version->onUpgrade, {version->handlers, req}, &result);
+    if (ok && result.strictlyEquals(version->failedMark)) {
+        reportThrown(*version, 0, what);
+        ok = false;
+    }
+    if (!ok)
         return {false, 500, QByteArrayLiteral("script error in onUpgrade")};
     if (result.isObject() && result.hasProperty(QStringLiteral("status"))) {
         const int status = result.property(QStringLiteral("status")).toInt();
@@ -332,6 +367,7 @@ void ScriptRuntime::open(const ScriptConnection &connection)
 {
     if (!m_current)
         return;
+    static const QString what = QStringLiteral("onOpen");
     std::shared_ptr<Version> version = m_current;
     QJSEngine &engine = *version->engine;
     QJSValue info = engine.newObject();
@@ -341,10 +377,8 @@ void ScriptRuntime::open(const ScriptConnection &connection)
     info.setProperty(QStringLiteral("params"), engine.toScriptValue(connection.params));
     info.setProperty(QStringLiteral("query"), engine.toScriptValue(connection.query));
     const QJSValue ws = version->makeWs.call({info});
-    m_connections[connection.id] = Connection{version, ws};
-    QJSValue evt = engine.newObject();
-    evt.setProperty(QStringLiteral("type"), QStringLiteral("open"));
-    invoke(*version, connection.id, QStringLiteral("onOpen"), {evt, ws});
+    m_connections[connection.id] = Connection{version, ws, {version->handlers, ws, QJSValue()}};
+    dispatch(*version, connection.id, connection.id, what, version->onOpen, {version->handlers, ws});
 }
 
 void ScriptRuntime::message(quint64 id, const QByteArray &data, bool binary)
@@ -352,13 +386,18 @@ void ScriptRuntime::message(quint64 id, const QByteArray &data, bool binary)
     const auto it = m_connections.find(id);
     if (it == m_connections.end())
         return;
+    static const QString what = QStringLiteral("onMessage");
+    // Copies: the handler may close the client, which erases its entry.
     const std::shared_ptr<Version> version = it->second.version;
-    const QJSValue ws = it->second.ws;
-    QJSEngine &engine = *version->engine;
-    QJSValue evt = engine.newObject();
-    evt.setProperty(QStringLiteral("type"), QStringLiteral("message"));
-    evt.setProperty(QStringLiteral("data"), binary ? engine.toScriptValue(data) : QJSValue(QString::fromUtf8(data)));
-    invoke(*version, id, QStringLiteral("onMessage"), {evt, ws});
+    it->second.messageArgs[2] = binary ? version->engine->toScriptValue(data) : QJSValue(QString::fromUtf8(data));
+    {
+        const QJSValueList args = it->second.messageArgs;
+        dispatch(*version, id, id, what, version->onMessage, args);
+    }
+    // The payload is the script's now: the list does not keep it alive until the next message.
+    const auto still = m_connections.find(id);
+    if (still != m_connections.end())
+        still->second.messageArgs[2] = QJSValue();
 }
 
 void ScriptRuntime::closed(quint64 id, int code, const QString &reason, bool wasClean)
@@ -366,17 +405,12 @@ void ScriptRuntime::closed(quint64 id, int code, const QString &reason, bool was
     const auto it = m_connections.find(id);
     if (it == m_connections.end())
         return;
+    static const QString what = QStringLiteral("onClose");
     const std::shared_ptr<Version> version = it->second.version;
     const QJSValue ws = it->second.ws;
     dropTimers(*version, id);
-    QJSEngine &engine = *version->engine;
-    QJSValue evt = engine.newObject();
-    evt.setProperty(QStringLiteral("type"), QStringLiteral("close"));
-    evt.setProperty(QStringLiteral("code"), code);
-    evt.setProperty(QStringLiteral("reason"), reason);
-    evt.setProperty(QStringLiteral("wasClean"), wasClean);
     m_connections.erase(id); // before the call: the client is gone, nothing may close it again
-    invoke(*version, 0, QStringLiteral("onClose"), {evt, ws}, nullptr, id);
+    dispatch(*version, 0, id, what, version->onClose, {version->handlers, ws, code, reason, wasClean});
     dropTimers(*version, id); // any the handler set
 }
 
@@ -385,11 +419,10 @@ void ScriptRuntime::error(quint64 id, const QString &message)
     const auto it = m_connections.find(id);
     if (it == m_connections.end())
         return;
+    static const QString what = QStringLiteral("onError");
     const std::shared_ptr<Version> version = it->second.version;
-    QJSValue evt = version->engine->newObject();
-    evt.setProperty(QStringLiteral("type"), QStringLiteral("error"));
-    evt.setProperty(QStringLiteral("message"), message);
-    invoke(*version, id, QStringLiteral("onError"), {evt, it->second.ws});
+    const QJSValue ws = it->second.ws;
+    dispatch(*version, id, id, what, version->onError, {version->handlers, ws, message});
 }
 
 int ScriptRuntime::addTimer(Version &version, quint64 owner, const QJSValue &callback, int ms, bool repeat, QString *error)
@@ -442,9 +475,12 @@ void ScriptRuntime::fireTimer(const std::shared_ptr<Version> &version, int timer
     const auto it = version->timers.find(timerId);
     if (it == version->timers.end())
         return;
+    static const QString what = QStringLiteral("timer");
     const quint64 owner = it->second.owner;
     const QJSValue callback = it->second.callback;
     if (it->second.timer->isSingleShot())
         version->timers.erase(it);
-    invoke(*version, owner, QString(), {callback});
+    const auto connection = owner != 0 ? m_connections.find(owner) : m_connections.end();
+    const QJSValue ws = connection != m_connections.end() ? connection->second.ws : QJSValue();
+    dispatch(*version, owner, owner, what, version->onTimer, {callback, ws, double(owner)});
 }

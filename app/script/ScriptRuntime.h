@@ -107,20 +107,32 @@ private:
         std::unique_ptr<QJSEngine> engine; // declared first: destroyed after every value below
         std::unique_ptr<ScriptBridge> bridge;
         QJSValue handlers; // the module's default export
-        QJSValue makeWs, call, dataSize;
+        // The bootstrap's entry points (ScriptBridge::bootstrap()): one C++-to-JS call per event.
+        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, failedMark, takeFailure;
         std::map<int, Timer> timers;
         int nextTimerId = 1;
     };
     struct Connection
     {
-        std::shared_ptr<Version> version; // declared first: outlives the value below
+        std::shared_ptr<Version> version; // declared first: outlives the values below
         QJSValue ws;
+        // { handlers, ws, data }, kept between messages: a message copies the list (shared, a reference
+        // count), not its values (each a persistent handle in the engine).
+        QJSValueList messageArgs;
     };
 
-    // Calls a handler (or, with an empty name, the timer callback args[0]). A failure closes clientId
-    // (0: nobody); console output is attributed to subject (default: clientId).
-    bool invoke(Version &version, quint64 clientId, const QString &handler, const QJSValueList &args,
-                QJSValue *result = nullptr, quint64 subject = 0);
+    // Calls a bootstrap entry point under the watchdog (nested calls share the outermost one's budget);
+    // console output is attributed to subject. Reports an overrun (closing clientId, 0: nobody) and
+    // returns false for it.
+    bool guardedCall(Version &version, quint64 clientId, quint64 subject, const QString &what, const QJSValue &entry,
+                     const QJSValueList &args, QJSValue *outcome);
+    // An event for a handler (open, message, close, error) or a timer: the entry point answers 0, -1
+    // (it threw) or the size ws.data grew to; a failure is reported and closes clientId.
+    bool dispatch(Version &version, quint64 clientId, quint64 subject, const QString &what, const QJSValue &entry,
+                  const QJSValueList &args);
+    void reportThrown(Version &version, quint64 clientId, const QString &what);
+    void rejected(Version &version, quint64 clientId, const QString &handler, const QJSValue &error);
+    QJSValue react(Version &version, quint64 owner, const QJSValue &callback, const QJSValue &value);
     void fail(quint64 clientId, const QString &text, const QString &where);
     void failed(quint64 clientId, const QString &text);
     QString describeError(const QJSValue &error, QString *where) const;

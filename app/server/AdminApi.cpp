@@ -3,12 +3,16 @@
 #include "ClientInfo.h"
 #include "../websocket/CloseCode.h"
 #include "Engine.h"
+#include "EventStreams.h"
+#include "../log/LogRecordJson.h"
+#include "Replayer.h"
 #include "../http/HttpRequestHead.h"
 #include "OriginPolicy.h"
 #include "../script/ScriptRuntime.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QDir>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -16,6 +20,7 @@
 #include <QSet>
 #include <QUrl>
 #include <algorithm>
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
 
@@ -23,6 +28,8 @@ namespace {
 
 constexpr char kEndpointList[] =
     "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, GET /api/cluster, "
+    "GET /api/events (Server-Sent Events or WebSocket), GET /api/log, GET /api/replay, "
+    "POST /api/replay, POST /api/replay/stop, POST /api/replay/pause, POST /api/replay/resume, "
     "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
     "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban, POST /api/routes/{path}/reload, "
     "POST /api/clients/{id}/hold, POST /api/clients/{id}/release, POST /api/clients/{id}/inject, "
@@ -233,6 +240,12 @@ AdminApi::Target AdminApi::match(const QString &path)
             set(Endpoint::Bans, false);
         else if (name == QLatin1String("cluster"))
             set(Endpoint::Cluster, false);
+        else if (name == QLatin1String("events"))
+            set(Endpoint::Events, false);
+        else if (name == QLatin1String("log"))
+            set(Endpoint::Log, false);
+        else if (name == QLatin1String("replay"))
+            set(Endpoint::Replay, false);
         else if (name == QLatin1String("broadcast"))
             set(Endpoint::Broadcast, true);
         else if (name == QLatin1String("close"))
@@ -241,6 +254,14 @@ AdminApi::Target AdminApi::match(const QString &path)
             set(Endpoint::Ban, true);
         else if (name == QLatin1String("unban"))
             set(Endpoint::Unban, true);
+        return target;
+    }
+    if (parts.first() == QLatin1String("replay") && parts.size() == 2) {
+        static const QStringList kActions{QStringLiteral("stop"), QStringLiteral("pause"), QStringLiteral("resume")};
+        if (kActions.contains(parts.at(1))) {
+            target.route = parts.at(1);
+            set(Endpoint::ReplayControl, true);
+        }
         return target;
     }
     if (parts.first() == QLatin1String("routes") && parts.size() >= 3 && parts.last() == QLatin1String("reload")) {
@@ -286,7 +307,9 @@ int AdminApi::maxBodyBytes(const HttpRequestHead &head) const
 {
     if (head.method != "POST" || !isApiPath(head.path))
         return 0;
-    const Target target = match(head.path);
+    Target target = match(head.path);
+    if (target.endpoint == Endpoint::Replay)
+        return checkAccess(head) ? 0 : kMaxReplayBodyBytes; // POST /api/replay
     if (target.endpoint == Endpoint::None || !target.post)
         return 0;
     return checkAccess(head) ? 0 : kMaxBodyBytes;
@@ -297,7 +320,9 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     if (const std::optional<GateDecision> refusal = checkAccess(head))
         return *refusal;
 
-    const Target target = match(head.path);
+    Target target = match(head.path);
+    if (target.endpoint == Endpoint::Replay && head.method == "POST")
+        target = {Endpoint::ReplayStart, {}, {}, true};
     if (target.endpoint == Endpoint::None) {
         return error(404, QStringLiteral("not-found"),
                      QStringLiteral("no API endpoint at %1 (endpoints: %2)").arg(head.path, QLatin1String(kEndpointList)));
@@ -322,6 +347,9 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::Bans: return getBans();
     case Endpoint::Cluster: return ok(m_engine.clusterStatus().toJson());
     case Endpoint::ClientHeld: return getHeld(target.clientId);
+    case Endpoint::Events: return events(head, false);
+    case Endpoint::Log: return getLog(head);
+    case Endpoint::Replay: return ok(m_engine.replayer().status().toJson());
     default: break;
     }
 
@@ -361,9 +389,157 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::ClientInject: return inject(target.clientId, json);
     case Endpoint::HeldForward: return actOnHeld(target, json, true);
     case Endpoint::HeldDrop: return actOnHeld(target, json, false);
+    case Endpoint::ReplayStart: return startReplay(json);
+    case Endpoint::ReplayControl: return controlReplay(target.route);
     default: break;
     }
     return error(404, QStringLiteral("not-found"), QStringLiteral("no API endpoint at %1").arg(head.path));
+}
+
+GateDecision AdminApi::decideUpgrade(const HttpRequestHead &head)
+{
+    if (const std::optional<GateDecision> refusal = checkAccess(head))
+        return *refusal;
+    if (match(head.path).endpoint != Endpoint::Events) {
+        return error(404, QStringLiteral("not-found"),
+                     QStringLiteral("no WebSocket under /api/ but /api/events (asked for %1)").arg(head.path));
+    }
+    return events(head, true);
+}
+
+// ---- the log as a stream ----
+
+GateDecision AdminApi::events(const HttpRequestHead &head, bool upgrade)
+{
+    EventFilter filter;
+    quint64 since = 0;
+    QString why;
+    if (!m_engine.events().readRequest(head, &filter, &since, &why))
+        return error(400, QStringLiteral("event-filter"), why);
+    if (upgrade)
+        return GateDecision::upgrade(kEventStreamTag, QString());
+    if (head.method == "HEAD") { // the stream's head alone: nothing would ever end it
+        HttpResponse answer;
+        answer.contentType = "text/event-stream; charset=utf-8";
+        return GateDecision::respond(answer);
+    }
+    return GateDecision::stream(kEventStreamTag, "text/event-stream; charset=utf-8");
+}
+
+GateDecision AdminApi::getLog(const HttpRequestHead &head) const
+{
+    EventFilter filter;
+    quint64 since = 0;
+    QString why;
+    const EventStreams &events = m_engine.events();
+    if (!events.readRequest(head, &filter, &since, &why))
+        return error(400, QStringLiteral("event-filter"), why);
+    if (!head.query.hasQueryItem(QStringLiteral("since")) && !head.hasHeader("last-event-id"))
+        since = 0; // a page starts at the oldest record kept unless told otherwise
+    int limit = EventStreams::kDefaultPageLimit;
+    if (head.query.hasQueryItem(QStringLiteral("limit"))) {
+        bool numeric = false;
+        limit = head.query.queryItemValue(QStringLiteral("limit")).toInt(&numeric);
+        if (!numeric || limit < 1 || limit > EventStreams::kMaxPageLimit) {
+            return error(400, QStringLiteral("event-filter"),
+                         QStringLiteral("limit= must be 1-%1").arg(EventStreams::kMaxPageLimit));
+        }
+    }
+    return GateDecision::respond(HttpResponse::json(200, events.page(filter, since, limit)));
+}
+
+// ---- timed replay ----
+
+GateDecision AdminApi::startReplay(const QJsonObject &body)
+{
+    const auto refuse = [](const QString &why) { return error(400, QStringLiteral("replay"), why); };
+    QString why = unknownKey(body, {QStringLiteral("clientId"), QStringLiteral("path"), QStringLiteral("records"),
+                                    QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("speed"),
+                                    QStringLiteral("backToBack"), QStringLiteral("loop")});
+    if (!why.isEmpty())
+        return refuse(why);
+    const auto whole = [&body](const char *key, quint64 *out) {
+        const QJsonValue value = body.value(QLatin1String(key));
+        if (value.isUndefined())
+            return true;
+        const double number = value.toDouble(-1);
+        // Up to 2^53: every whole number a JSON double holds exactly (and no UB in the cast).
+        if (!value.isDouble() || number < 0 || number > 9007199254740992.0 || number != std::floor(number))
+            return false;
+        *out = static_cast<quint64>(number);
+        return true;
+    };
+    quint64 clientId = 0, from = 0, to = 0;
+    if (!body.contains(QStringLiteral("clientId")) || !whole("clientId", &clientId))
+        return refuse(QStringLiteral("\"clientId\" (the client to send to) must be a client id"));
+    if (!whole("from", &from) || !whole("to", &to))
+        return refuse(QStringLiteral("\"from\" and \"to\" must be sequence numbers"));
+    GateDecision refusal;
+    if (!openClientId(QString::number(clientId), &clientId, &refusal))
+        return refusal;
+    Replayer::Plan plan;
+    plan.clientId = clientId;
+    const QJsonValue speed = body.value(QStringLiteral("speed"));
+    if (!speed.isUndefined() && (!speed.isDouble() || speed.toDouble() <= 0 || speed.toDouble() > 1000))
+        return refuse(QStringLiteral("\"speed\" must be a number above 0 and up to 1000 (2: twice as fast)"));
+    plan.speed = speed.toDouble(1.0);
+    if (body.value(QStringLiteral("backToBack")).toBool(false))
+        plan.speed = 0;
+    plan.loop = body.value(QStringLiteral("loop")).toBool(false);
+
+    const bool hasPath = body.contains(QStringLiteral("path"));
+    if (hasPath == body.contains(QStringLiteral("records")))
+        return refuse(QStringLiteral("give exactly one of \"path\" (a recording on this machine) or \"records\""));
+    Replayer &replayer = m_engine.replayer();
+    QString detail;
+    if (hasPath) {
+        const QString path = body.value(QStringLiteral("path")).toString();
+        if (!QDir::isAbsolutePath(path))
+            return refuse(QStringLiteral("\"path\" must be an absolute path to a JSON Lines recording"));
+        replayer.startFromFile(path, plan, from, to);
+        detail = QStringLiteral("api: replay %1 to client %2").arg(path).arg(clientId);
+    } else {
+        const QJsonValue records = body.value(QStringLiteral("records"));
+        if (!records.isArray())
+            return refuse(QStringLiteral("\"records\" must be an array of records in the recording's format"));
+        LogRecordBatch batch;
+        const QJsonArray array = records.toArray();
+        for (int i = 0; i < array.size(); ++i) {
+            LogRecord record;
+            QString lineError;
+            const QByteArray line = QJsonDocument(array.at(i).toObject()).toJson(QJsonDocument::Compact);
+            if (!array.at(i).isObject()
+                || LogRecordJson::fromLine(line, &record, &lineError) != LogRecordJson::Parsed::Record) {
+                return refuse(QStringLiteral("records[%1]: %2").arg(i).arg(lineError.isEmpty() ? QStringLiteral("not a record") : lineError));
+            }
+            batch.append(record);
+        }
+        plan.messages = Replayer::select(batch, from, to, &why);
+        if (plan.messages.isEmpty())
+            return error(422, QStringLiteral("replay"), why);
+        const CommandResult started = replayer.start(plan);
+        if (!started.ok)
+            return error(422, QStringLiteral("replay"), started.error);
+        detail = QStringLiteral("api: replay %1 messages to client %2").arg(plan.messages.size()).arg(clientId);
+    }
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    GateDecision answer = ok(replayer.status().toJson());
+    if (hasPath)
+        answer.response.status = 202; // read on a worker thread: GET /api/replay says when it runs
+    return answer;
+}
+
+GateDecision AdminApi::controlReplay(const QString &action)
+{
+    Replayer &replayer = m_engine.replayer();
+    if (action == QLatin1String("stop"))
+        replayer.stop();
+    else if (action == QLatin1String("pause"))
+        replayer.pause();
+    else
+        replayer.resume();
+    return ok(replayer.status().toJson());
 }
 
 QJsonObject AdminApi::clientJson(const ClientInfo &info)

@@ -20,6 +20,10 @@ class AdminApi
 {
 public:
     static constexpr int kMaxBodyBytes = 64 * 1024;
+    // POST /api/replay may carry the records themselves.
+    static constexpr int kMaxReplayBodyBytes = 16 * 1024 * 1024;
+    // The tag of GET /api/events streams and /api/events WebSocket upgrades (not a route index).
+    static constexpr int kEventStreamTag = -2;
 
     AdminApi(Engine &engine, const OriginPolicy &origins, const QString &token);
 
@@ -29,6 +33,8 @@ public:
     // that takes one, so a refused request never makes the front door wait for its body.
     int maxBodyBytes(const HttpRequestHead &head) const;
     GateDecision handle(const HttpRequestHead &head, const RequestBody &body);
+    // A WebSocket upgrade under /api/ (the version and key already checked): /api/events only.
+    GateDecision decideUpgrade(const HttpRequestHead &head);
 
     static QJsonObject clientJson(const ClientInfo &info);
 
@@ -55,14 +61,19 @@ private:
         ClientHeld,    // GET  /api/clients/{id}/held
         HeldForward,   // POST /api/clients/{id}/held/{heldId}/forward
         HeldDrop,      // POST /api/clients/{id}/held/{heldId}/drop
+        Events,       // GET  /api/events (Server-Sent Events; a WebSocket upgrade too)
+        Log,          // GET  /api/log
+        Replay,       // GET  /api/replay (progress)
+        ReplayStart,  // POST /api/replay
+        ReplayControl, // POST /api/replay/stop|pause|resume
     };
     struct Target
     {
         Endpoint endpoint = Endpoint::None;
         QString clientId; // as written in the path
-        QString route; // RouteReload: the route pattern, percent-decoded
-        QString heldId; // HeldForward, HeldDrop: as written in the path
+        QString route; // RouteReload: the route pattern, percent-decoded; ReplayControl: stop, pause or resume
         bool post = false;
+        QString heldId; // HeldForward, HeldDrop: as written in the path
     };
     static Target match(const QString &path);
     // The refusal for a request that may not use the API at all (origin, token), if any.
@@ -85,6 +96,10 @@ private:
     GateDecision inject(const QString &id, const QJsonObject &body);
     GateDecision getHeld(const QString &id) const;
     GateDecision actOnHeld(const Target &target, const QJsonObject &body, bool forward);
+    GateDecision events(const HttpRequestHead &head, bool upgrade);
+    GateDecision getLog(const HttpRequestHead &head) const;
+    GateDecision startReplay(const QJsonObject &body);
+    GateDecision controlReplay(const QString &action);
 
     // Finds an open client by the id in the path; on failure *refusal holds the 404.
     bool openClientId(const QString &id, quint64 *clientId, GateDecision *refusal) const;

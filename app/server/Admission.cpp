@@ -17,6 +17,11 @@ Admission::Refusal Admission::check(const QHostAddress &peer) const
 {
     if (m_banned.contains(key(peer)))
         return {403, QStringLiteral("%1 is banned by the operator").arg(key(peer))};
+    return checkCapacity(peer);
+}
+
+Admission::Refusal Admission::checkCapacity(const QHostAddress &peer) const
+{
     if (m_total >= m_maxConnections)
         return {503, QStringLiteral("the server is at its capacity of %1 connections; try again later").arg(m_maxConnections)};
     if (m_perIp.value(key(peer)) >= m_maxPerIp)

@@ -19,6 +19,9 @@ public:
     Admission(int maxConnections, int maxConnectionsPerIp);
 
     Refusal check(const QHostAddress &peer) const;
+    // The caps alone (not bans): connections still sending their request head count too.
+    Refusal checkCapacity(const QHostAddress &peer) const;
+    // A WebSocket client, or a connection whose head is still being read, took a place.
     void opened(const QHostAddress &peer);
     void closed(const QHostAddress &peer);
 

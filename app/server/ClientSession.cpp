@@ -42,9 +42,10 @@ void ClientSession::onPong(qint64 rttMs)
 {
     m_info.lastRttMs = rttMs;
     m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    const bool heartbeat = m_pingSentAtMs > 0;
     m_pingSentAtMs = 0;
     if (m_observer)
-        m_observer->sessionPong(this, rttMs);
+        m_observer->sessionPong(this, rttMs, heartbeat);
     changed();
 }
 
@@ -54,6 +55,13 @@ void ClientSession::onBytesWritten()
     changed();
     if (m_behaviour)
         m_behaviour->onWritten(*this);
+}
+
+void ClientSession::onOutgoingBudgetExceeded()
+{
+    syncBytesToWrite();
+    if (m_observer)
+        m_observer->sessionOverBudget(this);
 }
 
 void ClientSession::leaveOpen(ClientInfo::State next)
@@ -90,19 +98,21 @@ bool ClientSession::admitIncoming()
     return true;
 }
 
-void ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
+bool ClientSession::checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs)
 {
     if (!isOpen())
-        return;
+        return false;
     if (m_pingSentAtMs > 0) {
         if (nowMs - m_pingSentAtMs >= timeoutMs)
             abort(QStringLiteral("heartbeat timeout"));
-        return;
+        return false;
     }
     if (nowMs - m_lastHeardMs >= intervalMs) {
         m_pingSentAtMs = nowMs;
         m_connection->ping();
+        return true;
     }
+    return false;
 }
 
 void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)

@@ -25,10 +25,13 @@ public:
     public:
         virtual ~Observer() = default;
         virtual void sessionMessage(ClientSession *session, const IncomingMessage &message) = 0;
-        virtual void sessionPong(ClientSession *session, qint64 rttMs) = 0;
+        // heartbeat: the pong answered the server's keepalive ping (not an operator's).
+        virtual void sessionPong(ClientSession *session, qint64 rttMs, bool heartbeat) = 0;
         virtual void sessionError(ClientSession *session, const QString &error) = 0;
         // Counters or bytesToWrite changed; cheap, may come often.
         virtual void sessionChanged(ClientSession *session) = 0;
+        // More than its outgoing budget waits to be written; it is not read until that drains.
+        virtual void sessionOverBudget(ClientSession *session) = 0;
         // No longer open: a close began or the connection dropped. Once per session, before
         // sessionEnded() (which follows at once for a drop).
         virtual void sessionLeftOpen(ClientSession *session) = 0;
@@ -71,7 +74,8 @@ public:
 
     // Called periodically: pings a client silent for intervalMs, and drops one that has not
     // answered a ping within timeoutMs (recorded as 1006 "heartbeat timeout").
-    void checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
+    // True when it sent a keepalive ping.
+    bool checkHeartbeat(qint64 nowMs, int intervalMs, int timeoutMs);
 
     // Queues `message` (encoded once per wire form for every recipient) on the connection; it
     // goes out at flushWrites(). The caller checks isOpen() first.
@@ -97,6 +101,7 @@ private:
     void onPong(qint64 rttMs) override;
     void onClosing(WebSocketConnection::CloseInitiator initiator) override;
     void onBytesWritten() override;
+    void onOutgoingBudgetExceeded() override;
     void onFailed(const QString &error) override;
     void onDisconnected() override;
     void received(const IncomingMessage &message); // admits, counts and passes on a message

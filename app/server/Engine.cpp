@@ -1,6 +1,8 @@
 #include "Engine.h"
 
 #include "AdminApi.h"
+#include "EventStreams.h"
+#include "Replayer.h"
 #include "ClientSession.h"
 #include "DescriptorLimit.h"
 #include "../websocket/CloseCode.h"
@@ -86,6 +88,27 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
                                                m_admission, m_config.token, [this] { return healthJson(); });
+    m_events = std::make_unique<EventStreams>(m_config.routes, m_config.logCapacity, m_config.logPayloadCapBytes);
+    connect(this, &Engine::recordsAppended, m_events.get(), [this](const LogRecordBatch &records) {
+        const quint64 evicted = m_events->store().evictedTotal();
+        m_events->append(records);
+        if (m_countOwnLogDrops && m_events->store().evictedTotal() > evicted)
+            m_metrics.noteLogRecordsDropped(m_events->store().evictedTotal() - evicted);
+    });
+    m_replayer = std::make_unique<Replayer>([this](quint64 clientId, const QByteArray &payload, bool binary) {
+        return sendToClient(clientId, payload, binary);
+    });
+    connect(m_replayer.get(), &Replayer::statusChanged, this, [this](const ReplayStatus &status) {
+        if (status.state == ReplayStatus::State::Failed) {
+            LogRecord failure;
+            failure.timestampMs = QDateTime::currentMSecsSinceEpoch();
+            failure.clientId = status.clientId;
+            failure.kind = LogRecord::Kind::Error;
+            failure.detail = QStringLiteral("replay failed: ") + status.error;
+            m_reporter.record(failure);
+        }
+        Q_EMIT replayChanged(status);
+    });
     m_adminApi = std::make_unique<AdminApi>(*this, m_router->originPolicy(), m_config.adminToken);
     m_router->setAdminApi(m_adminApi.get());
     m_router->setMetricsText([this] { return metricsText(); });
@@ -128,10 +151,15 @@ Engine::Engine(ServerConfig config, QObject *parent)
         tls = TlsCredentials::load(m_config.tlsCertPath, m_config.tlsKeyPath, &m_tlsError);
     m_frontDoor = std::make_unique<FrontDoor>(*m_router, limits, tls);
     connect(m_frontDoor.get(), &FrontDoor::upgraded, this, &Engine::onUpgraded);
+    connect(m_frontDoor.get(), &FrontDoor::streamOpened, this,
+            [this](QTcpSocket *socket, int, const HttpRequestHead &head) { m_events->addEventSource(socket, head); });
     connect(m_frontDoor.get(), &FrontDoor::refused, this,
             [this](const QHostAddress &peer, quint16 peerPort, const QString &path, int status, const QString &why) {
                 onRefused(QStringLiteral("%1:%2").arg(peer.toString()).arg(peerPort), path, status, why);
             });
+    connect(m_frontDoor.get(), &FrontDoor::acceptFailed, this, [this](const QString &reason, int refused) {
+        m_metrics.noteAcceptFailed(reason, refused);
+    });
     connect(m_frontDoor.get(), &FrontDoor::tlsFailed, this,
             [this](const QString &peer, const QString &reason, const QString &why) {
                 m_metrics.noteTlsHandshakeFailed(reason);
@@ -252,6 +280,8 @@ void Engine::stopWithCode(int code, const QString &reason)
     m_stopping = true;
     m_heartbeatTimer.stop();
     m_frontDoor->close();
+    m_events->closeAll(code, reason);
+    m_replayer->stop();
     QList<quint64> open;
     for (const auto &entry : m_sessions) {
         if (entry.second->isOpen())
@@ -367,6 +397,10 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
         return;
     }
     // The front door made the connection with the configured message limit already.
+    if (routeIndex == AdminApi::kEventStreamTag) {
+        m_events->addWebSocket(connection, head);
+        return;
+    }
 
     const RouteSpec &route = m_config.routes.routes().at(routeIndex);
     ClientInfo info;
@@ -380,6 +414,7 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     info.userAgent = QString::fromUtf8(head.header("user-agent"));
     info.connectedAtMs = QDateTime::currentMSecsSinceEpoch();
 
+    connection->setOutgoingBudget(m_config.maxBufferedBytes);
     const quint64 id = (*m_nextClientId)++;
     auto *session = new ClientSession(id, connection, info, this);
     session->setRateLimit(m_config.messagesPerSecond, m_config.messageBurst);
@@ -404,11 +439,12 @@ void Engine::onUpgraded(WebSocketConnection *connection, int routeIndex, const H
     m_reporter.markChanged(session);
 }
 
-void Engine::sessionPong(ClientSession *session, qint64 rttMs)
+void Engine::sessionPong(ClientSession *session, qint64 rttMs, bool heartbeat)
 {
     m_metrics.notePingRtt(rttMs);
     LogRecord pong = EngineReporter::makeRecord(session, LogRecord::Direction::In, LogRecord::Kind::Pong);
-    pong.detail = QStringLiteral("round trip %1 ms").arg(rttMs);
+    pong.detail = heartbeat ? QStringLiteral("%1, round trip %2 ms").arg(QLatin1String(LogRecord::kHeartbeatDetail)).arg(rttMs)
+                            : QStringLiteral("round trip %1 ms").arg(rttMs);
     m_reporter.record(pong);
 }
 
@@ -600,14 +636,18 @@ CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteAr
                                     const QString &who)
 {
     const IncomingMessage message = messageFromOutside(binary, payload);
-    const int fanout = deliver(localTargets(target), message);
+    const QVector<ClientSession *> targets = localTargets(target);
+    const int fanout = deliver(targets, message);
     const QString detail = QStringLiteral("%1 broadcast to %2").arg(who, target.describe());
     publishToCluster(target, message, detail);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
-    sent.route = target.scope == BroadcastTarget::Scope::Route ? target.name : QString();
+    // The Route column says where it went: the route, or the room's path.
+    sent.route = target.scope == BroadcastTarget::Scope::Route  ? target.name
+                 : target.scope == BroadcastTarget::Scope::Room ? roomPath(targets)
+                                                                : QString();
     sent.size = message.data.size();
     sent.payload = message.data;
     sent.fanout = fanout;
@@ -743,6 +783,16 @@ void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, 
     m_reporter.record(out);
 }
 
+QString Engine::roomPath(const QVector<ClientSession *> &members)
+{
+    // A chat room is one path ("/chat/lobby"): its members' path, the query left out.
+    if (members.isEmpty())
+        return {};
+    const QString &path = members.constFirst()->info().path;
+    const qsizetype query = path.indexOf(QLatin1Char('?'));
+    return query < 0 ? path : path.left(query);
+}
+
 int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
 {
     const QVector<ClientSession *> members = m_rooms.members(room);
@@ -755,8 +805,7 @@ int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("room %1").arg(room);
-    if (!members.isEmpty())
-        sent.route = members.constFirst()->info().route;
+    sent.route = roomPath(members);
     publishToCluster(BroadcastTarget::room(room), message, sent.detail);
     m_reporter.record(sent);
     return fanout;
@@ -795,8 +844,8 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     if (message.target.scope == BroadcastTarget::Scope::Route)
         sent.route = message.target.name;
-    else if (message.target.scope == BroadcastTarget::Scope::Room && !targets.isEmpty())
-        sent.route = targets.constFirst()->info().route; // as broadcastToRoom() records it
+    else if (message.target.scope == BroadcastTarget::Scope::Room)
+        sent.route = roomPath(targets); // as broadcastToRoom() records it
     sent.size = message.payload.size();
     sent.payload = message.payload;
     sent.fanout = fanout;
@@ -826,9 +875,23 @@ bool Engine::admitOutgoing(ClientSession *session)
         session->countDroppedMessage();
         m_reporter.markChanged(session);
     } else {
-        session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
+        closeSlowConsumer(session);
     }
     return false;
+}
+
+void Engine::closeSlowConsumer(ClientSession *session)
+{
+    session->close(CloseCode::TryAgainLater, QStringLiteral("slow consumer: %1 bytes waiting").arg(session->bytesToWrite()));
+}
+
+void Engine::sessionOverBudget(ClientSession *session)
+{
+    // Its connection stopped reading it; under `drop` that lasts until it drains, and the messages
+    // meant for it meanwhile are dropped (admitOutgoing).
+    if (m_config.slowConsumerPolicy == ServerConfig::SlowConsumerPolicy::Close)
+        closeSlowConsumer(session);
+    m_reporter.markChanged(session);
 }
 
 void Engine::checkHeartbeats()
@@ -836,8 +899,13 @@ void Engine::checkHeartbeats()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     // A timed-out session ends synchronously and leaves m_sessions: iterate over a copy.
     const auto sessions = m_sessions;
-    for (const auto &entry : sessions)
-        entry.second->checkHeartbeat(now, m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs);
+    for (const auto &entry : sessions) {
+        if (entry.second->checkHeartbeat(now, m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs)) {
+            LogRecord ping = EngineReporter::makeRecord(entry.second, LogRecord::Direction::Out, LogRecord::Kind::Ping);
+            ping.detail = QLatin1String(LogRecord::kHeartbeatDetail);
+            m_reporter.record(ping);
+        }
+    }
 }
 
 int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)

@@ -7,6 +7,7 @@
 #include "EngineStats.h"
 #include "Metrics.h"
 #include "OperatorCommand.h"
+#include "ReplayStatus.h"
 #include "RoomIndex.h"
 #include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
@@ -29,6 +30,8 @@ class AdminApi;
 class ScriptRuntime;
 class ClientSession;
 class ClusterLink;
+class EventStreams;
+class Replayer;
 struct ClusterMessage;
 class FrontDoor;
 struct GateDecision;
@@ -94,6 +97,16 @@ public:
     // as a System record whose detail says what was done ("api: close client 3 ...").
     void recordOperatorAction(quint64 clientId, LogRecord::Kind kind, const QString &detail);
 
+    // The server's own bounded log and its followers (/api/events, /api/log).
+    EventStreams &events() { return *m_events; }
+    const EventStreams &events() const { return *m_events; }
+    // Timed replay of recorded messages to one client (POST /api/replay, the replay window).
+    Replayer &replayer() { return *m_replayer; }
+
+    // Headless, the server's own log is the only one: its evictions are what /metrics counts as
+    // dropped (the dashboard reports its own log's instead).
+    void setCountOwnLogDrops(bool count) { m_countOwnLogDrops = count; }
+
     // Counters for GET /metrics. noteLogRecordsDropped() may be called from any thread.
     Metrics &metrics() { return m_metrics; }
     QByteArray metricsText() const;
@@ -152,14 +165,17 @@ Q_SIGNALS:
     void statsChanged(const EngineStats &stats);
     // The cluster's instances, client counts or link state changed (batched like the others).
     void clusterChanged(const ClusterStatus &status);
+    // The replay's state changed, or (while it runs) its progress, at most every 100 ms.
+    void replayChanged(const ReplayStatus &status);
 
 private:
     friend class EngineReporter; // emits the batched signals, reads the live sessions' rows
 
     void sessionMessage(ClientSession *session, const IncomingMessage &message) override;
-    void sessionPong(ClientSession *session, qint64 rttMs) override;
+    void sessionPong(ClientSession *session, qint64 rttMs, bool heartbeat) override;
     void sessionError(ClientSession *session, const QString &error) override;
     void sessionChanged(ClientSession *session) override { m_reporter.markChanged(session); }
+    void sessionOverBudget(ClientSession *session) override;
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketConnection *socket, int routeIndex, const HttpRequestHead &head);
@@ -181,6 +197,8 @@ private:
     // caller counts it in the metrics.
     bool deliverTo(ClientSession *session, OutgoingMessage &message);
     QVector<ClientSession *> localTargets(const BroadcastTarget &target) const;
+    // What a room broadcast's record shows as its route: the room's path.
+    static QString roomPath(const QVector<ClientSession *> &members);
     // Sends a broadcast already delivered here to the other instances (no-op without a cluster).
     void publishToCluster(const BroadcastTarget &target, const IncomingMessage &message, const QString &detail);
     void onClusterMessage(const ClusterMessage &message);
@@ -193,11 +211,15 @@ private:
     void finishStop();
     void checkHeartbeats();
     bool admitOutgoing(ClientSession *session);
+    void closeSlowConsumer(ClientSession *session);
 
     ServerConfig m_config;
     std::map<QString, std::unique_ptr<ScriptRuntime>> m_scripts; // by route pattern
     Admission m_admission;
     Metrics m_metrics;
+    std::unique_ptr<EventStreams> m_events; // before m_adminApi, which reads it
+    bool m_countOwnLogDrops = false;
+    std::unique_ptr<Replayer> m_replayer;
     std::unique_ptr<AdminApi> m_adminApi; // used by m_router
     std::unique_ptr<RequestRouter> m_router;
     QString m_tlsError; // why the TLS certificate or key cannot be used; start() fails with it

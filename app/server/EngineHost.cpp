@@ -1,6 +1,7 @@
 #include "EngineHost.h"
 
 #include "Engine.h"
+#include "Replayer.h"
 #include "../eventloop/EpollEventDispatcher.h"
 
 #include <algorithm>
@@ -124,6 +125,46 @@ void EngineHost::wire(Engine *engine)
             Q_EMIT statsChanged(stats);
     });
     connect(engine, &Engine::clusterChanged, this, &EngineHost::clusterChanged);
+    connect(engine, &Engine::replayChanged, this, [this, engine](const ReplayStatus &status) {
+        if (engine == m_engine)
+            Q_EMIT replayChanged(status);
+    });
+}
+
+void EngineHost::startReplay(quint64 clientId, const LogRecordBatch &messages, double speed, bool loop)
+{
+    runOnEngine([=](Engine &engine) {
+        Replayer::Plan plan;
+        plan.clientId = clientId;
+        plan.messages = messages;
+        plan.speed = speed;
+        plan.loop = loop;
+        return engine.replayer().start(plan);
+    });
+}
+
+void EngineHost::pauseReplay()
+{
+    runOnEngine([](Engine &engine) {
+        engine.replayer().pause();
+        return CommandResult::success(0);
+    });
+}
+
+void EngineHost::resumeReplay()
+{
+    runOnEngine([](Engine &engine) {
+        engine.replayer().resume();
+        return CommandResult::success(0);
+    });
+}
+
+void EngineHost::stopReplay()
+{
+    runOnEngine([](Engine &engine) {
+        engine.replayer().stop();
+        return CommandResult::success(0);
+    });
 }
 
 void EngineHost::start(const ServerConfig &config)

@@ -4,6 +4,7 @@
 #include "../cluster/ClusterStatus.h"
 #include "EngineStats.h"
 #include "OperatorCommand.h"
+#include "ReplayStatus.h"
 #include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "../log/LogRecord.h"
@@ -54,6 +55,12 @@ public:
     // Asks the engine for its list (e.g. after bans through the admin API): bansChanged() answers.
     void refreshBans();
     QStringList bans() const { return m_bans; }
+    // Timed replay (the replay window): messages to one client with their recorded spacing scaled
+    // by speed (0: back-to-back), once or looping; replayChanged() reports progress.
+    void startReplay(quint64 clientId, const LogRecordBatch &messages, double speed, bool loop);
+    void pauseReplay();
+    void resumeReplay();
+    void stopReplay();
     // The dashboard's in-memory log evicted records: counted in /metrics
     // (switchboard_log_records_dropped_total). Call from the host's thread.
     void noteLogRecordsDropped(quint64 count);
@@ -70,6 +77,7 @@ Q_SIGNALS:
     void clusterChanged(const ClusterStatus &status);
     void scriptRoutesReported(const ScriptRouteInfoList &routes);
     void bansChanged(const QStringList &addresses);
+    void replayChanged(const ReplayStatus &status);
 
 private:
     template<typename Command>

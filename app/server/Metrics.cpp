@@ -49,6 +49,10 @@ Metrics::Metrics()
                                "Connections dropped before or during the TLS handshake (with --tls-cert), by reason "
                                "(not_tls: no TLS at all, e.g. http:// to the https:// port; timeout; error).",
                                {QStringLiteral("reason")}, {}};
+    m_counters[AcceptErrors] = {"switchboard_accept_errors_total",
+                                "Failed accepts for want of file descriptors, by reason (emfile: this process's "
+                                "limit, enfile: the system's); each pauses accepting for 100 ms.",
+                                {QStringLiteral("reason")}, {}};
     m_rttSeconds.reserve(kRttWindow);
 }
 
@@ -117,6 +121,13 @@ void Metrics::noteClose(int code, const QString &side)
 void Metrics::noteTlsHandshakeFailed(const QString &reason)
 {
     add(TlsFailures, {reason}, 1);
+}
+
+void Metrics::noteAcceptFailed(const QString &reason, int refused)
+{
+    add(AcceptErrors, {reason}, 1);
+    if (refused > 0)
+        add(Refused, {QStringLiteral("503")}, refused);
 }
 
 void Metrics::notePingRtt(qint64 rttMs)

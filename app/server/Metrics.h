@@ -40,6 +40,8 @@ public:
     void noteClose(int code, const QString &side);
     // reason: "not_tls", "timeout" or "error" (TlsServer::handshakeFailed).
     void noteTlsHandshakeFailed(const QString &reason);
+    // reason: "emfile" or "enfile" (FrontDoor::acceptFailed); refused: answered 503 meanwhile.
+    void noteAcceptFailed(const QString &reason, int refused);
     void notePingRtt(qint64 rttMs);
     void noteLogRecordsDropped(quint64 count);
 
@@ -66,7 +68,7 @@ private:
         QStringList labelNames;
         QMap<QStringList, double> values; // by label values, in labelNames order
     };
-    enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, TlsFailures, CounterCount };
+    enum CounterId { Accepted, Refused, MessagesIn, MessagesOut, BytesIn, BytesOut, Closes, TlsFailures, AcceptErrors, CounterCount };
     void renderTraffic(QByteArray &out, CounterId id) const;
 
     void add(CounterId id, const QStringList &labels, double amount);

@@ -47,7 +47,7 @@ bool isValidWebSocketKey(const QByteArray &key)
 
 } // namespace
 
-RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins, const Admission &admission,
+RequestRouter::RequestRouter(const RouteTable &routes, OriginPolicy origins, Admission &admission,
                              QString token, std::function<QByteArray()> healthJson)
     : m_routes(routes), m_origins(std::move(origins)), m_admission(admission), m_token(token.toUtf8()),
       m_healthJson(std::move(healthJson))
@@ -114,6 +114,8 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
     if (!isValidWebSocketKey(head.header("sec-websocket-key")))
         return GateDecision::refuse(400, QStringLiteral("missing or invalid Sec-WebSocket-Key"));
 
+    if (m_adminApi && AdminApi::isApiPath(head.path))
+        return m_adminApi->decideUpgrade(head);
     const RouteMatch match = m_routes.match(head.path);
     if (!match.isValid()) {
         return GateDecision::refuse(404, QStringLiteral("no WebSocket route at %1 (routes: %2)")
@@ -174,6 +176,21 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
     if (proxied)
         return m_proxyDeferral(decision, head);
     return decision;
+}
+
+HttpGate::Arrival RequestRouter::connectionArrived(const QHostAddress &peer)
+{
+    // Idle connections that never finish a head hold descriptors as WebSockets do: they share the caps.
+    const Admission::Refusal refusal = m_admission.checkCapacity(peer);
+    if (refusal.status != 0)
+        return {refusal.status, refusal.why};
+    m_admission.opened(peer);
+    return {};
+}
+
+void RequestRouter::connectionSettled(const QHostAddress &peer)
+{
+    m_admission.closed(peer);
 }
 
 int RequestRouter::maxBodyBytes(const HttpRequestHead &head) const

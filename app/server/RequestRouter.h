@@ -15,7 +15,7 @@ class AdminApi;
 class RequestRouter : public HttpGate
 {
 public:
-    RequestRouter(const RouteTable &routes, OriginPolicy origins, const Admission &admission, QString token,
+    RequestRouter(const RouteTable &routes, OriginPolicy origins, Admission &admission, QString token,
                   std::function<QByteArray()> healthJson);
 
     // The token a WebSocket request presents: ?token=, Authorization: Bearer, or the cookie
@@ -26,6 +26,8 @@ public:
 
     GateDecision decide(const HttpRequestHead &head, const QHostAddress &peer) override;
     int maxBodyBytes(const HttpRequestHead &head) const override;
+    Arrival connectionArrived(const QHostAddress &peer) override;
+    void connectionSettled(const QHostAddress &peer) override;
     GateDecision decideWithBody(const HttpRequestHead &head, const RequestBody &body,
                                 const QHostAddress &peer) override;
     OriginPolicy &originPolicy() { return m_origins; }
@@ -51,7 +53,7 @@ private:
 
     const RouteTable &m_routes;
     OriginPolicy m_origins;
-    const Admission &m_admission;
+    Admission &m_admission; // counts connections still sending their head too
     QByteArray m_token;
     std::function<QByteArray()> m_healthJson;
     AdminApi *m_adminApi = nullptr;

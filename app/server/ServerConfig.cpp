@@ -445,7 +445,6 @@ QByteArray ServerConfig::toJson() const
     QJsonObject limits;
     limits.insert(QStringLiteral("maxHeadBytes"), maxHeadBytes);
     limits.insert(QStringLiteral("headTimeoutMs"), headTimeoutMs);
-    limits.insert(QStringLiteral("upgradeTimeoutMs"), upgradeTimeoutMs);
     limits.insert(QStringLiteral("maxMessageBytes"), static_cast<double>(maxMessageBytes));
     limits.insert(QStringLiteral("shutdownGraceMs"), shutdownGraceMs);
     limits.insert(QStringLiteral("maxConnections"), maxConnections);

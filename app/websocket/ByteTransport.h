@@ -40,10 +40,9 @@ public:
     virtual void write(const QByteArray &bytes) = 0;
     virtual void flush() = 0;
     virtual qint64 bytesToWrite() const = 0;
-    // Stops taking bytes from the peer (the kernel's buffers fill and TCP slows the peer down) or
-    // starts again. Pause only from inside onBytesReceived() or with no read in flight: a batched
-    // read already made for this transport would be lost otherwise.
-    virtual void pauseReading(bool paused) = 0;
+    // Stops (true) or resumes reading from the peer: a client whose replies pile up unread is not
+    // read further until they drain. Bytes already read when it stops are still delivered.
+    virtual void setReadingPaused(bool paused) = 0;
     // Ends our side once everything queued is written, and keeps reading until the peer ends its
     // side too, so our last bytes (a close frame) are never lost to a reset.
     virtual void shutdownWhenWritten() = 0;

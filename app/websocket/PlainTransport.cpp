@@ -126,7 +126,7 @@ void PlainTransport::onReadable()
     static thread_local std::array<char, kReadChunk> buffer;
     // A full buffer may mean more is waiting; a bounded number of rounds keeps one busy client
     // from holding the thread.
-    for (int round = 0; round < 4 && !m_ended && !m_readPaused; ++round) {
+    for (int round = 0; round < 4 && !m_ended && !m_readingPaused; ++round) {
         const ssize_t got = ::read(m_descriptor, buffer.data(), buffer.size());
         if (!onReceived(buffer.data(), got < 0 ? -errno : got))
             return;
@@ -142,6 +142,10 @@ bool PlainTransport::onReceived(const char *data, ssize_t size)
     if (size > 0) {
         if (!m_shutdownDone && m_receiver) // after our close frame only the peer's end matters
             m_receiver->onBytesReceived(data, size);
+        if (m_readingPaused && !m_ended && m_readNotifier) {
+            m_readNotifier->setEnabled(false);
+            return false;
+        }
         return !m_ended;
     }
     if (size == 0) {
@@ -155,12 +159,12 @@ bool PlainTransport::onReceived(const char *data, ssize_t size)
     return false;
 }
 
-void PlainTransport::pauseReading(bool paused)
+void PlainTransport::setReadingPaused(bool paused)
 {
-    m_readPaused = paused;
-    // epoll is level-triggered here: bytes that waited are reported again once it is enabled.
-    if (m_readNotifier && !m_ended)
-        m_readNotifier->setEnabled(!paused);
+    m_readingPaused = paused;
+    // Pausing waits for the next delivery (onReceived); resuming turns the notifier on at once.
+    if (!paused && !m_ended && m_readNotifier && !m_readNotifier->isEnabled())
+        m_readNotifier->setEnabled(true);
 }
 
 void PlainTransport::write(const QByteArray &bytes)

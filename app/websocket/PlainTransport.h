@@ -27,7 +27,7 @@ public:
     void write(const QByteArray &bytes) override;
     void flush() override;
     qint64 bytesToWrite() const override { return m_queuedBytes; }
-    void pauseReading(bool paused) override;
+    void setReadingPaused(bool paused) override;
     void shutdownWhenWritten() override;
     void abort() override;
 
@@ -62,8 +62,10 @@ private:
     bool m_shutdownRequested = false;
     bool m_shutdownDone = false;
     bool m_started = false;
-    bool m_readPaused = false;
     bool m_ended = false;
+    // The read notifier goes off only after a delivery: turned off earlier, the dispatcher would
+    // drop bytes it has already read ahead for this descriptor.
+    bool m_readingPaused = false;
     End m_endedHow = End::Aborted; // kept for start() when it ended before
     QString m_endError;
 };

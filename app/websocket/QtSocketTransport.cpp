@@ -47,7 +47,7 @@ void QtSocketTransport::start()
 
 void QtSocketTransport::onReadyRead()
 {
-    if (!m_started || m_ended || m_paused)
+    if (!m_started || m_ended || m_readingPaused)
         return;
     if (m_delivering) {
         // A flush() our receiver made decrypted more: it stays in the socket until this
@@ -61,18 +61,21 @@ void QtSocketTransport::onReadyRead()
         const QByteArray bytes = m_socket->readAll();
         if (m_receiver && !bytes.isEmpty())
             m_receiver->onBytesReceived(bytes.constData(), bytes.size());
-    } while (m_readAgain && !m_ended && !m_paused);
+    } while (m_readAgain && !m_ended && !m_readingPaused);
     m_delivering = false;
 }
 
-void QtSocketTransport::pauseReading(bool paused)
+void QtSocketTransport::setReadingPaused(bool paused)
 {
-    if (m_paused == paused)
+    if (m_ended || paused == m_readingPaused)
         return;
-    m_paused = paused;
-    // Paused, Qt stops reading from the kernel once its own buffer holds this much.
-    m_socket->setReadBufferSize(paused ? 64 * 1024 : 0);
-    if (!paused) // what Qt buffered meanwhile, outside the caller's own delivery
+    m_readingPaused = paused;
+    // Paused, Qt reads (and decrypts) only until its buffer holds kPausedBufferBytes, then stops
+    // reading the descriptor; unbounded again once resumed.
+    constexpr qint64 kPausedBufferBytes = 64 * 1024;
+    m_socket->setReadBufferSize(paused ? kPausedBufferBytes : 0);
+    // What waited in the buffer is delivered from the loop, never nested in the caller.
+    if (!paused)
         QMetaObject::invokeMethod(this, &QtSocketTransport::onReadyRead, Qt::QueuedConnection);
 }
 

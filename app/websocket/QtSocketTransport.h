@@ -22,7 +22,7 @@ public:
     void write(const QByteArray &bytes) override;
     void flush() override;
     qint64 bytesToWrite() const override;
-    void pauseReading(bool paused) override;
+    void setReadingPaused(bool paused) override;
     void shutdownWhenWritten() override;
     void abort() override;
 
@@ -38,5 +38,5 @@ private:
     bool m_ended = false;
     bool m_delivering = false; // inside the receiver's onBytesReceived()
     bool m_readAgain = false;  // readyRead came meanwhile
-    bool m_paused = false;
+    bool m_readingPaused = false;
 };

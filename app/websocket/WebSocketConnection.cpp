@@ -30,17 +30,6 @@ void WebSocketConnection::start()
     m_transport->start();
 }
 
-void WebSocketConnection::setClientRole()
-{
-    m_clientRole = true;
-    m_parser.setReadingServerFrames(true);
-}
-
-void WebSocketConnection::write(const QByteArray &frame)
-{
-    m_transport->write(m_clientRole ? WebSocketFrame::masked(frame, QRandomGenerator::global()->generate()) : frame);
-}
-
 void WebSocketConnection::setDeflate(std::unique_ptr<PerMessageDeflate> deflate)
 {
     m_deflate = std::move(deflate);
@@ -62,14 +51,34 @@ qint64 WebSocketConnection::queueMessage(OutgoingMessage &message)
     if (m_state != State::Open)
         return 0;
     const QByteArray frame = message.frameFor(m_deflate.get());
-    write(frame);
+    queueBytes(frame);
     return frame.size();
 }
 
 void WebSocketConnection::queueFrame(const QByteArray &frame)
 {
     if (m_state == State::Open)
-        write(frame);
+        queueBytes(frame);
+}
+
+void WebSocketConnection::queueBytes(const QByteArray &bytes)
+{
+    // Every frame goes out through here: masked in the client role.
+    const QByteArray wire = m_clientRole ? WebSocketFrame::masked(bytes, QRandomGenerator::global()->generate()) : bytes;
+    m_bytesQueued += wire.size();
+    m_transport->write(wire);
+}
+
+void WebSocketConnection::setClientRole()
+{
+    m_clientRole = true;
+    m_parser.setReadingServerFrames(true);
+}
+
+void WebSocketConnection::pauseReading(bool paused)
+{
+    m_readingHeld = paused;
+    m_transport->setReadingPaused(m_readingHeld || m_readingPaused);
 }
 
 void WebSocketConnection::flush()
@@ -83,7 +92,7 @@ void WebSocketConnection::ping(const QByteArray &payload)
     if (m_state != State::Open)
         return;
     m_pingSent.start();
-    write(WebSocketFrame::ping(payload.left(125)));
+    queueBytes(WebSocketFrame::ping(payload.left(125)));
     m_transport->flush();
 }
 
@@ -107,7 +116,8 @@ void WebSocketConnection::sendClose(int code, const QString &reason, CloseInitia
     m_closeCode = code;
     m_closeReason = reason;
     // Answering a close frame echoes its code (RFC 6455 §5.5.1), an empty one with an empty one.
-    write(WebSocketFrame::close(code, reason));
+    // It is written whatever the budget: one frame, and nothing follows it.
+    queueBytes(WebSocketFrame::close(code, reason));
     if (initiator == CloseInitiator::Local)
         m_transport->flush();
     else
@@ -131,12 +141,43 @@ void WebSocketConnection::onBytesReceived(const char *data, qsizetype size)
     }
     m_deferredInput = QByteArray();
     m_parsing = false;
-    if (m_pongDue) {
-        m_pongDue = false;
-        if (m_state == State::Open) {
-            write(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
-            m_transport->flush();
-        }
+    answerPing();
+    checkBudget();
+}
+
+bool WebSocketConnection::pongInFlight() const
+{
+    // Written so far = queued - still waiting. Over TLS the waiting count includes encryption
+    // overhead, so this errs towards "still waiting" and is exact once the queue is empty.
+    return m_pongEnd > m_bytesQueued - m_transport->bytesToWrite();
+}
+
+void WebSocketConnection::answerPing()
+{
+    if (!m_pongDue || m_state != State::Open || m_parsing || pongInFlight())
+        return;
+    if (m_outgoingBudget > 0 && m_transport->bytesToWrite() > m_outgoingBudget)
+        return; // a pong counts against the budget like any frame: it waits for the drain
+    m_pongDue = false;
+    queueBytes(WebSocketFrame::pong(std::exchange(m_pongPayload, QByteArray())));
+    m_pongEnd = m_bytesQueued;
+    m_transport->flush();
+}
+
+void WebSocketConnection::checkBudget()
+{
+    if (m_outgoingBudget <= 0 || m_state == State::Closed)
+        return;
+    const qint64 waiting = m_transport->bytesToWrite();
+    if (!m_readingPaused && waiting > m_outgoingBudget) {
+        m_readingPaused = true;
+        m_transport->setReadingPaused(true);
+        qCDebug(lcWebSocket) << peerAddress() << "not read while" << waiting << "bytes wait to be written";
+        if (m_handler)
+            m_handler->onOutgoingBudgetExceeded();
+    } else if (m_readingPaused && waiting <= m_outgoingBudget / 2) {
+        m_readingPaused = false;
+        m_transport->setReadingPaused(m_readingHeld);
     }
 }
 
@@ -210,6 +251,8 @@ void WebSocketConnection::onTransportEnded(ByteTransport::End how, const QString
 
 void WebSocketConnection::onBytesWritten()
 {
+    answerPing();
+    checkBudget();
     if (m_handler)
         m_handler->onBytesWritten();
 }

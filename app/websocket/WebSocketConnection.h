@@ -40,6 +40,9 @@ public:
         virtual void onClosing(CloseInitiator initiator) = 0;
         // Bytes that had to wait for the socket went out (bytesToWrite() fell).
         virtual void onBytesWritten() = 0;
+        // More than the outgoing budget waits to be written: the peer is no longer read until it
+        // drains (to half the budget). Said once per crossing.
+        virtual void onOutgoingBudgetExceeded() = 0;
         // The connection failed while open: a socket error, or the peer vanished without a close frame.
         virtual void onFailed(const QString &error) = 0;
         virtual void onDisconnected() = 0;
@@ -69,6 +72,10 @@ public:
 
     // How long a closing handshake may wait for the peer before the connection is dropped.
     void setCloseTimeoutMs(int ms) { m_closeTimeoutMs = ms; }
+    // Bytes that may wait to be written before the peer stops being read and pongs wait too
+    // (0: no budget). Whoever queues data frames checks it too (the slow-consumer policy).
+    void setOutgoingBudget(qint64 bytes) { m_outgoingBudget = bytes; }
+    bool isReadingPaused() const { return m_readingPaused; }
 
     // permessage-deflate, when the handshake negotiated it (before start()); null otherwise.
     void setDeflate(std::unique_ptr<PerMessageDeflate> deflate);
@@ -87,9 +94,9 @@ public:
     qint64 queueMessage(OutgoingMessage &message);
     void flush();
     qint64 bytesToWrite() const { return m_transport->bytesToWrite(); }
-    // ByteTransport::pauseReading(), with its rule: only from inside this connection's own
-    // message handler or with no read in flight.
-    void pauseReading(bool paused) { m_transport->pauseReading(paused); }
+    // Stops or resumes reading the peer for the caller's own reason (a proxy's other leg is behind),
+    // on top of the outgoing budget's pause: reading resumes only when neither holds it.
+    void pauseReading(bool paused);
 
     void ping(const QByteArray &payload = {});
     // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and
@@ -108,8 +115,13 @@ private:
     void onBytesWritten() override;
     void onTransportEnded(ByteTransport::End how, const QString &error) override;
     void sendClose(int code, const QString &reason, CloseInitiator initiator);
-    // Every frame goes out through here: masked in the client role.
-    void write(const QByteArray &frame);
+    // Every byte to the transport goes through here, so the connection knows how far it has written.
+    void queueBytes(const QByteArray &bytes);
+    // Writes the pending pong unless an earlier one still waits or the budget is spent.
+    void answerPing();
+    bool pongInFlight() const;
+    // Pauses reading past the budget, resumes at half of it.
+    void checkBudget();
 
     std::unique_ptr<ByteTransport> m_transport;
     std::unique_ptr<PerMessageDeflate> m_deflate; // before m_parser, which points to it
@@ -118,6 +130,7 @@ private:
     QString m_subprotocol;
     State m_state = State::Open;
     bool m_clientRole = false;
+    bool m_readingHeld = false; // pauseReading(true)
     int m_closeCode = 0;
     QString m_closeReason;
     int m_closeTimeoutMs = 2000;
@@ -127,9 +140,14 @@ private:
     // that come while the parser is mid-feed wait here, never reach it nested.
     bool m_parsing = false;
     QByteArray m_deferredInput;
-    // Only the latest ping of a run gets its pong (RFC 6455 §5.5.3): a flood costs one frame.
+    // Only the latest ping gets its pong (RFC 6455 §5.5.3): while a pong waits to be written, a
+    // newer ping replaces the one pending rather than queueing another, so a flood costs one frame.
     QByteArray m_pongPayload;
     bool m_pongDue = false;
+    qint64 m_bytesQueued = 0; // every byte given to the transport, ever
+    qint64 m_pongEnd = 0;     // m_bytesQueued just after the last pong
+    qint64 m_outgoingBudget = 0;
+    bool m_readingPaused = false;
     qint64 m_messageWireBytes = 0;
     int m_messageFrames = 0;
 };

@@ -1,11 +1,15 @@
 // Two real `switchboard --headless --redis ...` processes and a real redis-server on a free loopback
 // port, with `ws` clients (issue 8): chat crosses instances once, binary stays binary, /healthz reports
-// the link, a killed Redis leaves local chat working, and a restarted one brings the link back.
+// the link, a killed Redis leaves local chat working, and a restarted one brings the link back. A
+// script route's room and route broadcasts (issue 17) reach the clients of the other instance.
 // Run: SWITCHBOARD_BIN=build/x/bin/switchboard node --test-reporter=spec cluster_test.mjs
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import WebSocket from 'ws';
 
@@ -89,6 +93,17 @@ async function join(server, path) {
 
 const texts = (client) => client.got.filter((m) => !m.binary).map((m) => m.data);
 
+// Each client joins the room named by its path; 'route:' messages go to the whole route instead.
+const ROOMS_SCRIPT = `export default {
+  onOpen(evt, ws) { ws.join('script-' + ws.params.room) },
+  onMessage(evt, ws) {
+    if (typeof evt.data === 'string' && evt.data.startsWith('route:')) server.broadcast(evt.data)
+    else server.broadcast(evt.data, { room: 'script-' + ws.params.room })
+  },
+}
+`;
+let scriptDir = null;
+
 describe('two instances through Redis', () => {
   let a;
   let b;
@@ -96,7 +111,10 @@ describe('two instances through Redis', () => {
   before(async () => {
     redisPort = await freePort();
     await startRedis();
-    const args = ['--redis', `redis://127.0.0.1:${redisPort}`, '--cluster', 'clients'];
+    scriptDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-cluster-'));
+    const script = path.join(scriptDir, 'rooms.js');
+    await writeFile(script, ROOMS_SCRIPT);
+    const args = ['--redis', `redis://127.0.0.1:${redisPort}`, '--cluster', 'clients', '--script', `/live/:room=${script}`];
     a = await startServer({ extraArgs: args });
     servers.push(a);
     b = await startServer({ extraArgs: args });
@@ -113,6 +131,7 @@ describe('two instances through Redis', () => {
     for (const ws of sockets) ws.terminate();
     for (const server of servers) await server.stop();
     if (redis) await stopRedis();
+    if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
   });
 
   it('chat in a room crosses instances once, other rooms stay apart, binary stays binary', async () => {
@@ -130,6 +149,24 @@ describe('two instances through Redis', () => {
     assert.deepEqual([...binaries[0].data], [0, 10, 255]);
     assert.deepEqual(texts(bLobby), ['hello from B', 'marker']); // its own publication did not come back
     for (const client of [aLobby, bLobby, bOther]) client.ws.close();
+  });
+
+  it("a script route's room and route broadcasts reach the other instance's clients once", async () => {
+    const aRoom = await join(a, '/live/x');
+    const bRoom = await join(b, '/live/x');
+    const bOther = await join(b, '/live/y');
+    aRoom.ws.send('hello from a script on A');
+    aRoom.ws.send(Buffer.from([1, 2, 3]));
+    aRoom.ws.send('route:everyone on /live/:room');
+    await eventually(() => texts(bOther).includes('route:everyone on /live/:room'), WAIT_MS, 'the route broadcast on B');
+    await eventually(() => texts(bRoom).includes('route:everyone on /live/:room'), WAIT_MS, 'the route broadcast in the room on B');
+    assert.deepEqual(texts(bRoom), ['hello from a script on A', 'route:everyone on /live/:room']);
+    assert.deepEqual(bRoom.got.filter((m) => m.binary).map((m) => [...m.data]), [[1, 2, 3]]);
+    assert.deepEqual(texts(bOther), ['route:everyone on /live/:room']); // another room: only the route broadcast
+    // The sender's own instance delivered it locally, once; Redis did not bring it back.
+    await eventually(() => texts(aRoom).includes('route:everyone on /live/:room'), WAIT_MS, 'the route broadcast on A');
+    assert.deepEqual(texts(aRoom), ['hello from a script on A', 'route:everyone on /live/:room']);
+    for (const client of [aRoom, bRoom, bOther]) client.ws.close();
   });
 
   it('Redis killed: /healthz says down, local chat goes on; restarted: the link and the crossing are back', async () => {

@@ -6,13 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { describe, it, after } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import WebSocket from 'ws';
 
-import { makeDevCert, startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+import {
+  httpGet as httpGet_, makeDevCert, rssBytes, startServer, waitEvent, waitUntil as waitUntil_, withTimeout,
+} from './switchboard_server.mjs';
 
 const TLS = process.env.SWITCHBOARD_TLS === '1';
 const ADMIN_TOKEN = 'slow-consumer-test';
@@ -47,43 +46,12 @@ async function startWithPolicy(policy) {
   return server;
 }
 
-// The server process's resident memory in bytes, from /proc/<pid>/status.
-async function rssBytes(server) {
-  const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  assert.ok(match, 'VmRSS in /proc/<pid>/status');
-  return Number(match[1]) * 1024;
-}
-
-async function httpGet(server, path) {
-  const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  if (!cert) {
-    const response = await fetch(`${server.httpUrl}${path}`, { headers, signal: AbortSignal.timeout(WAIT_MS) });
-    return response.text();
-  }
-  const response = await withTimeout(new Promise((resolve, reject) => {
-    https.get(`${server.httpUrl}${path}`, { ca: cert.cert, headers }, resolve).on('error', reject);
-  }), WAIT_MS, `GET ${path}`);
-  let body = '';
-  response.setEncoding('utf8');
-  for await (const chunk of response) body += chunk;
-  return body;
-}
+const httpGet = (server, path) => httpGet_(server, path, { cert, token: ADMIN_TOKEN, ms: WAIT_MS });
+const waitUntil = (probe, what) => waitUntil_(probe, WAIT_MS, what);
 
 async function clientOn(server, route) {
   const { clients } = JSON.parse(await httpGet(server, '/api/clients'));
   return clients.find((c) => c.path === route);
-}
-
-// Polls until `probe()` returns something truthy and returns it (like QTRY_VERIFY), or throws.
-async function waitUntil(probe, what) {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await delay(50);
-  }
 }
 
 async function connect(server, path) {

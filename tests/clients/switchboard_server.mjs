@@ -2,11 +2,13 @@
 // The binary comes from SWITCHBOARD_BIN (CTest passes $<TARGET_FILE:switchboard>).
 
 import { execFile, spawn } from 'node:child_process';
+import https from 'node:https';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 
@@ -153,4 +155,39 @@ export async function openClient(baseUrl, path, ms) {
   });
   await waitEvent(ws, 'open', ms, `the handshake on ${path}`);
   return ws;
+}
+
+// The server process's resident memory in bytes, from /proc/<pid>/status.
+export async function rssBytes(server) {
+  const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error('no VmRSS in /proc/<pid>/status');
+  return Number(match[1]) * 1024;
+}
+
+// GET `path` from the server (trusting `cert.cert` over https), with `token` as the Bearer; the body.
+export async function httpGet(server, path, { cert = null, token = null, ms = 10000 } = {}) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  if (!cert) {
+    const response = await fetch(`${server.httpUrl}${path}`, { headers, signal: AbortSignal.timeout(ms) });
+    return response.text();
+  }
+  const response = await withTimeout(new Promise((resolve, reject) => {
+    https.get(`${server.httpUrl}${path}`, { ca: cert.cert, headers }, resolve).on('error', reject);
+  }), ms, `GET ${path}`);
+  let body = '';
+  response.setEncoding('utf8');
+  for await (const chunk of response) body += chunk;
+  return body;
+}
+
+// Polls until `probe()` returns something truthy and returns it (like QTRY_VERIFY), or throws after `ms`.
+export async function waitUntil(probe, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await delay(50);
+  }
 }

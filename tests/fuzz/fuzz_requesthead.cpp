@@ -139,6 +139,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     checkResult(input, HttpRequestHead::kDefaultMaxHeadBytes, head);
     // Deterministic: the same bytes give the same result.
     CHECK(same(head, HttpRequestHead::parse(input)), input);
+    // Looked at in two pieces (the front door resumes where its last look stopped): the same result.
+    if (!input.isEmpty()) {
+        HttpRequestHead::Progress progress;
+        const HttpRequestHead first = HttpRequestHead::parse(input.left(size / 2), HttpRequestHead::kDefaultMaxHeadBytes, progress);
+        if (first.status == Status::Incomplete)
+            CHECK(same(head, HttpRequestHead::parse(input, HttpRequestHead::kDefaultMaxHeadBytes, progress)), input);
+    }
 
     if (head.status == Status::Complete || head.status == Status::Malformed) {
         // The gate peeks at a growing buffer: bytes after the head (a body, the next request,

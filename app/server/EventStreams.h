@@ -1,0 +1,66 @@
+#pragma once
+
+#include "EventFilter.h"
+#include "../log/LogStore.h"
+
+#include <QList>
+#include <QObject>
+
+class QTcpSocket;
+class RouteTable;
+class WebSocketConnection;
+struct HttpRequestHead;
+
+// The server's own bounded log (--log-capacity records, --log-payload-cap bytes of payload each,
+// in the dashboard and headless alike) and everyone following it: GET /api/events as Server-Sent
+// Events, the WebSocket /api/events, and the pages of GET /api/log.
+//
+// The ring is the only queue. Each subscriber holds a cursor (the next sequence number it has to
+// look at) and is written to only while its socket holds less than kHighWaterBytes; a subscriber
+// too slow to keep up is not dropped: the records that left the ring before it read them are
+// skipped and it gets a gap marker ({"gap":{"from":A,"to":B}}) instead. So a slow reader costs at
+// most kHighWaterBytes (plus one record) and never grows the server.
+class EventStreams : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 kHighWaterBytes = 256 * 1024;
+    static constexpr int kDefaultPageLimit = 1000;
+    static constexpr int kMaxPageLimit = 10000;
+    static constexpr qint64 kMaxPageBytes = 8 * 1024 * 1024;
+
+    EventStreams(const RouteTable &routes, int capacity, int payloadCap, QObject *parent = nullptr);
+    ~EventStreams() override;
+
+    // The filter and the sequence number to resume after (Last-Event-ID, else ?since=; without
+    // either, *since is the newest record's: only new records follow). False with *error.
+    bool readRequest(const HttpRequestHead &head, EventFilter *filter, quint64 *since, QString *error) const;
+
+    // Records as the engine batches them (every ~50 ms): kept, and passed on to every subscriber.
+    void append(const LogRecordBatch &records);
+    const LogStore &store() const { return m_store; }
+
+    // A GET /api/events whose stream head is written: the socket is ours from now on.
+    void addEventSource(QTcpSocket *socket, const HttpRequestHead &head);
+    // An upgraded WebSocket on /api/events: one text message per record.
+    void addWebSocket(WebSocketConnection *connection, const HttpRequestHead &head);
+    int subscriberCount() const { return static_cast<int>(m_subscribers.size()); }
+    // Ends every stream (the server stops): WebSockets get code and reason.
+    void closeAll(int code, const QString &reason);
+
+    // One page of GET /api/log: the records after `since` that match, at most `limit` of them and
+    // about kMaxPageBytes, as a JSON object (see the README's Admin API section).
+    QByteArray page(const EventFilter &filter, quint64 since, int limit) const;
+
+    class Subscriber;
+
+private:
+    void add(Subscriber *subscriber);
+    void pump(Subscriber *subscriber);
+    void remove(Subscriber *subscriber);
+
+    const RouteTable &m_routes;
+    LogStore m_store;
+    quint64 m_lastSequence = 0; // the newest record's (0: none yet)
+    QList<Subscriber *> m_subscribers; // children of this object
+};

@@ -1,0 +1,248 @@
+// The log as a stream (issue 19 item 15): GET /api/events as Server-Sent Events read by `curl -N`,
+// the WebSocket /api/events read by `ws`, resuming with Last-Event-ID and ?since=, filters, pages of
+// GET /api/log, and a subscriber that stops reading (it gets a gap marker, the server stays bounded).
+// Run: SWITCHBOARD_BIN=build/bin/switchboard node --test-reporter=spec events_test.mjs
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it, before, after } from 'node:test';
+import WebSocket from 'ws';
+
+import { openClient, rssBytes, startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+
+const TOKEN = 'events-test-token';
+const WAIT_MS = 8000;
+const LOG_CAPACITY = 200;
+
+let server = null;
+const children = new Set();
+process.on('exit', () => {
+  server?.kill();
+  for (const child of children) child.kill('SIGKILL');
+});
+
+async function api(path, token = TOKEN) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(`${server.httpUrl}${path}`, { headers, signal: AbortSignal.timeout(WAIT_MS) });
+  const text = await response.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* the caller checks */ }
+  return { status: response.status, json, text };
+}
+
+// Resolves with `list` once predicate(list) holds; owner.waiters are run whenever list grows.
+function waitUntil(owner, list, predicate, what) {
+  return withTimeout(new Promise((resolve) => {
+    const check = () => {
+      if (predicate(list)) {
+        owner.waiters = owner.waiters.filter((w) => w !== check);
+        resolve(list);
+      }
+    };
+    owner.waiters.push(check);
+    check();
+  }), WAIT_MS, what);
+}
+
+// `curl -sN` on /api/events: events() resolves with the parsed events once `until` holds for them.
+function curlEvents(query, extraArgs = []) {
+  const child = spawn('curl', ['-sN', '-H', `Authorization: Bearer ${TOKEN}`, ...extraArgs,
+    `${server.httpUrl}/api/events${query}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.stdout.setEncoding('utf8');
+  const stream = { child, events: [], buffer: '', waiters: [] };
+  child.stdout.on('data', (chunk) => {
+    stream.buffer += chunk;
+    let end;
+    while ((end = stream.buffer.indexOf('\n\n')) >= 0) {
+      const block = stream.buffer.slice(0, end);
+      stream.buffer = stream.buffer.slice(end + 2);
+      const event = { event: 'message', id: null, data: '' };
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        const field = line.slice(0, colon);
+        const value = line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'id') event.id = Number(value);
+        else if (field === 'event') event.event = value;
+        else if (field === 'data') event.data += value;
+      }
+      event.json = JSON.parse(event.data);
+      stream.events.push(event);
+    }
+    for (const waiter of [...stream.waiters]) waiter();
+  });
+  stream.until = (predicate, what) => waitUntil(stream, stream.events, predicate, what);
+  stream.stop = () => { child.kill('SIGTERM'); return waitEvent(child, 'exit', WAIT_MS, 'curl to exit'); };
+  return stream;
+}
+
+// A `ws` follower of /api/events; messages() collects every parsed message.
+async function follow(query, { token = TOKEN } = {}) {
+  const ws = new WebSocket(`${server.wsUrl}/api/events${query}`,
+    { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  ws.messages = [];
+  ws.waiters = [];
+  ws.on('error', () => {});
+  ws.on('message', (data, binary) => {
+    assert.equal(binary, false, 'records come as text messages');
+    ws.messages.push(JSON.parse(String(data)));
+    for (const waiter of [...ws.waiters]) waiter();
+  });
+  ws.until = (predicate, what) => waitUntil(ws, ws.messages, predicate, what);
+  await waitEvent(ws, 'open', WAIT_MS, `the /api/events${query} handshake`);
+  return ws;
+}
+
+async function newestClientId() {
+  const { json } = await api('/api/clients');
+  return Math.max(...json.clients.map((c) => c.id));
+}
+
+describe('the log as a stream', () => {
+  before(async () => {
+    server = await startServer({ extraArgs: ['--admin-token', TOKEN, '--log-capacity', String(LOG_CAPACITY)] });
+  });
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    if (server) {
+      const status = await server.stop();
+      assert.equal(status.code, 0, server.output());
+    }
+  });
+
+  it('streams every record as Server-Sent Events to curl -N, with the sequence as the event id', async () => {
+    // since=0: everything kept, so the records of a client that was quicker than curl are there too.
+    const sse = curlEvents('?since=0');
+    const echo = await openClient(server.wsUrl, '/ws', WAIT_MS);
+    echo.send('hello sse');
+    const events = await sse.until((list) => list.some((e) => e.json.payload === 'hello sse' && e.json.direction === 'out'),
+      'the echo of "hello sse" on the event stream');
+    const inbound = events.find((e) => e.json.payload === 'hello sse' && e.json.direction === 'in');
+    assert.ok(inbound, JSON.stringify(events));
+    assert.equal(inbound.event, 'message');
+    assert.equal(inbound.id, inbound.json.sequence);
+    assert.equal(inbound.json.kind, 'text');
+    assert.equal(inbound.json.route, '/ws');
+    assert.equal(inbound.json.encoding, 'utf8');
+    const ids = events.map((e) => e.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids in order');
+    echo.close();
+    await echo.closed;
+    await sse.stop();
+  });
+
+  it('resumes after Last-Event-ID and after ?since=, and refuses what it cannot read', async () => {
+    const page = await api('/api/log?limit=10000');
+    assert.equal(page.status, 200, page.text);
+    const last = page.json.last;
+    assert.ok(last >= 3, `records so far: ${page.text.slice(0, 300)}`);
+    const resumed = curlEvents('', ['-H', `Last-Event-ID: ${last - 2}`]);
+    const events = await resumed.until((list) => list.length >= 2, 'the records after Last-Event-ID');
+    assert.deepEqual(events.slice(0, 2).map((e) => e.id), [last - 1, last]);
+    await resumed.stop();
+    const since = curlEvents(`?since=${last - 1}`);
+    const after = await since.until((list) => list.length >= 1, 'the record after ?since=');
+    assert.equal(after[0].id, last);
+    await since.stop();
+
+    assert.equal((await api('/api/events?since=x')).status, 400);
+    const badKind = await api('/api/events?kind=sideways');
+    assert.equal(badKind.status, 400);
+    assert.equal(badKind.json.rule, 'event-filter');
+    assert.equal((await api('/api/events', null)).status, 401);
+    const posted = await fetch(`${server.httpUrl}/api/events`, { method: 'POST', body: '',
+      headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(WAIT_MS) });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
+    const elsewhere = await follow('').catch(() => null); // still fine after all that
+    assert.ok(elsewhere);
+    elsewhere.close();
+    // A WebSocket under /api/ but /api/events: 404.
+    const wrong = new WebSocket(`${server.wsUrl}/api/clients`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    wrong.on('error', () => {});
+    const [, notFound] = await waitEvent(wrong, 'unexpected-response', WAIT_MS, 'the refused /api/clients upgrade');
+    assert.equal(notFound.statusCode, 404);
+    assert.equal((await api('/api/log', 'wrong')).status, 401);
+  });
+
+  it('streams the same JSON over a WebSocket, filtered by client, route, direction and kind', async () => {
+    const a = await openClient(server.wsUrl, '/ws', WAIT_MS);
+    const idA = await newestClientId();
+    const b = await openClient(server.wsUrl, '/chat/lobby', WAIT_MS);
+    const onlyA = await follow(`?client=${idA}&direction=out&kind=text`);
+    const chat = await follow('?route=/chat/:room');
+    const everything = await follow('');
+    a.send('for a');
+    b.send('for the lobby');
+    await onlyA.until((list) => list.some((m) => m.payload === 'for a'), 'the echo to client A');
+    await chat.until((list) => list.some((m) => m.payload === 'for the lobby' && m.direction === 'broadcast'),
+      'the lobby broadcast on the route-filtered stream');
+    await everything.until((list) => list.some((m) => m.payload === 'for a' && m.direction === 'out')
+      && list.some((m) => m.payload === 'for the lobby' && m.direction === 'in'), 'both on the unfiltered stream');
+    for (const m of onlyA.messages) {
+      assert.equal(m.clientId, idA);
+      assert.equal(m.direction, 'out');
+      assert.equal(m.kind, 'text');
+    }
+    for (const m of chat.messages) assert.match(m.route, /^\/chat\//);
+    // Unauthorised upgrades get the API's answer.
+    const refused = new WebSocket(`${server.wsUrl}/api/events`);
+    refused.on('error', () => {});
+    const [, response] = await waitEvent(refused, 'unexpected-response', WAIT_MS, 'the refused upgrade');
+    assert.equal(response.statusCode, 401);
+    for (const ws of [onlyA, chat, everything, a, b]) ws.close();
+  });
+
+  it('pages through the kept log with since and limit', async () => {
+    const first = await api('/api/log?limit=3');
+    assert.equal(first.status, 200);
+    assert.equal(first.json.records.length, 3);
+    assert.equal(first.json.more, true);
+    const second = await api(`/api/log?since=${first.json.next}&limit=3`);
+    assert.equal(second.json.records[0].sequence, first.json.records[2].sequence + 1);
+    const opens = await api('/api/log?kind=open&limit=10000');
+    assert.ok(opens.json.records.length >= 3);
+    assert.ok(opens.json.records.every((r) => r.kind === 'open'));
+    assert.equal((await api('/api/log?limit=0')).status, 400);
+  });
+
+  it('skips what a subscriber that stops reading missed, with a gap marker, and keeps serving', async () => {
+    const stalled = await follow('');
+    stalled._socket.pause(); // stops reading: its socket fills, then the ring moves on without it
+    const before = await rssBytes(server);
+    const flooder = await openClient(server.wsUrl, '/ws', WAIT_MS);
+    const big = 'x'.repeat(16 * 1024);
+    const echoed = new Promise((resolve) => {
+      let n = 0;
+      flooder.on('message', () => { if (++n === 1000) resolve(); });
+    });
+    for (let i = 0; i < 1000; ++i) flooder.send(big);
+    await withTimeout(echoed, 30000, 'the flood echoed');
+    // 2000 records of 16 KiB went by; the follower holds at most 256 KiB of them, the ring 200 (3.2 MB).
+    const growth = (await rssBytes(server)) - before;
+    assert.ok(growth < 48 * 1024 * 1024, `the server grew by ${(growth / 1048576).toFixed(1)} MiB`);
+    flooder.send('done');
+    const fresh = await openClient(server.wsUrl, '/ws', WAIT_MS); // everyone else is still served
+    fresh.send('still here');
+    await waitEvent(fresh, 'message', WAIT_MS, 'an echo while a follower is stalled');
+    stalled._socket.resume();
+    const messages = await stalled.until((list) => list.some((m) => m.payload === 'done'), 'the stalled follower catching up');
+    const gaps = messages.filter((m) => m.gap);
+    assert.ok(gaps.length >= 1, 'a gap marker');
+    // Every sequence number is either received or inside a gap, in order.
+    let expected = messages.find((m) => m.sequence)?.sequence;
+    for (const m of messages) {
+      if (m.gap) {
+        assert.equal(m.gap.from, expected);
+        expected = m.gap.to + 1;
+      } else {
+        assert.equal(m.sequence, expected);
+        expected = m.sequence + 1;
+      }
+    }
+    const received = messages.filter((m) => m.sequence).length;
+    assert.ok(received < 2000, `${received} records reached the stalled follower; the rest were skipped`);
+    for (const ws of [stalled, flooder, fresh]) ws.close();
+  });
+});
