@@ -16,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
+#include <QWebSocketServer>
 #include <algorithm>
 
 class TestControllers : public QObject
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void serverStartsRestartsOnTheNewPortAndStops();
     void serverThatCannotListenFails();
     void clientActionsReachTheClient();
+    void holdAndReleaseProxiedClients();
     void recordingWritesWhatTheEngineReports();
     void reloadScriptsRestartsTheirClients();
     void scriptRoutesDialogShowsVersionAndLastError();
@@ -148,6 +150,63 @@ void TestControllers::clientActionsReachTheClient()
     QCOMPARE(actions.lastCloseCode(), 4001);
     QCOMPARE(actions.lastCloseReason(), QStringLiteral("done here"));
     QCOMPARE(done.last().at(0).toString(), QStringLiteral("Closing 1 client with 4001"));
+}
+
+void TestControllers::holdAndReleaseProxiedClients()
+{
+    QWebSocketServer upstream(QStringLiteral("upstream"), QWebSocketServer::NonSecureMode);
+    QVERIFY(upstream.listen(QHostAddress::LocalHost, 0));
+    QSignalSpy upstreamLegs(&upstream, &QWebSocketServer::newConnection);
+    EngineHost host;
+    ServerController server(host);
+    const quint16 upstreamPort = upstream.serverPort();
+    server.setConfigSource([upstreamPort] {
+        ServerConfig config = loopback();
+        RouteSpec route;
+        route.pattern = QStringLiteral("/live");
+        route.behaviour = RouteBehaviourKind::Proxy;
+        route.upstream = QStringLiteral("ws://127.0.0.1:%1/socket").arg(upstreamPort);
+        config.routes.put(route);
+        return config;
+    });
+    QSignalSpy listening(&server, &ServerController::listening);
+    QSignalSpy clients(&host, &EngineHost::clientsChanged);
+    QSignalSpy failed(&host, &EngineHost::commandFailed);
+    server.start();
+    QVERIFY(listening.wait(5000));
+    const quint16 port = quint16(listening.at(0).at(0).toUrl().port());
+    auto client = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/live").arg(port)));
+    QVERIFY(client);
+    QTRY_VERIFY_WITH_TIMEOUT(!upstreamLegs.isEmpty() || upstream.hasPendingConnections(), 5000);
+    QWebSocket *leg = upstream.nextPendingConnection();
+    QVERIFY(leg);
+    QSignalSpy arrived(leg, &QWebSocket::textMessageReceived);
+    QTRY_VERIFY_WITH_TIMEOUT(!clients.isEmpty(), 5000);
+    const quint64 id = qvariant_cast<ClientInfoList>(clients.last().at(0)).first().id;
+
+    ClientActions actions(host);
+    QSignalSpy done(&actions, &ClientActions::done);
+    QSignalSpy records(&host, &EngineHost::recordsAppended);
+    actions.hold({id});
+    QCOMPARE(done.last().at(0).toString(), QStringLiteral("Holding the messages of 1 client"));
+    // Commands run in order on the engine: once this one reached the client, the hold is on.
+    QSignalSpy marker(client.get(), &QWebSocket::textMessageReceived);
+    actions.send({id}, "hold is on", false);
+    QVERIFY(marker.wait(5000));
+    client->sendTextMessage(QStringLiteral("wait"));
+    // The engine has read it (its "in" record came) but holds it: the upstream has nothing yet.
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(records.cbegin(), records.cend(), [](const QList<QVariant> &batch) {
+        const LogRecordBatch list = qvariant_cast<LogRecordBatch>(batch.at(0));
+        return std::any_of(list.cbegin(), list.cend(), [](const LogRecord &record) {
+            return record.direction == LogRecord::Direction::In && record.payload == "wait";
+        });
+    }), 5000);
+    QCOMPARE(arrived.count(), 0);
+    actions.release({id});
+    QVERIFY(arrived.wait(5000));
+    QCOMPARE(arrived.first().first().toString(), QStringLiteral("wait"));
+    QCOMPARE(done.last().at(0).toString(), QStringLiteral("Released the held messages of 1 client"));
+    QVERIFY(failed.isEmpty());
 }
 
 void TestControllers::recordingWritesWhatTheEngineReports()

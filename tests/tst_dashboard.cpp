@@ -87,6 +87,7 @@ private Q_SLOTS:
     void heartbeatsHiddenUntilShownAndBroadcastsNameWhereTheyWent();
     void logContextMenuActsOnTheRecord();
     void filterMenusStayOpenAndClearInOneClick();
+    void upstreamLegsShownAndFilterable();
     void pauseHoldsRecordsBackUntilResumed();
     void closedClientsAreGreyedHiddenAndCleared();
     void pingShowsARoundTrip();
@@ -904,6 +905,21 @@ void TestDashboard::logContextMenuActsOnTheRecord()
     chip->click();
     QVERIFY(!chip->isVisible());
     QCOMPARE(proxy->rowCount(), m_window->logModel()->rowCount());
+}
+
+void TestDashboard::upstreamLegsShownAndFilterable()
+{
+    // A proxy's upstream leg is in the log by default and has its own direction filter.
+    MessageLogModel log;
+    LogFilterProxyModel proxy;
+    proxy.setSourceModel(&log);
+    log.appendBatch({TestSupport::makeRecord(1, LogRecord::Direction::In, LogRecord::Kind::Text),
+                     TestSupport::makeRecord(2, LogRecord::Direction::ToUpstream, LogRecord::Kind::Text),
+                     TestSupport::makeRecord(3, LogRecord::Direction::FromUpstream, LogRecord::Kind::Text)});
+    QCOMPARE(proxy.rowCount(), 3);
+    proxy.setDirections(1u << int(LogRecord::Direction::ToUpstream));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, MessageLogModel::Direction).data().toString(), QStringLiteral("to_upstream"));
 }
 
 void TestDashboard::filterMenusStayOpenAndClearInOneClick()

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void headingShowsTheWireSize();
     void compressionColumn_data();
     void compressionColumn();
+    void detailsAndPathNameTheUpstream();
 };
 
 namespace {
@@ -413,6 +414,19 @@ void TestDashboardModels::compressionColumn()
     model.applyChanges({info});
     QCOMPARE(model.index(0, ClientTableModel::Compression).data().toString(), shown);
     QCOMPARE(model.index(0, ClientTableModel::Compression).data(Qt::ToolTipRole).toString(), extensions);
+}
+
+void TestDashboardModels::detailsAndPathNameTheUpstream()
+{
+    ClientInfo info = client(1);
+    QVERIFY(!ClientTableModel::details(info).contains(QLatin1String("Upstream")));
+    info.upstreamUrl = QStringLiteral("ws://127.0.0.1:9000/socket");
+    info.upstreamState = QStringLiteral("open");
+    QVERIFY(ClientTableModel::details(info).contains(QLatin1String("Upstream: ws://127.0.0.1:9000/socket (open)")));
+    ClientTableModel model;
+    model.applyChanges({info});
+    QCOMPARE(model.index(0, ClientTableModel::Path).data().toString(),
+             info.path + QStringLiteral(" \u2192 ws://127.0.0.1:9000/socket (open)"));
 }
 
 QTEST_GUILESS_MAIN(TestDashboardModels)

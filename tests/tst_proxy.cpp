@@ -12,6 +12,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include "websocket/WebSocketHandshake.h"
+
 using namespace TestSupport;
 
 namespace {
@@ -46,6 +48,13 @@ private Q_SLOTS:
     void upstreamDroppedGives1014();
     void sixteenMiBMessageThrough();
     void wssUpstreamTrustedByUpstreamCa();
+    void subprotocolIsTheUpstreamsChoice();
+    void upstreamRefusalReachesClientWithBody();
+    void bothLegsLoggedWithLatency();
+    void holdEditDropReleaseKeepsOrder();
+    void holdQueueIsBounded();
+    void injectBothWays();
+    void slowUpstreamSlowsItsClient();
 
 private:
     void startProxy(const QString &upstreamPath, qint64 maxMessageBytes = 1024 * 1024);
@@ -257,6 +266,228 @@ void TestProxy::wssUpstreamTrustedByUpstreamCa()
     client->sendTextMessage(QStringLiteral("over tls"));
     QVERIFY(text.wait(5000));
     QCOMPARE(text.first().first().toString(), QStringLiteral("up:over tls"));
+}
+
+void TestProxy::subprotocolIsTheUpstreamsChoice()
+{
+    // The route lists no subprotocols: the upstream's choice is the one answered.
+    startProxy(QStringLiteral("/socket"));
+    QVERIFY(m_engine);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/a")),
+                                {QStringLiteral("v1.proto"), QStringLiteral("v2.proto")});
+    QVERIFY(client);
+    QCOMPARE(client->subprotocol(), QStringLiteral("v2.proto"));
+    QWebSocket *upstream = nextUpstream();
+    QVERIFY(upstream);
+    QCOMPARE(upstream->subprotocol(), QStringLiteral("v2.proto"));
+}
+
+void TestProxy::upstreamRefusalReachesClientWithBody()
+{
+    // An upstream that refuses every upgrade with 403 and a body of its own.
+    QTcpServer refuser;
+    QVERIFY(refuser.listen(QHostAddress::LocalHost, 0));
+    connect(&refuser, &QTcpServer::newConnection, &refuser, [&refuser] {
+        QTcpSocket *socket = refuser.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+            if (!socket->peek(4096).contains("\r\n\r\n"))
+                return;
+            socket->readAll();
+            socket->write("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n"
+                          "{\"error\":\"members only\"}");
+            socket->disconnectFromHost();
+        });
+    });
+    ServerConfig config;
+    RouteSpec spec;
+    spec.pattern = QStringLiteral("/live");
+    spec.behaviour = RouteBehaviourKind::Proxy;
+    spec.upstream = QStringLiteral("ws://127.0.0.1:%1/socket").arg(refuser.serverPort());
+    config.routes.add(spec);
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    QSignalSpy records(m_engine.get(), &Engine::recordsAppended);
+    const QByteArray answer = rawExchange(m_engine->port(), upgradeRequest("/live"));
+    QCOMPARE(statusOf(answer), 403);
+    QVERIFY2(answer.contains("Content-Type: application/json"), answer.constData());
+    QCOMPARE(bodyOf(answer), QByteArray("{\"error\":\"members only\"}"));
+    bool logged = false;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        for (const QList<QVariant> &batch : records)
+            for (const LogRecord &record : batch.first().value<LogRecordBatch>())
+                logged = logged || (record.kind == LogRecord::Kind::Refused && record.closeCode == 403
+                                    && record.detail.contains(QLatin1String("upstream")));
+        return logged;
+    }()), 5000);
+}
+
+void TestProxy::bothLegsLoggedWithLatency()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live/:room"));
+    const ClientInfoList clients = m_engine->clients();
+    QCOMPARE(clients.size(), 1);
+    QCOMPARE(clients.first().upstreamUrl, QStringLiteral("ws://127.0.0.1:%1/socket").arg(m_upstream->serverPort()));
+    QCOMPARE(clients.first().upstreamState, QStringLiteral("open"));
+
+    QSignalSpy records(m_engine.get(), &Engine::recordsAppended);
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    client->sendTextMessage(QStringLiteral("leg"));
+    QVERIFY(text.wait(5000));
+    // One record per message per leg: in (client), to_upstream, from_upstream, out (client).
+    QList<LogRecord> legs;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        legs.clear();
+        for (const QList<QVariant> &batch : records)
+            for (const LogRecord &record : batch.first().value<LogRecordBatch>())
+                if (record.clientId == id && record.kind == LogRecord::Kind::Text)
+                    legs.append(record);
+        return legs.size() >= 4;
+    }()), 5000);
+    QCOMPARE(legs.size(), 4);
+    QCOMPARE(legs.at(0).direction, LogRecord::Direction::In);
+    QCOMPARE(legs.at(1).direction, LogRecord::Direction::ToUpstream);
+    QCOMPARE(legs.at(1).payload, QByteArray("leg"));
+    QVERIFY2(legs.at(1).detail.startsWith(QLatin1String("proxy added ")), qPrintable(legs.at(1).detail));
+    QCOMPARE(legs.at(2).direction, LogRecord::Direction::FromUpstream);
+    QCOMPARE(legs.at(2).payload, QByteArray("up:leg"));
+    QCOMPARE(legs.at(3).direction, LogRecord::Direction::Out);
+    QVERIFY2(legs.at(3).detail.startsWith(QLatin1String("proxy added ")), qPrintable(legs.at(3).detail));
+
+    QSignalSpy changed(m_engine.get(), &Engine::clientsChanged);
+    upstream->close();
+    const ClientInfo closed = waitUntilClosed(changed, id);
+    QCOMPARE(closed.upstreamState, QStringLiteral("closed"));
+}
+
+void TestProxy::holdEditDropReleaseKeepsOrder()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live/:room"));
+    QVERIFY(m_engine->proxyHold(id, ProxyHoldQueue::ToUpstream).ok);
+    for (const char *word : {"a", "b", "c", "d"})
+        client->sendTextMessage(QString::fromLatin1(word));
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine->proxyOf(id)->held().messages().size(), 4, 5000);
+    const QList<ProxyHoldQueue::Held> held = m_engine->proxyOf(id)->held().messages();
+    QCOMPARE(held.at(1).message.data, QByteArray("b"));
+
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    const IncomingMessage edited{false, "B!"};
+    QVERIFY(m_engine->proxyForwardHeld(id, held.at(1).id, &edited).ok);
+    QVERIFY(m_engine->proxyDropHeld(id, held.at(2).id).ok);
+    QVERIFY(!m_engine->proxyDropHeld(id, held.at(2).id).ok); // gone already
+    QVERIFY(m_engine->proxyRelease(id, ProxyHoldQueue::Both).ok);
+    QTRY_COMPARE_WITH_TIMEOUT(text.count(), 3, 5000);
+    QCOMPARE(text.at(0).first().toString(), QStringLiteral("up:B!"));
+    QCOMPARE(text.at(1).first().toString(), QStringLiteral("up:a"));
+    QCOMPARE(text.at(2).first().toString(), QStringLiteral("up:d"));
+    QVERIFY(m_engine->proxyOf(id)->held().messages().isEmpty());
+
+    // Holding what comes from the upstream, then releasing it.
+    QVERIFY(m_engine->proxyHold(id, ProxyHoldQueue::ToClient).ok);
+    client->sendTextMessage(QStringLiteral("e"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine->proxyOf(id)->held().messages().size(), 1, 5000);
+    QCOMPARE(text.count(), 3);
+    QVERIFY(m_engine->proxyRelease(id, ProxyHoldQueue::ToClient).ok);
+    QTRY_COMPARE_WITH_TIMEOUT(text.count(), 4, 5000);
+    QCOMPARE(text.at(3).first().toString(), QStringLiteral("up:e"));
+}
+
+void TestProxy::holdQueueIsBounded()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live/:room"));
+    QVERIFY(m_engine->proxyHold(id, ProxyHoldQueue::ToUpstream).ok);
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    const int extra = 3;
+    for (int i = 0; i < ProxyHoldQueue::kMaxMessages + extra; ++i)
+        client->sendTextMessage(QString::number(i));
+    // Past the bound, messages are forwarded (and counted) instead of held.
+    QTRY_COMPARE_WITH_TIMEOUT(text.count(), extra, 5000);
+    QCOMPARE(m_engine->proxyOf(id)->held().messages().size(), ProxyHoldQueue::kMaxMessages);
+    QCOMPARE(m_engine->proxyOf(id)->held().overflowed(), qint64(extra));
+    QCOMPARE(text.first().first().toString(), QStringLiteral("up:%1").arg(ProxyHoldQueue::kMaxMessages));
+}
+
+void TestProxy::injectBothWays()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *upstream = nullptr;
+    QVERIFY(openPair(client, upstream));
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live/:room"));
+    QSignalSpy text(client.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy upstreamText(upstream, &QWebSocket::textMessageReceived);
+    QVERIFY(m_engine->proxyInject(id, false, "as if from upstream", false).ok);
+    QVERIFY(text.wait(5000));
+    QCOMPARE(text.first().first().toString(), QStringLiteral("as if from upstream"));
+    QVERIFY(m_engine->proxyInject(id, true, "as if from client", false).ok);
+    QTRY_COMPARE_WITH_TIMEOUT(upstreamText.count(), 1, 5000);
+    QCOMPARE(upstreamText.first().first().toString(), QStringLiteral("as if from client"));
+    QVERIFY(!m_engine->proxyInject(id, true, QByteArray("\xff", 1), false).ok); // text must be UTF-8
+    QVERIFY(!m_engine->proxyInject(id + 100, true, "nobody", false).ok);
+}
+
+void TestProxy::slowUpstreamSlowsItsClient()
+{
+    // An upstream that completes the handshake by hand, then reads nothing until told to.
+    QTcpServer stalled;
+    QVERIFY(stalled.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket *leg = nullptr;
+    bool reading = false;
+    qint64 received = 0;
+    connect(&stalled, &QTcpServer::newConnection, &stalled, [&] {
+        leg = stalled.nextPendingConnection();
+        leg->setReadBufferSize(64 * 1024); // unread, Qt stops taking bytes from the kernel
+        connect(leg, &QTcpSocket::readyRead, leg, [&] {
+            if (reading) {
+                received += leg->readAll().size();
+                return;
+            }
+            const QByteArray head = leg->peek(4096);
+            if (leg->property("open").toBool() || !head.contains("\r\n\r\n"))
+                return;
+            leg->read(head.indexOf("\r\n\r\n") + 4);
+            const int keyAt = head.indexOf("Sec-WebSocket-Key: ") + 19;
+            const QByteArray key = head.mid(keyAt, head.indexOf('\r', keyAt) - keyAt);
+            leg->write(WebSocketHandshake::response(key, QString()));
+            leg->setProperty("open", true);
+        });
+    });
+    ServerConfig config;
+    config.maxMessageBytes = 2 * 1024 * 1024;
+    RouteSpec spec;
+    spec.pattern = QStringLiteral("/live");
+    spec.behaviour = RouteBehaviourKind::Proxy;
+    spec.upstream = QStringLiteral("ws://127.0.0.1:%1/socket").arg(stalled.serverPort());
+    config.routes.add(spec);
+    m_engine = startEngine(config);
+    QVERIFY(m_engine);
+    auto client = connectClient(m_engine->webSocketUrl(QStringLiteral("/live")));
+    QVERIFY(client);
+    const quint64 id = clientIdOnRoute(*m_engine, QStringLiteral("/live"));
+
+    const int messages = 40;
+    const QByteArray chunk(1024 * 1024, 'p');
+    for (int i = 0; i < messages; ++i)
+        client->sendBinaryMessage(chunk);
+    // The proxy stops reading the client: the client's own socket keeps what it could not send.
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->proxyOf(id) && m_engine->proxyOf(id)->clientReadingPaused(), 10000);
+    QVERIFY(client->bytesToWrite() > 0);
+    QVERIFY(m_engine->clients().value(0).state == ClientInfo::State::Open);
+
+    // The upstream reads again: everything arrives (1 MiB payloads in masked frames with 14-byte headers).
+    reading = true;
+    leg->setReadBufferSize(0);
+    received += leg->readAll().size();
+    QTRY_COMPARE_WITH_TIMEOUT(received, qint64(messages) * (chunk.size() + 14), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_engine->proxyOf(id)->clientReadingPaused(), 5000);
+    QCOMPARE(client->bytesToWrite(), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestProxy)

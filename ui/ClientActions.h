@@ -20,6 +20,10 @@ public:
     void ping(const QList<quint64> &clientIds);
     // The code is validated by the engine (a refused code reaches EngineHost::commandFailed).
     void close(const QList<quint64> &clientIds, int code, const QString &reason);
+    // Proxied clients: hold their messages both ways, or forward what was held and stop holding.
+    // A client not on a proxy route is refused by the engine (EngineHost::commandFailed).
+    void hold(const QList<quint64> &clientIds);
+    void release(const QList<quint64> &clientIds);
 
     int lastCloseCode() const { return m_lastCloseCode; }
     QString lastCloseReason() const { return m_lastCloseReason; }

@@ -189,6 +189,8 @@ QVariant LogFilterProxyModel::data(const QModelIndex &index, int role) const
     case LogRecord::Direction::In: return QBrush(QColor(0x2f, 0x6f, 0xc0));
     case LogRecord::Direction::Out: return QBrush(QColor(0x2e, 0x8b, 0x57));
     case LogRecord::Direction::Broadcast: return QBrush(QColor(0x8e, 0x4e, 0xc6));
+    case LogRecord::Direction::ToUpstream:
+    case LogRecord::Direction::FromUpstream: return QBrush(QColor(0x1f, 0x8a, 0x8a));
     case LogRecord::Direction::System: return {};
     }
     return {};

@@ -17,7 +17,7 @@ class LogFilterProxyModel : public QSortFilterProxyModel
     Q_OBJECT
 public:
     // Bit masks over LogRecord::Direction and LogRecord::Kind values (bit = 1 << value).
-    static constexpr quint32 kAllDirections = 0x0F;
+    static constexpr quint32 kAllDirections = 0x3F; // six directions, the proxy legs included
     static constexpr quint32 kAllKinds = 0x1FF;
     // The Type menu's "heartbeats" entry, next to the kinds' bits: the server's keepalive pings
     // and their pongs (LogRecord::isHeartbeat()), hidden unless shown whatever the ping/pong bits say.

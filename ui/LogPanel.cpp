@@ -80,7 +80,7 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
     QHeaderView *header = m_view->horizontalHeader();
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     header->resizeSection(MessageLogModel::Time, 12 * digit + 16);
-    header->resizeSection(MessageLogModel::Direction, 9 * digit + 12);
+    header->resizeSection(MessageLogModel::Direction, 13 * digit + 12); // "from_upstream"
     header->resizeSection(MessageLogModel::Client, 6 * digit + 12);
     header->resizeSection(MessageLogModel::Route, 14 * digit + 12);
     header->resizeSection(MessageLogModel::Kind, 7 * digit + 12);
@@ -88,7 +88,8 @@ LogPanel::LogPanel(MessageLogModel &model, QWidget *parent)
 
     // --- filters ---
     for (auto direction : {LogRecord::Direction::In, LogRecord::Direction::Out, LogRecord::Direction::Broadcast,
-                           LogRecord::Direction::System}) {
+                           LogRecord::Direction::System, LogRecord::Direction::ToUpstream,
+                           LogRecord::Direction::FromUpstream}) {
         QAction *action = m_directionMenu->addAction(LogRecord::directionName(direction));
         action->setCheckable(true);
         action->setProperty(kMaskBitProperty, 1u << static_cast<quint32>(direction));

@@ -145,6 +145,10 @@ void MainWindow::createActions()
     m_pingAction = make(tr("&Ping"), QStringLiteral("actionPing"));
     m_pingAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     m_pingAction->setToolTip(tr("Ping the selected clients; the pong's round trip shows in the RTT column"));
+    m_holdAction = make(tr("&Hold Proxied Messages"), QStringLiteral("actionHold"));
+    m_holdAction->setToolTip(tr("Proxy routes: hold the selected clients' messages both ways until released"));
+    m_releaseAction = make(tr("&Release Held Messages"), QStringLiteral("actionRelease"));
+    m_releaseAction->setToolTip(tr("Proxy routes: forward what the selected clients hold, in order, and stop holding"));
     m_closeAction = make(tr("&Close with Code…"), QStringLiteral("actionCloseClients"));
     m_banAction = make(tr("&Ban Address"), QStringLiteral("actionBan"));
     m_banAction->setToolTip(tr("Ban the selected clients' addresses: their clients get 1008, new connections 403"));
@@ -202,6 +206,10 @@ void MainWindow::createActions()
     connect(m_openInBrowserAction, &QAction::triggered, this, &MainWindow::openInBrowser);
     connect(m_sendAction, &QAction::triggered, this, &MainWindow::composeToSelected);
     connect(m_pingAction, &QAction::triggered, this, &MainWindow::pingSelected);
+    connect(m_holdAction, &QAction::triggered, this,
+            [this] { m_clientActions->hold(m_clientsPanel->selectedClientIds(true)); });
+    connect(m_releaseAction, &QAction::triggered, this,
+            [this] { m_clientActions->release(m_clientsPanel->selectedClientIds(true)); });
     connect(m_closeAction, &QAction::triggered, this, &MainWindow::closeSelected);
     connect(m_closeAllAction, &QAction::triggered, this, &MainWindow::closeAll);
     connect(m_banAction, &QAction::triggered, this, &MainWindow::banSelected);
@@ -219,7 +227,8 @@ void MainWindow::createLayout()
     m_serverBar = new ServerBar(this);
     m_serverBar->setActions(m_startStopAction, m_restartAction, m_copyUrlAction, m_openInBrowserAction);
     m_clientsPanel = new ClientsPanel(*m_clients, this);
-    m_clientsPanel->setContextActions({m_sendAction, m_pingAction, m_closeAction, m_banAction});
+    m_clientsPanel->setContextActions(
+        {m_sendAction, m_pingAction, m_holdAction, m_releaseAction, m_closeAction, m_banAction});
     m_ratesChart = new RatesChart(m_rates, this);
     m_logPanel = new LogPanel(*m_log, this);
     m_detailPane = new DetailPane(this);
@@ -357,6 +366,8 @@ void MainWindow::createMenus()
     QMenu *clients = menuBar()->addMenu(tr("&Clients"));
     clients->addAction(m_sendAction);
     clients->addAction(m_pingAction);
+    clients->addAction(m_holdAction);
+    clients->addAction(m_releaseAction);
     clients->addAction(m_closeAction);
     clients->addAction(m_closeAllAction);
     clients->addSeparator();
@@ -860,6 +871,8 @@ void MainWindow::updateActions()
     const bool haveSelection = listening && !m_clientsPanel->selectedClientIds(true).isEmpty();
     m_sendAction->setEnabled(haveSelection);
     m_pingAction->setEnabled(haveSelection);
+    m_holdAction->setEnabled(haveSelection);
+    m_releaseAction->setEnabled(haveSelection);
     m_closeAction->setEnabled(haveSelection);
     m_banAction->setEnabled(listening && !m_clientsPanel->selectedClientIds(false).isEmpty());
     m_closeAllAction->setEnabled(listening && m_clients->openCount() > 0);

@@ -194,6 +194,8 @@ private:
     QAction *m_openInBrowserAction = nullptr;
     QAction *m_sendAction = nullptr;
     QAction *m_pingAction = nullptr;
+    QAction *m_holdAction = nullptr;    // proxied clients: hold their messages both ways
+    QAction *m_releaseAction = nullptr; // ...and forward what was held
     QAction *m_closeAction = nullptr;
     QAction *m_closeAllAction = nullptr;
     QAction *m_banAction = nullptr;

@@ -1,6 +1,7 @@
 #include "FrontDoor.h"
 
 #include "HttpGate.h"
+#include "PendingAnswer.h"
 #include "TlsServer.h"
 #include "../websocket/PerMessageDeflate.h"
 #include "../websocket/PlainTransport.h"
@@ -12,6 +13,7 @@
 
 #include <QEvent>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpServer>
@@ -345,7 +347,46 @@ void FrontDoor::screen(QTcpSocket *socket, bool deadlinePassed)
         stream(socket, decision, head);
         return;
     }
+    if (decision.action == GateDecision::Action::Defer) {
+        defer(socket, decision, head);
+        return;
+    }
     answer(socket, head, decision);
+}
+
+void FrontDoor::defer(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
+{
+    // Nothing more is read meanwhile: the client's first frames wait in the kernel, and the
+    // deadline that bounded the head now bounds the answer.
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+    QTimer *deadline = m_screening.value(socket).deadline;
+    disconnect(deadline, &QTimer::timeout, this, nullptr);
+    if (!deadline->isActive())
+        deadline->start(m_limits.headTimeoutMs);
+    QPointer<QTcpSocket> guard(socket);
+    auto *pending = new PendingAnswer(nullptr, this);
+    pending->setResolver([this, guard, head, pending](const GateDecision &later) {
+        pending->deleteLater();
+        if (!guard || !m_screening.contains(guard))
+            return;
+        if (later.action == GateDecision::Action::Upgrade)
+            upgrade(guard, later, head);
+        else
+            answer(guard, head, later);
+    });
+    // Gone with the socket; abandoned first when nobody resolved it.
+    connect(socket, &QObject::destroyed, pending, [pending] {
+        if (!pending->isResolved()) {
+            Q_EMIT pending->abandoned();
+            pending->deleteLater();
+        }
+    });
+    connect(deadline, &QTimer::timeout, pending, [this, pending, head] {
+        Q_EMIT pending->abandoned();
+        pending->resolve(GateDecision::refuse(
+            504, QStringLiteral("%1: no answer within %2 ms").arg(head.path).arg(m_limits.headTimeoutMs)));
+    });
+    decision.deferred(pending);
 }
 
 void FrontDoor::stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)

@@ -113,6 +113,8 @@ private:
     void upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
     void onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket);
     void stream(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
+    // Holds the socket for a GateDecision::defer until its answer comes (or the head timeout).
+    void defer(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head);
 
     HttpGate &m_gate;
     Limits m_limits;

@@ -5,15 +5,18 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <functional>
 
 struct HttpRequestHead;
+class PendingAnswer;
 
 // What the front door does with a complete request head.
 struct GateDecision
 {
     // Stream: the front door writes the response head (no length), hands the socket on with
     // streamOpened() and keeps writing nothing itself (GET /api/events).
-    enum class Action { Respond, Upgrade, Stream };
+    // Defer: the gate answers later, through the PendingAnswer the front door hands to `deferred`.
+    enum class Action { Respond, Upgrade, Stream, Defer };
     Action action = Action::Respond;
     HttpResponse response; // Respond: the answer to write before closing
     int routeIndex = -1;   // Upgrade, Stream: the gate's own tag for the route, handed back with the connection
@@ -21,21 +24,29 @@ struct GateDecision
     QString subprotocol;   // Upgrade: the subprotocol to answer with (empty: none)
     std::optional<DeflateParameters> deflate; // Upgrade: permessage-deflate as agreed (none: not negotiated)
     int deflateThresholdBytes = 0;            // Upgrade: smaller outgoing messages go uncompressed
+    std::function<void(PendingAnswer *)> deferred; // Defer: called once the front door holds the socket
 
     static GateDecision respond(HttpResponse response)
     {
-        return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0};
+        return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0, {}};
     }
     static GateDecision refuse(int status, const QString &why);
     static GateDecision stream(int tag, const QByteArray &contentType)
     {
-        GateDecision decision{Action::Stream, {}, tag, {}, {}, std::nullopt, 0};
+        GateDecision decision{Action::Stream, {}, tag, {}, {}, std::nullopt, 0, {}};
         decision.response.contentType = contentType;
         return decision;
     }
     static GateDecision upgrade(int routeIndex, QString subprotocol)
     {
-        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0};
+        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0, {}};
+    }
+    static GateDecision defer(std::function<void(PendingAnswer *)> deferred)
+    {
+        GateDecision decision;
+        decision.action = Action::Defer;
+        decision.deferred = std::move(deferred);
+        return decision;
     }
 };
 

@@ -3,7 +3,8 @@
 #include <array>
 
 namespace {
-constexpr std::array<const char *, 4> kDirectionNames{"in", "out", "broadcast", "system"};
+constexpr std::array<const char *, 6> kDirectionNames{"in", "out", "broadcast", "system", "to_upstream",
+                                                      "from_upstream"};
 constexpr std::array<const char *, 9> kKindNames{"text", "binary", "ping", "pong",
                                                  "open", "close", "error", "refused", "script"};
 

@@ -9,7 +9,9 @@
 // The payload is an implicitly shared QByteArray, so views and batches never copy it.
 struct LogRecord
 {
-    enum class Direction : quint8 { In, Out, Broadcast, System };
+    // ToUpstream, FromUpstream: a proxy route's upstream leg (Switchboard -> upstream and back);
+    // In and Out are always the client's leg.
+    enum class Direction : quint8 { In, Out, Broadcast, System, ToUpstream, FromUpstream };
     // Script: a script route's console output and errors (issue 17).
     enum class Kind : quint8 { Text, Binary, Ping, Pong, Open, Close, Error, Refused, Script };
 

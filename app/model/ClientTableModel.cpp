@@ -46,6 +46,8 @@ QString ClientTableModel::details(const ClientInfo &client)
           << QStringLiteral("Route: %1").arg(client.route) << QStringLiteral("Path: %1").arg(client.path);
     if (!client.room.isEmpty())
         lines << QStringLiteral("Room: %1").arg(client.room);
+    if (!client.upstreamUrl.isEmpty())
+        lines << QStringLiteral("Upstream: %1 (%2)").arg(client.upstreamUrl, client.upstreamState);
     lines << QStringLiteral("Subprotocol: %1").arg(client.subprotocol.isEmpty() ? QStringLiteral("(none)") : client.subprotocol)
           << QStringLiteral("Extensions: %1").arg(client.extensions.isEmpty() ? QStringLiteral("(none)") : client.extensions)
           << QStringLiteral("Origin: %1").arg(client.origin.isEmpty() ? QStringLiteral("(none)") : client.origin);
@@ -90,7 +92,10 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Id: return client.id;
         case Peer: return QStringLiteral("%1:%2").arg(client.peerAddress).arg(client.peerPort);
-        case Path: return client.path;
+        case Path: // a proxied client's upstream leg, next to its own path
+            return client.upstreamUrl.isEmpty()
+                       ? client.path
+                       : QStringLiteral("%1 \u2192 %2 (%3)").arg(client.path, client.upstreamUrl, client.upstreamState);
         case Subprotocol: return client.subprotocol;
         case Compression: return compressionSummary(client.extensions);
         case Origin: return client.origin;

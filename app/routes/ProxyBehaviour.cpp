@@ -1,10 +1,9 @@
 #include "ProxyBehaviour.h"
 
+#include "../websocket/CloseCode.h"
+#include "../websocket/OutgoingMessage.h"
+
 #include <QLoggingCategory>
-#include <QSslConfiguration>
-#include <QTimer>
-#include <QWebSocket>
-#include <QWebSocketHandshakeOptions>
 
 Q_LOGGING_CATEGORY(lcProxy, "switchboard.proxy")
 
@@ -14,73 +13,140 @@ constexpr int kGoingAway = 1001;
 constexpr int kNormal = 1000;
 constexpr int kNoStatus = 1005;
 constexpr int kAbnormal = 1006;
-constexpr int kTryAgainLater = 1013;
 constexpr int kCloseGraceMs = 5000; // a released upstream that never answers the close is dropped
+
+QString heldFor(const QElapsedTimer &since)
+{
+    return QStringLiteral("proxy added %1 ms").arg(double(since.nsecsElapsed()) / 1e6, 0, 'f', 3);
+}
 } // namespace
 
-ProxyBehaviour::ProxyBehaviour(RouteHost &host, Upstream upstream)
-    : RouteBehaviour(host), m_config(std::move(upstream))
+ProxyBehaviour::ProxyBehaviour(RouteHost &host, QObject *owner, Upstream upstream)
+    : RouteBehaviour(host), m_owner(owner), m_url(std::move(upstream.url)),
+      m_upstream(std::move(upstream.connection)), m_failure(std::move(upstream.failure))
 {
 }
 
 ProxyBehaviour::~ProxyBehaviour()
 {
-    if (m_upstream) {
-        QObject::disconnect(m_upstream, nullptr, nullptr, nullptr);
-        m_upstream->abort();
-        delete m_upstream;
-    }
+    if (m_upstream)
+        releaseUpstream(0, QString());
 }
 
 void ProxyBehaviour::onOpen(RouteClient &client)
 {
     m_client = &client;
-    m_upstream = new QWebSocket(m_config.origin);
-    m_upstream->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
-    if (!m_config.extraCa.isEmpty()) {
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        ssl.addCaCertificates(m_config.extraCa);
-        m_upstream->setSslConfiguration(ssl);
+    if (!m_upstream) { // not reached (a refusal with an HTTP status never gets this far)
+        m_done = true;
+        setState(RouteHost::UpstreamState::Closed, m_failure);
+        host().closeClient(client, kBadGateway, (QStringLiteral("upstream: ") + m_failure).left(120));
+        return;
     }
-    QObject::connect(m_upstream, &QWebSocket::connected, m_upstream, [this] { upstreamConnected(); });
-    QObject::connect(m_upstream, &QWebSocket::textMessageReceived, m_upstream, [this](const QString &text) {
-        if (!m_done)
-            host().sendToClient(*m_client, {false, text.toUtf8()});
-    });
-    QObject::connect(m_upstream, &QWebSocket::binaryMessageReceived, m_upstream, [this](const QByteArray &data) {
-        if (!m_done)
-            host().sendToClient(*m_client, {true, data});
-    });
-    // aboutToClose without our own close(): the upstream sent a close frame.
-    QObject::connect(m_upstream, &QWebSocket::aboutToClose, m_upstream, [this] { m_upstreamClosing = true; });
-    QObject::connect(m_upstream, &QWebSocket::disconnected, m_upstream, [this] { upstreamGone(); });
-    QObject::connect(m_upstream, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), m_upstream, [this](QAbstractSocket::SocketError) {
-        qCDebug(lcProxy) << "client" << m_client->id() << "upstream error:" << m_upstream->errorString();
-        if (m_upstream->state() != QAbstractSocket::ConnectedState)
-            upstreamGone();
-    });
-    QWebSocketHandshakeOptions options;
-    options.setSubprotocols(m_config.subprotocols);
-    qCDebug(lcProxy) << "client" << client.id() << "-> upstream" << m_config.request.url();
-    m_upstream->open(m_config.request, options);
+    setState(RouteHost::UpstreamState::Open, QString());
+    m_upstream->setHandler(this);
+    m_upstream->start();
 }
 
 void ProxyBehaviour::onMessage(RouteClient &client, const IncomingMessage &message)
 {
+    (void)client;
     if (m_done)
         return;
-    if (m_upstream->state() == QAbstractSocket::ConnectedState) {
-        forwardUpstream(message);
+    QElapsedTimer since;
+    since.start();
+    passOrHold(ProxyHoldQueue::ToUpstream, message, since);
+}
+
+void ProxyBehaviour::upstreamMessageArrived(const IncomingMessage &message)
+{
+    if (m_done)
+        return;
+    QElapsedTimer since;
+    since.start();
+    host().upstreamMessage(*m_client, false, message, QString());
+    passOrHold(ProxyHoldQueue::ToClient, message, since);
+}
+
+void ProxyBehaviour::passOrHold(ProxyHoldQueue::Direction direction, const IncomingMessage &message,
+                                const QElapsedTimer &since)
+{
+    if (m_hold.isHolding(direction)) {
+        if (m_hold.add(direction, message, since))
+            return;
+        forward(direction, message, heldFor(since) + QStringLiteral(", hold queue full"), true);
         return;
     }
-    m_pendingBytes += message.data.size();
-    if (m_pendingBytes > kMaxPendingBytes) {
-        m_done = true;
-        releaseUpstream(kGoingAway, QString());
-        host().closeClient(client, kTryAgainLater, QStringLiteral("upstream not ready"));
+    forward(direction, message, heldFor(since), true);
+}
+
+void ProxyBehaviour::forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail,
+                             bool fromPeer)
+{
+    if (m_done)
+        return;
+    if (direction == ProxyHoldQueue::ToClient) {
+        host().relayToClient(*m_client, message, detail);
+        if (fromPeer && !m_upstreamPaused && m_client->writeBacklog() > kMaxLegBacklogBytes) {
+            m_upstreamPaused = true;
+            m_upstream->pauseReading(true);
+        }
         return;
     }
-    m_pending.append(message);
+    OutgoingMessage outgoing(message.binary, message.data);
+    m_upstream->queueMessage(outgoing);
+    m_upstream->flush();
+    host().upstreamMessage(*m_client, true, message, detail);
+    if (fromPeer && !m_clientPaused && m_upstream->bytesToWrite() > kMaxLegBacklogBytes) {
+        m_clientPaused = true;
+        m_client->pauseReading(true);
+    }
+}
+
+void ProxyBehaviour::onBytesWritten()
+{
+    if (m_clientPaused && !m_done && m_upstream->bytesToWrite() <= kMaxLegBacklogBytes / 2) {
+        m_clientPaused = false;
+        m_client->pauseReading(false);
+    }
+}
+
+void ProxyBehaviour::onWritten(RouteClient &client)
+{
+    if (m_upstreamPaused && !m_done && client.writeBacklog() <= kMaxLegBacklogBytes / 2) {
+        m_upstreamPaused = false;
+        m_upstream->pauseReading(false);
+    }
+}
+
+void ProxyBehaviour::release(int directions)
+{
+    const QList<ProxyHoldQueue::Held> released = m_hold.release(directions);
+    for (const ProxyHoldQueue::Held &held : released)
+        forward(held.direction, held.message, heldFor(held.since) + QStringLiteral(", held"));
+}
+
+bool ProxyBehaviour::forwardHeld(quint64 id, const IncomingMessage *edited)
+{
+    ProxyHoldQueue::Held held;
+    if (!m_hold.take(id, &held))
+        return false;
+    forward(held.direction, edited ? *edited : held.message,
+            heldFor(held.since) + (edited ? QStringLiteral(", held and edited") : QStringLiteral(", held")));
+    return true;
+}
+
+bool ProxyBehaviour::dropHeld(quint64 id)
+{
+    ProxyHoldQueue::Held held;
+    return m_hold.take(id, &held);
+}
+
+bool ProxyBehaviour::inject(bool toUpstream, const IncomingMessage &message)
+{
+    if (m_done || !m_client)
+        return false;
+    forward(toUpstream ? ProxyHoldQueue::ToUpstream : ProxyHoldQueue::ToClient, message, QStringLiteral("injected"));
+    return true;
 }
 
 void ProxyBehaviour::onClose(RouteClient &client)
@@ -99,64 +165,71 @@ void ProxyBehaviour::onClose(RouteClient &client)
     releaseUpstream(code, reason);
 }
 
-void ProxyBehaviour::forwardUpstream(const IncomingMessage &message)
+void ProxyBehaviour::onClosing(WebSocketConnection::CloseInitiator initiator)
 {
-    if (message.binary)
-        m_upstream->sendBinaryMessage(message.data);
-    else
-        m_upstream->sendTextMessage(QString::fromUtf8(message.data));
-}
-
-void ProxyBehaviour::upstreamConnected()
-{
-    if (m_done)
+    switch (initiator) {
+    case WebSocketConnection::CloseInitiator::Local:
+        return; // ours, from releaseUpstream()
+    case WebSocketConnection::CloseInitiator::Peer: { // its code and reason, exactly
+        const int code = m_upstream->closeCode();
+        upstreamEnded(code == kNoStatus ? kNormal : code, m_upstream->closeReason());
         return;
-    qCDebug(lcProxy) << "client" << m_client->id() << "upstream open, subprotocol" << m_upstream->subprotocol();
-    const QList<IncomingMessage> pending = std::exchange(m_pending, {});
-    m_pendingBytes = 0;
-    for (const IncomingMessage &message : pending)
-        forwardUpstream(message);
+    }
+    case WebSocketConnection::CloseInitiator::Violation:
+        upstreamEnded(kBadGateway, QStringLiteral("upstream broke the protocol: ") + m_upstream->closeReason());
+        return;
+    }
 }
 
-void ProxyBehaviour::upstreamGone()
+void ProxyBehaviour::onFailed(const QString &error)
+{
+    upstreamEnded(kBadGateway, QStringLiteral("upstream: ") + error);
+}
+
+void ProxyBehaviour::onDisconnected()
+{
+    upstreamEnded(kBadGateway, QStringLiteral("upstream: the connection ended"));
+    setState(RouteHost::UpstreamState::Closed, QString());
+}
+
+void ProxyBehaviour::upstreamEnded(int code, const QString &reason)
 {
     if (m_done)
         return;
     m_done = true;
-    int code = kBadGateway;
-    QString reason = QStringLiteral("upstream: %1").arg(m_upstream->errorString());
-    if (m_upstreamClosing) { // a close frame came: its code and reason, exactly
-        code = m_upstream->closeCode();
-        reason = m_upstream->closeReason();
-        if (code == kNoStatus || code == kAbnormal)
-            code = kNormal;
-    }
     qCDebug(lcProxy) << "client" << m_client->id() << "upstream gone," << code << reason;
-    host().closeClient(*m_client, code, reason.left(120));
+    setState(RouteHost::UpstreamState::Closed, QStringLiteral("%1 %2").arg(code).arg(reason).trimmed());
+    if (std::exchange(m_clientPaused, false)) // the client's close frame must be read
+        m_client->pauseReading(false);
+    host().closeClient(*m_client, code, CloseCode::truncateReason(reason));
 }
 
 void ProxyBehaviour::releaseUpstream(int code, const QString &reason)
 {
-    QWebSocket *upstream = std::exchange(m_upstream, nullptr);
-    QObject::disconnect(upstream, nullptr, nullptr, nullptr);
-    if (upstream->state() == QAbstractSocket::UnconnectedState) {
-        upstream->deleteLater();
+    if (!m_upstream)
+        return;
+    if (code != 0)
+        setState(RouteHost::UpstreamState::Closed, QStringLiteral("client gone, %1").arg(code));
+    m_upstream->setHandler(nullptr);
+    if (m_upstream->state() == WebSocketConnection::State::Closed) {
+        m_upstream.reset();
         return;
     }
-    // The close handshake outlives the client: the socket deletes itself when it ends.
-    QObject::connect(upstream, &QWebSocket::disconnected, upstream, &QObject::deleteLater);
-    QTimer::singleShot(kCloseGraceMs, upstream, [upstream] {
+    // The close handshake outlives the client: without a handler the connection deletes itself
+    // once it ends (at the latest when the grace period passes). code 0: drop it now.
+    WebSocketConnection *upstream = m_upstream.release();
+    upstream->setParent(m_owner);
+    upstream->setCloseTimeoutMs(kCloseGraceMs);
+    if (code == 0)
         upstream->abort();
-        upstream->deleteLater();
-    });
-    // Qt takes any code as its CloseCode enum, whose declared range ends at 1015: keep the int and
-    // convert only in the call (an enum variable holding 4002 is undefined behaviour).
-    if (upstream->state() == QAbstractSocket::ConnectedState) {
-        upstream->close(QWebSocketProtocol::CloseCode(code), reason);
-    } else { // still shaking hands: close once it is open, so the upstream still hears why
-        QObject::connect(upstream, &QWebSocket::connected, upstream,
-                         [upstream, code, reason] { upstream->close(QWebSocketProtocol::CloseCode(code), reason); });
-        QObject::connect(upstream, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), upstream,
-                         &QObject::deleteLater);
-    }
+    else if (upstream->state() == WebSocketConnection::State::Open)
+        upstream->close(code, CloseCode::truncateReason(reason));
+}
+
+void ProxyBehaviour::setState(RouteHost::UpstreamState state, const QString &detail)
+{
+    if (m_state == state || !m_client)
+        return;
+    m_state = state;
+    host().upstreamChanged(*m_client, m_url, state, detail);
 }

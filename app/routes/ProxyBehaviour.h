@@ -1,49 +1,87 @@
 #pragma once
 
+#include "ProxyHoldQueue.h"
 #include "RouteBehaviour.h"
+#include "../websocket/WebSocketConnection.h"
 
-#include <QList>
-#include <QNetworkRequest>
+#include <QElapsedTimer>
 #include <QPointer>
-#include <QSslCertificate>
-#include <QStringList>
+#include <memory>
 
-class QWebSocket;
-
-// A route that stands between the client and a real WebSocket server: one upstream QWebSocket per
-// client, messages relayed both ways with their kind and boundaries, close codes passed through.
-class ProxyBehaviour : public RouteBehaviour
+// A route that stands between the client and a real WebSocket server. The upstream leg is dialed
+// before the client's upgrade is answered (the engine does that, with WebSocketDialer) and comes
+// here open, in the client role; messages are relayed both ways with their kind and boundaries,
+// close codes passed through. The operator can hold either direction, then forward, edit or drop
+// each held message, and inject messages either way.
+class ProxyBehaviour : public RouteBehaviour, private WebSocketConnection::Handler
 {
 public:
     struct Upstream
     {
-        QNetworkRequest request;      // URL resolved (params, query) and headers to pass on
-        QStringList subprotocols;     // the client's offer, passed upstream
-        QString origin;               // sent as Origin
-        QList<QSslCertificate> extraCa; // trusted besides the system's (--upstream-ca)
+        QString url;                                   // for the log and the clients table
+        std::unique_ptr<WebSocketConnection> connection; // open, not started; null when the dial failed
+        QString failure;                               // why there is no connection
     };
-    // Bytes of client messages kept while the upstream handshake is under way; past it the
-    // client is closed with 1013 (Try Again Later).
-    static constexpr qint64 kMaxPendingBytes = 32 * 1024 * 1024;
+    // Backpressure: past this many bytes waiting to be written to one leg, the other leg is no longer
+    // read (its peer is slowed by TCP) until they drop below half of it. Per pair, memory stays at
+    // about this bound plus one message per leg.
+    static constexpr qint64 kMaxLegBacklogBytes = 4 * 1024 * 1024;
 
-    ProxyBehaviour(RouteHost &host, Upstream upstream);
+    // owner: the parent of an upstream connection still closing after its client has gone.
+    ProxyBehaviour(RouteHost &host, QObject *owner, Upstream upstream);
     ~ProxyBehaviour() override;
 
     void onOpen(RouteClient &client) override;
     void onMessage(RouteClient &client, const IncomingMessage &message) override;
     void onClose(RouteClient &client) override;
+    void onWritten(RouteClient &client) override;
+
+    // Backpressure in effect: the client (the upstream) is not read because the other leg is behind.
+    bool clientReadingPaused() const { return m_clientPaused; }
+    bool upstreamReadingPaused() const { return m_upstreamPaused; }
+
+    RouteHost::UpstreamState upstreamState() const { return m_state; }
+    const QString &upstreamUrl() const { return m_url; }
+
+    // Operator commands (the engine's, for the dashboard and the admin API).
+    void hold(int directions) { m_hold.hold(directions); }
+    void release(int directions);
+    const ProxyHoldQueue &held() const { return m_hold; }
+    // Forwards one held message, its payload replaced when `edited` is set; false: no such id.
+    bool forwardHeld(quint64 id, const IncomingMessage *edited);
+    bool dropHeld(quint64 id);
+    // Sends as if from the other side: to the client as if from the upstream, or the reverse.
+    // false when that leg is not open.
+    bool inject(bool toUpstream, const IncomingMessage &message);
 
 private:
-    void forwardUpstream(const IncomingMessage &message);
-    void upstreamConnected();
-    void upstreamGone();
+    // fromPeer: called while reading the leg the message came from (so that leg may be paused).
+    void forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail,
+                 bool fromPeer = false);
+    void passOrHold(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QElapsedTimer &since);
+    void upstreamMessageArrived(const IncomingMessage &message);
+    void upstreamEnded(int code, const QString &reason);
     void releaseUpstream(int code, const QString &reason);
+    void setState(RouteHost::UpstreamState state, const QString &detail);
 
-    Upstream m_config;
+    // WebSocketConnection::Handler, for the upstream leg.
+    void onTextMessage(const QByteArray &utf8) override { upstreamMessageArrived({false, utf8}); }
+    void onBinaryMessage(const QByteArray &data) override { upstreamMessageArrived({true, data}); }
+    void onPong(qint64) override { }
+    void onClosing(WebSocketConnection::CloseInitiator initiator) override;
+    void onBytesWritten() override;
+    void onOutgoingBudgetExceeded() override { } // no budget is set on the upstream leg: the proxy paces it
+    void onFailed(const QString &error) override;
+    void onDisconnected() override;
+
+    QObject *m_owner;
+    QString m_url;
+    std::unique_ptr<WebSocketConnection> m_upstream;
+    QString m_failure;
     RouteClient *m_client = nullptr;
-    QWebSocket *m_upstream = nullptr; // owned until released
-    QList<IncomingMessage> m_pending;
-    qint64 m_pendingBytes = 0;
-    bool m_upstreamClosing = false; // the upstream sent a close frame
-    bool m_done = false;            // one side has ended the pair
+    ProxyHoldQueue m_hold;
+    RouteHost::UpstreamState m_state = RouteHost::UpstreamState::Connecting;
+    bool m_done = false; // one side has ended the pair
+    bool m_clientPaused = false;
+    bool m_upstreamPaused = false;
 };

@@ -24,6 +24,10 @@ public:
     // How the connection ended, once it has (1005 until then; 1006 for a drop).
     virtual int closeCode() const = 0;
     virtual QString closeReason() const = 0;
+    // Bytes queued to the client and not yet written.
+    virtual qint64 writeBacklog() const = 0;
+    // Stops or resumes reading the client's messages (backpressure); see ByteTransport::pauseReading().
+    virtual void pauseReading(bool paused) = 0;
 
 protected:
     ~RouteClient() = default;
@@ -43,6 +47,32 @@ public:
     virtual void leaveRoom(RouteClient &client) = 0;
     // Starts the closing handshake with the client (any valid code, the reason as given).
     virtual void closeClient(RouteClient &client, int code, const QString &reason) = 0;
+
+    // Proxy routes: the second leg. A message sent to the client on the upstream's behalf
+    // (detail: how long the proxy held it, or "injected"); by default a plain send.
+    virtual void relayToClient(RouteClient &client, const IncomingMessage &message, const QString &detail)
+    {
+        (void)detail;
+        sendToClient(client, message);
+    }
+    // A message on the upstream leg: sent to it (toUpstream) or received from it, for the log.
+    virtual void upstreamMessage(RouteClient &client, bool toUpstream, const IncomingMessage &message,
+                                 const QString &detail)
+    {
+        (void)client;
+        (void)toUpstream;
+        (void)message;
+        (void)detail;
+    }
+    enum class UpstreamState { Connecting, Open, Closed };
+    // The upstream leg changed state (detail: why it closed), for the clients table and the log.
+    virtual void upstreamChanged(RouteClient &client, const QString &url, UpstreamState state, const QString &detail)
+    {
+        (void)client;
+        (void)url;
+        (void)state;
+        (void)detail;
+    }
 };
 
 // The lifecycle of one client on one route, in the shape users know from Hono's
@@ -62,6 +92,8 @@ public:
         (void)message;
     }
     virtual void onClose(RouteClient &client) { (void)client; }
+    // Bytes queued to the client went out.
+    virtual void onWritten(RouteClient &client) { (void)client; }
     virtual void onError(RouteClient &client, const QString &error)
     {
         (void)client;

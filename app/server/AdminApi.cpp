@@ -31,7 +31,10 @@ constexpr char kEndpointList[] =
     "GET /api/events (Server-Sent Events or WebSocket), GET /api/log, GET /api/replay, "
     "POST /api/replay, POST /api/replay/stop, POST /api/replay/pause, POST /api/replay/resume, "
     "POST /api/clients/{id}/send, POST /api/clients/{id}/ping, POST /api/clients/{id}/close, "
-    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban, POST /api/routes/{path}/reload";
+    "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban, POST /api/routes/{path}/reload, "
+    "POST /api/clients/{id}/hold, POST /api/clients/{id}/release, POST /api/clients/{id}/inject, "
+    "GET /api/clients/{id}/held, POST /api/clients/{id}/held/{heldId}/forward, "
+    "POST /api/clients/{id}/held/{heldId}/drop";
 
 QByteArray sha256(const QByteArray &bytes)
 {
@@ -273,9 +276,19 @@ AdminApi::Target AdminApi::match(const QString &path)
         set(Endpoint::RouteReload, true);
         return target;
     }
-    if (parts.first() != QLatin1String("clients") || parts.at(1).isEmpty() || parts.size() > 3)
+    if (parts.first() != QLatin1String("clients") || parts.at(1).isEmpty() || parts.size() > 5)
         return target;
     target.clientId = parts.at(1);
+    if (parts.size() == 5 && parts.at(2) == QLatin1String("held") && !parts.at(3).isEmpty()) {
+        target.heldId = parts.at(3);
+        if (parts.at(4) == QLatin1String("forward"))
+            set(Endpoint::HeldForward, true);
+        else if (parts.at(4) == QLatin1String("drop"))
+            set(Endpoint::HeldDrop, true);
+        return target;
+    }
+    if (parts.size() > 3)
+        return target;
     if (parts.size() == 2)
         set(Endpoint::Client, false);
     else if (parts.at(2) == QLatin1String("send"))
@@ -284,6 +297,14 @@ AdminApi::Target AdminApi::match(const QString &path)
         set(Endpoint::ClientPing, true);
     else if (parts.at(2) == QLatin1String("close"))
         set(Endpoint::ClientClose, true);
+    else if (parts.at(2) == QLatin1String("hold"))
+        set(Endpoint::ClientHold, true);
+    else if (parts.at(2) == QLatin1String("release"))
+        set(Endpoint::ClientRelease, true);
+    else if (parts.at(2) == QLatin1String("inject"))
+        set(Endpoint::ClientInject, true);
+    else if (parts.at(2) == QLatin1String("held"))
+        set(Endpoint::ClientHeld, false);
     return target;
 }
 
@@ -330,6 +351,7 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::Stats: return getStats();
     case Endpoint::Bans: return getBans();
     case Endpoint::Cluster: return ok(m_engine.clusterStatus().toJson());
+    case Endpoint::ClientHeld: return getHeld(target.clientId);
     case Endpoint::Events: return events(head, false);
     case Endpoint::Log: return getLog(head);
     case Endpoint::Replay: return ok(m_engine.replayer().status().toJson());
@@ -367,6 +389,11 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::Ban: return ban(json, true);
     case Endpoint::Unban: return ban(json, false);
     case Endpoint::RouteReload: return reloadRoute(target.route, json);
+    case Endpoint::ClientHold: return hold(target.clientId, json, true);
+    case Endpoint::ClientRelease: return hold(target.clientId, json, false);
+    case Endpoint::ClientInject: return inject(target.clientId, json);
+    case Endpoint::HeldForward: return actOnHeld(target, json, true);
+    case Endpoint::HeldDrop: return actOnHeld(target, json, false);
     case Endpoint::ReplayStart: return startReplay(json);
     case Endpoint::ReplayControl: return controlReplay(target.route);
     default: break;
@@ -547,6 +574,8 @@ QJsonObject AdminApi::clientJson(const ClientInfo &info)
     client.insert(QStringLiteral("closeCode"), closing ? QJsonValue(info.closeCode) : QJsonValue(QJsonValue::Null));
     client.insert(QStringLiteral("closeReason"), closing ? QJsonValue(info.closeReason) : QJsonValue(QJsonValue::Null));
     client.insert(QStringLiteral("closedBy"), nullable(ClientInfo::closedByName(info.closedBy)));
+    client.insert(QStringLiteral("upstream"), nullable(info.upstreamUrl));
+    client.insert(QStringLiteral("upstreamState"), nullable(info.upstreamState));
     return client;
 }
 
@@ -853,4 +882,148 @@ GateDecision AdminApi::reloadRoute(const QString &route, const QJsonObject &body
     return ok({{QStringLiteral("route"), route},
                {QStringLiteral("version"), m_engine.scriptRuntime(route)->version()},
                {QStringLiteral("restarted"), result.affected}});
+}
+
+// ---- proxy routes: hold, release, held messages, inject ----
+
+namespace {
+
+// "toUpstream", "toClient" or "both" (the default when absent) as ProxyHoldQueue bits; 0 when invalid.
+int holdDirections(const QJsonObject &body)
+{
+    const QJsonValue value = body.value(QStringLiteral("direction"));
+    if (value.isUndefined() || value.toString() == QLatin1String("both"))
+        return ProxyHoldQueue::Both;
+    if (value.toString() == QLatin1String("toUpstream"))
+        return ProxyHoldQueue::ToUpstream;
+    if (value.toString() == QLatin1String("toClient"))
+        return ProxyHoldQueue::ToClient;
+    return 0;
+}
+
+// A proxy command's refusal: the client is not proxied (409) or the held message is gone (404).
+QString proxyRule(const CommandResult &result)
+{
+    return result.error.contains(QLatin1String("holds no message")) ? QStringLiteral("unknown-held")
+                                                                    : QStringLiteral("not-proxied");
+}
+
+} // namespace
+
+GateDecision AdminApi::hold(const QString &id, const QJsonObject &body, bool holding)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    const QString why = unknownKey(body, {QStringLiteral("direction")});
+    if (!why.isEmpty())
+        return error(400, QStringLiteral("hold-direction"), why);
+    const int directions = holdDirections(body);
+    if (directions == 0) {
+        return error(400, QStringLiteral("hold-direction"),
+                     QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\""));
+    }
+    const CommandResult result = holding ? m_engine.proxyHold(clientId, directions)
+                                         : m_engine.proxyRelease(clientId, directions);
+    if (!result.ok)
+        return error(409, QStringLiteral("not-proxied"), result.error);
+    const QString detail = QStringLiteral("api: %1 %2 on client %3")
+                               .arg(holding ? QStringLiteral("hold") : QStringLiteral("release"),
+                                    ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(directions)))
+                               .arg(clientId);
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return getHeld(id);
+}
+
+GateDecision AdminApi::inject(const QString &id, const QJsonObject &body)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    QString why = unknownKey(body, {QStringLiteral("to"), QStringLiteral("text"), QStringLiteral("binary")});
+    const QString to = body.value(QStringLiteral("to")).toString();
+    if (why.isEmpty() && to != QLatin1String("client") && to != QLatin1String("upstream"))
+        why = QStringLiteral("\"to\" must be \"client\" or \"upstream\"");
+    QByteArray payload;
+    bool binary = false;
+    if (!why.isEmpty() || !readPayload(body, &payload, &binary, &why))
+        return error(400, QStringLiteral("message-payload"), why);
+    const CommandResult result = m_engine.proxyInject(clientId, to == QLatin1String("upstream"), payload, binary);
+    if (!result.ok)
+        return error(409, QStringLiteral("not-proxied"), result.error);
+    const QString detail = QStringLiteral("api: inject %1 bytes to the %2 of client %3").arg(payload.size()).arg(to).arg(clientId);
+    m_engine.recordOperatorAction(clientId, binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("injected"), result.affected}, {QStringLiteral("bytes"), payload.size()}});
+}
+
+GateDecision AdminApi::getHeld(const QString &id) const
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    const ProxyBehaviour *proxy = m_engine.proxyOf(clientId);
+    if (!proxy)
+        return error(409, QStringLiteral("not-proxied"), QStringLiteral("client %1 is not on a proxy route").arg(clientId));
+    const ProxyHoldQueue &queue = proxy->held();
+    QJsonArray messages;
+    for (const ProxyHoldQueue::Held &held : queue.messages()) {
+        QJsonObject message{{QStringLiteral("id"), static_cast<double>(held.id)},
+                            {QStringLiteral("direction"), ProxyHoldQueue::directionName(held.direction)},
+                            {QStringLiteral("size"), held.message.data.size()},
+                            {QStringLiteral("heldAt"), isoTime(held.heldAtMs)}};
+        if (held.message.binary)
+            message.insert(QStringLiteral("binary"), QString::fromLatin1(held.message.data.toBase64()));
+        else
+            message.insert(QStringLiteral("text"), QString::fromUtf8(held.message.data));
+        messages.append(message);
+    }
+    const int holding = queue.holding();
+    return ok({{QStringLiteral("holding"),
+                holding == 0 ? QJsonValue(QJsonValue::Null)
+                             : QJsonValue(ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(holding)))},
+               {QStringLiteral("messages"), messages},
+               {QStringLiteral("bytes"), static_cast<double>(queue.bytes())},
+               {QStringLiteral("overflowed"), static_cast<double>(queue.overflowed())}});
+}
+
+GateDecision AdminApi::actOnHeld(const Target &target, const QJsonObject &body, bool forward)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(target.clientId, &clientId, &refusal))
+        return refusal;
+    bool numeric = false;
+    const quint64 heldId = target.heldId.toULongLong(&numeric);
+    if (!numeric)
+        return error(404, QStringLiteral("unknown-held"), QStringLiteral("no held message %1").arg(target.heldId));
+    CommandResult result;
+    if (forward) {
+        // An edit replaces the payload: "text" or "binary" as in send; none forwards it as held.
+        QString why = unknownKey(body, {QStringLiteral("text"), QStringLiteral("binary")});
+        IncomingMessage edited;
+        const bool editing = !body.isEmpty();
+        if (!why.isEmpty() || (editing && !readPayload(body, &edited.data, &edited.binary, &why)))
+            return error(400, QStringLiteral("message-payload"), why);
+        if (editing && !edited.binary && !QByteArrayView(edited.data).isValidUtf8())
+            return error(400, QStringLiteral("message-payload"), QStringLiteral("a text message must be UTF-8"));
+        result = m_engine.proxyForwardHeld(clientId, heldId, editing ? &edited : nullptr);
+    } else {
+        result = m_engine.proxyDropHeld(clientId, heldId);
+    }
+    if (!result.ok) {
+        const QString rule = proxyRule(result);
+        return error(rule == QLatin1String("unknown-held") ? 404 : 409, rule, result.error);
+    }
+    const QString detail = QStringLiteral("api: %1 held message %2 of client %3")
+                               .arg(forward ? QStringLiteral("forward") : QStringLiteral("drop"))
+                               .arg(heldId)
+                               .arg(clientId);
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{forward ? QStringLiteral("forwarded") : QStringLiteral("dropped"), 1}});
 }

@@ -57,6 +57,12 @@ private:
         Ban,          // POST /api/ban
         Unban,        // POST /api/unban
         RouteReload,  // POST /api/routes/{path}/reload (script routes)
+        ClientHold,    // POST /api/clients/{id}/hold (proxy routes, AdminApiProxy.cpp)
+        ClientRelease, // POST /api/clients/{id}/release
+        ClientInject,  // POST /api/clients/{id}/inject
+        ClientHeld,    // GET  /api/clients/{id}/held
+        HeldForward,   // POST /api/clients/{id}/held/{heldId}/forward
+        HeldDrop,      // POST /api/clients/{id}/held/{heldId}/drop
         Events,       // GET  /api/events (Server-Sent Events; a WebSocket upgrade too)
         Log,          // GET  /api/log
         Replay,       // GET  /api/replay (progress)
@@ -69,6 +75,7 @@ private:
         QString clientId; // as written in the path
         QString route; // RouteReload: the route pattern, percent-decoded; ReplayControl: stop, pause or resume
         bool post = false;
+        QString heldId; // HeldForward, HeldDrop: as written in the path
     };
     static Target match(const QString &path);
     // The refusal for a request that may not use the API at all (origin, token), if any.
@@ -87,6 +94,10 @@ private:
     GateDecision broadcast(const QJsonObject &body);
     GateDecision ban(const QJsonObject &body, bool banning);
     GateDecision reloadRoute(const QString &route, const QJsonObject &body);
+    GateDecision hold(const QString &id, const QJsonObject &body, bool holding);
+    GateDecision inject(const QString &id, const QJsonObject &body);
+    GateDecision getHeld(const QString &id) const;
+    GateDecision actOnHeld(const Target &target, const QJsonObject &body, bool forward);
     GateDecision events(const HttpRequestHead &head, bool upgrade);
     GateDecision getLog(const HttpRequestHead &head) const;
     GateDecision startReplay(const QJsonObject &body);

@@ -34,6 +34,8 @@ struct ClientInfo
     QString closeReason;
     ClosedBy closedBy = ClosedBy::Nobody;
     qint64 closedAtMs = 0;
+    QString upstreamUrl;   // proxy routes: the upstream leg's URL (empty on other routes)
+    QString upstreamState; // proxy routes: "connecting", "open" or "closed"
 
     static QString stateName(State state);
     static QString closedByName(ClosedBy closedBy);

@@ -53,6 +53,8 @@ void ClientSession::onBytesWritten()
 {
     syncBytesToWrite();
     changed();
+    if (m_behaviour)
+        m_behaviour->onWritten(*this);
 }
 
 void ClientSession::onOutgoingBudgetExceeded()

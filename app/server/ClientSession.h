@@ -48,6 +48,8 @@ public:
     QObject *lifetime() override { return this; }
     int closeCode() const override { return m_info.closeCode; }
     QString closeReason() const override { return m_info.closeReason; }
+    qint64 writeBacklog() const override { return m_connection->bytesToWrite(); }
+    void pauseReading(bool paused) override { m_connection->pauseReading(paused); }
     const ClientInfo &info() const { return m_info; }
     bool isOpen() const { return m_info.state == ClientInfo::State::Open; }
     WebSocketEndpoint *connection() const { return m_connection; }
@@ -57,6 +59,11 @@ public:
     RouteBehaviour *behaviour() const { return m_behaviour.get(); }
     void setBehaviour(std::unique_ptr<RouteBehaviour> behaviour);
     void setRoom(const QString &room) { m_info.room = room; }
+    void setUpstream(const QString &url, const QString &state)
+    {
+        m_info.upstreamUrl = url;
+        m_info.upstreamState = state;
+    }
     void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
     // How long a closing handshake may wait for the client before the connection is dropped.
     void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }

@@ -8,6 +8,7 @@
 #include "../websocket/CloseCode.h"
 #include "../http/FrontDoor.h"
 #include "../http/HttpRequestHead.h"
+#include "../http/PendingAnswer.h"
 #include "RequestRouter.h"
 #include "../http/TlsCredentials.h"
 #include "../routes/ChatBehaviour.h"
@@ -19,7 +20,9 @@
 #include "../routes/ProxyBehaviour.h"
 #include "../cluster/ClusterLink.h"
 #include "../websocket/OutgoingMessage.h"
+#include "../websocket/WebSocketConnection.h"
 #include "../websocket/WebSocketEndpoint.h"
+#include "../websocket/WebSocketHandshake.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -134,6 +137,11 @@ Engine::Engine(ServerConfig config, QObject *parent)
         *status = answer.status;
         *body = answer.body.isEmpty() ? QStringLiteral("refused by %1").arg(route.pattern) : QString::fromUtf8(answer.body);
         return answer.accept;
+    });
+    m_router->setProxyDeferral([this](const GateDecision &upgrade, const HttpRequestHead &head) {
+        const WebSocketDialer::Request request = proxyUpstream(m_config.routes.routes().at(upgrade.routeIndex), head);
+        return GateDecision::defer(
+            [this, upgrade, request](PendingAnswer *answer) { dialUpstream(answer, upgrade, request); });
     });
     FrontDoor::Limits limits;
     limits.maxHeadBytes = m_config.maxHeadBytes;
@@ -487,12 +495,12 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
         return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
     }
     case RouteBehaviourKind::Proxy:
-        return std::make_unique<ProxyBehaviour>(*this, proxyUpstream(route, head));
+        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}));
     }
     return std::make_unique<OperatorBehaviour>(*this);
 }
 
-ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
+WebSocketDialer::Request Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
 {
     // ":name" segments of the upstream URL take the client's path values; the query is passed on.
     const RouteMatch match = m_config.routes.match(head.path);
@@ -506,17 +514,14 @@ ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const Htt
             query.addQueryItem(item.first, item.second);
         upstreamUrl.setQuery(query);
     }
-    ProxyBehaviour::Upstream upstream;
-    upstream.request.setUrl(upstreamUrl);
-    for (const char *name : {"cookie", "authorization", "user-agent"}) {
-        const QByteArray value = head.header(name);
+    WebSocketDialer::Request upstream;
+    upstream.url = upstreamUrl;
+    for (const char *name : {"Cookie", "Authorization", "User-Agent"}) {
+        const QByteArray value = head.header(QByteArray(name).toLower());
         if (!value.isEmpty())
-            upstream.request.setRawHeader(name, value);
+            upstream.headers.append({QByteArray(name), value});
     }
-    for (const QByteArray &protocol : head.header("sec-websocket-protocol").split(',')) {
-        if (!protocol.trimmed().isEmpty())
-            upstream.subprotocols.append(QString::fromLatin1(protocol.trimmed()));
-    }
+    upstream.subprotocols = WebSocketHandshake::offeredSubprotocols(head.header("sec-websocket-protocol"));
     if (route.forwardOrigin) {
         upstream.origin = QString::fromUtf8(head.header("origin"));
     } else {
@@ -531,6 +536,10 @@ ProxyBehaviour::Upstream Engine::proxyUpstream(const RouteSpec &route, const Htt
             m_upstreamCa = QSslCertificate::fromPath(m_config.upstreamCaPath, QSsl::Pem);
         upstream.extraCa = m_upstreamCa;
     }
+    // Half the head timeout: an upstream that does not answer in time still gets the client a 1014
+    // with the reason, before the front door's own deadline (504) would pass.
+    upstream.timeoutMs = std::max(1, m_config.headTimeoutMs / 2);
+    upstream.maxMessageBytes = m_config.maxMessageBytes;
     return upstream;
 }
 
@@ -759,6 +768,11 @@ QByteArray Engine::metricsText() const
 
 void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
 {
+    relayToClient(client, message, QString());
+}
+
+void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, const QString &detail)
+{
     auto *session = static_cast<ClientSession *>(&client);
     OutgoingMessage outgoing(message.binary, message.data);
     if (!deliverTo(session, outgoing))
@@ -769,6 +783,7 @@ void Engine::sendToClient(RouteClient &client, const IncomingMessage &message)
     out.size = message.data.size();
     out.wireSize = outgoing.lastFrameBytes();
     out.payload = message.data;
+    out.detail = detail;
     m_reporter.record(out);
 }
 

@@ -12,6 +12,7 @@
 #include "ScriptRouteInfo.h"
 #include "ServerConfig.h"
 #include "WritePasses.h"
+#include "../http/WebSocketDialer.h"
 #include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
 #include "../script/ScriptHost.h"
@@ -33,6 +34,8 @@ class EventStreams;
 class Replayer;
 struct ClusterMessage;
 class FrontDoor;
+struct GateDecision;
+class PendingAnswer;
 class OutgoingMessage;
 class RequestRouter;
 class WebSocketEndpoint;
@@ -114,6 +117,21 @@ public:
     void joinRoom(RouteClient &client, const QString &room) override;
     void leaveRoom(RouteClient &client) override;
     void closeClient(RouteClient &client, int code, const QString &reason) override;
+    void relayToClient(RouteClient &client, const IncomingMessage &message, const QString &detail) override;
+    void upstreamMessage(RouteClient &client, bool toUpstream, const IncomingMessage &message,
+                         const QString &detail) override;
+    void upstreamChanged(RouteClient &client, const QString &url, UpstreamState state, const QString &detail) override;
+
+    // Proxy routes (EngineProxy.cpp): hold a direction (ProxyHoldQueue::Direction bits), release it
+    // (the held messages go in order), list, forward (optionally edited) or drop held messages, and
+    // inject a message either way. Refused for clients that are not open on a proxy route.
+    Q_INVOKABLE CommandResult proxyHold(quint64 clientId, int directions);
+    Q_INVOKABLE CommandResult proxyRelease(quint64 clientId, int directions);
+    CommandResult proxyForwardHeld(quint64 clientId, quint64 heldId, const IncomingMessage *edited);
+    CommandResult proxyDropHeld(quint64 clientId, quint64 heldId);
+    Q_INVOKABLE CommandResult proxyInject(quint64 clientId, bool toUpstream, const QByteArray &payload, bool binary);
+    // The client's proxy (null when it is not an open client of a proxy route).
+    const ProxyBehaviour *proxyOf(quint64 clientId) const;
 
     // ScriptHost: what script routes ask of the engine (app/script).
     QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) override;
@@ -162,7 +180,12 @@ private:
     void sessionEnded(ClientSession *session) override;
     void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
-    ProxyBehaviour::Upstream proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    WebSocketDialer::Request proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    // Dials a proxy route's upstream for a deferred upgrade, then answers the client: upgraded with
+    // the upstream's subprotocol, the upstream's own refusal, or upgraded then closed with 1014.
+    void dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, const WebSocketDialer::Request &request);
+    ProxyBehaviour *proxyFor(quint64 clientId, CommandResult *refusal) const;
+    ProxyBehaviour::Upstream m_dialedUpstream; // handed from dialUpstream() to makeBehaviour(), same call
     QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);

@@ -247,6 +247,16 @@ void EngineHost::closeClients(const QList<quint64> &clientIds, int code, const Q
     runOnEngine([=](Engine &engine) { return engine.closeClients(clientIds, code, reason); });
 }
 
+void EngineHost::proxyHold(quint64 clientId, int directions)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyHold(clientId, directions); });
+}
+
+void EngineHost::proxyRelease(quint64 clientId, int directions)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyRelease(clientId, directions); });
+}
+
 void EngineHost::reloadScripts(bool restartClients)
 {
     runOnEngine([=](Engine &engine) { return engine.reloadScripts(restartClients); });

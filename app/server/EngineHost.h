@@ -41,6 +41,9 @@ public:
     void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
     void ping(quint64 clientId);
     void closeClients(const QList<quint64> &clientIds, int code, const QString &reason);
+    // Proxy routes: hold a direction (ProxyHoldQueue::Direction bits), or release it.
+    void proxyHold(quint64 clientId, int directions);
+    void proxyRelease(quint64 clientId, int directions);
     // Loads every script route's file again (restartClients: their clients are closed with 1012).
     void reloadScripts(bool restartClients);
     // Asks the engine for its script routes; they arrive as scriptRoutesReported().

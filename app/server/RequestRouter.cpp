@@ -138,7 +138,9 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
 
     const RouteSpec &route = m_routes.routes().at(match.index);
     const QStringList offered = WebSocketHandshake::offeredSubprotocols(head.header("sec-websocket-protocol"));
-    if (!offered.isEmpty()) {
+    // A proxy route answers with the subprotocol its upstream chooses.
+    const bool proxied = route.behaviour == RouteBehaviourKind::Proxy && m_proxyDeferral;
+    if (!offered.isEmpty() && !proxied) {
         bool anySupported = false;
         for (const QString &protocol : offered)
             anySupported = anySupported || route.subprotocols.contains(protocol);
@@ -172,6 +174,8 @@ GateDecision RequestRouter::decideUpgrade(const HttpRequestHead &head, const QHo
         decision.deflate = DeflateNegotiation::negotiate(head.header("sec-websocket-extensions"), route.deflate);
         decision.deflateThresholdBytes = route.deflate.thresholdBytes;
     }
+    if (proxied)
+        return m_proxyDeferral(decision, head);
     return decision;
 }
 

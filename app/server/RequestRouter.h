@@ -41,6 +41,10 @@ public:
     // refuses it with *status and *body.
     using UpgradeCheck = std::function<bool(int routeIndex, const HttpRequestHead &head, int *status, QString *body)>;
     void setUpgradeCheck(UpgradeCheck check) { m_upgradeCheck = std::move(check); }
+    // Proxy routes: an upgrade that passed every check is handed here and answered later (the
+    // engine dials the upstream first); the hook returns the GateDecision::defer to give.
+    using UpgradeDeferral = std::function<GateDecision(const GateDecision &upgrade, const HttpRequestHead &head)>;
+    void setProxyDeferral(UpgradeDeferral deferral) { m_proxyDeferral = std::move(deferral); }
 
 private:
     GateDecision decideUpgrade(const HttpRequestHead &head, const QHostAddress &peer);
@@ -56,4 +60,5 @@ private:
     std::function<QByteArray()> m_metricsText;
     bool m_deflate = true;
     UpgradeCheck m_upgradeCheck;
+    UpgradeDeferral m_proxyDeferral;
 };

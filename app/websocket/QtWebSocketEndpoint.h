@@ -39,6 +39,7 @@ public:
     // Qt answers every ping itself and cannot stop reading a peer: one whose unread answers pass
     // the budget is dropped (the native connection stops reading it instead).
     void setOutgoingBudget(qint64 bytes) override { m_outgoingBudget = bytes; }
+    void pauseReading(bool) override {} // see setOutgoingBudget(): Qt reads on
     void ping(const QByteArray &payload = {}) override;
     void close(int code, const QString &reason) override;
     void abort() override;

@@ -6,6 +6,7 @@
 #include "CloseCode.h"
 
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <utility>
 
 Q_DECLARE_LOGGING_CATEGORY(lcWebSocket)
@@ -61,8 +62,22 @@ void WebSocketConnection::queueFrame(const QByteArray &frame)
 
 void WebSocketConnection::queueBytes(const QByteArray &bytes)
 {
-    m_bytesQueued += bytes.size();
-    m_transport->write(bytes);
+    // Every frame goes out through here: masked in the client role.
+    const QByteArray wire = m_clientRole ? WebSocketFrame::masked(bytes, QRandomGenerator::global()->generate()) : bytes;
+    m_bytesQueued += wire.size();
+    m_transport->write(wire);
+}
+
+void WebSocketConnection::setClientRole()
+{
+    m_clientRole = true;
+    m_parser.setReadingServerFrames(true);
+}
+
+void WebSocketConnection::pauseReading(bool paused)
+{
+    m_readingHeld = paused;
+    m_transport->setReadingPaused(m_readingHeld || m_readingPaused);
 }
 
 void WebSocketConnection::flush()
@@ -161,7 +176,7 @@ void WebSocketConnection::checkBudget()
             m_handler->onOutgoingBudgetExceeded();
     } else if (m_readingPaused && waiting <= m_outgoingBudget / 2) {
         m_readingPaused = false;
-        m_transport->setReadingPaused(false);
+        m_transport->setReadingPaused(m_readingHeld);
     }
 }
 

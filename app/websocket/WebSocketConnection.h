@@ -11,11 +11,11 @@
 class OutgoingMessage;
 class PerMessageDeflate;
 
-// The server end of one RFC 6455 connection over a ByteTransport (the native backend): reads
-// frames, answers pings, runs the closing handshake (echoing the peer's code, or failing the
-// connection with 1002, 1007 or 1009 on a bad frame), and times out a peer that does not finish
-// it. Data frames come encoded from the caller (WebSocketFrame), so a broadcast frame is built
-// once for everyone.
+// One RFC 6455 connection over a ByteTransport (the native backend): the server end, or in the
+// client role the client end (a proxy's upstream leg). Reads frames, answers pings, runs the
+// closing handshake (echoing the peer's code, or failing the connection with 1002, 1007 or 1009
+// on a bad frame), and times out a peer that does not finish it. Data frames come encoded from
+// the caller (WebSocketFrame), so a broadcast frame is built once for everyone.
 class WebSocketConnection : public WebSocketEndpoint, private ByteTransport::Receiver
 {
     Q_OBJECT
@@ -32,6 +32,11 @@ public:
     State state() const override { return m_state; }
     int closeCode() const override { return m_closeCode; }
     QString closeReason() const override { return m_closeReason; }
+
+    // The client's end (a proxy's upstream leg, after WebSocketDialer's handshake): every frame we
+    // send is masked and the peer's must not be. Call before start().
+    void setClientRole();
+    bool isClientRole() const { return m_clientRole; }
     // Bytes that may wait to be written before the peer stops being read and pongs wait too
     // (0: no budget). Whoever queues data frames checks it too (the slow-consumer policy).
     void setOutgoingBudget(qint64 bytes) override { m_outgoingBudget = bytes; }
@@ -50,6 +55,7 @@ public:
     qint64 queueMessage(OutgoingMessage &message) override;
     void flush() override;
     qint64 bytesToWrite() const override { return m_transport->bytesToWrite(); }
+    void pauseReading(bool paused) override;
 
     void ping(const QByteArray &payload = {}) override;
     void close(int code, const QString &reason) override;
@@ -75,6 +81,8 @@ private:
     WebSocketParser m_parser;
     QString m_subprotocol;
     State m_state = State::Open;
+    bool m_clientRole = false;
+    bool m_readingHeld = false; // pauseReading(true)
     int m_closeCode = 0;
     QString m_closeReason;
     QElapsedTimer m_pingSent; // invalid: no ping of ours unanswered

@@ -76,6 +76,9 @@ public:
     // Bytes that may wait to be written before the endpoint acts on its own (0: no budget); the
     // engine's slow-consumer policy checks the same figure for the messages it queues.
     virtual void setOutgoingBudget(qint64 bytes) = 0;
+    // Stops or resumes reading the peer for the caller's own reason (a proxy's other leg is behind),
+    // on top of the outgoing budget's pause: reading resumes only when neither holds it.
+    virtual void pauseReading(bool paused) = 0;
 
     virtual void ping(const QByteArray &payload = {}) = 0;
     // Sends a close frame and waits for the peer's. The code must be sendable (CloseCode) and

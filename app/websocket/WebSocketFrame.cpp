@@ -2,6 +2,8 @@
 
 #include "CloseCode.h"
 
+#include <cstring>
+
 namespace WebSocketFrame {
 
 namespace {
@@ -63,6 +65,26 @@ QByteArray close(int code, const QString &reason)
     payload.append(char(code & 0xFF));
     payload.append(reason.toUtf8());
     return frame(CloseFrame, payload.constData(), payload.size());
+}
+
+QByteArray masked(const QByteArray &serverFrame, quint32 maskKey)
+{
+    if (serverFrame.size() < 2)
+        return serverFrame;
+    const quint8 lengthByte = quint8(serverFrame.at(1)) & 0x7F;
+    const qsizetype headerSize = lengthByte == 127 ? 10 : lengthByte == 126 ? 4 : 2;
+    const qsizetype payloadSize = serverFrame.size() - headerSize;
+    const unsigned char key[4] = {quint8(maskKey >> 24), quint8(maskKey >> 16), quint8(maskKey >> 8), quint8(maskKey)};
+    QByteArray frame(headerSize + 4 + payloadSize, Qt::Uninitialized);
+    char *out = frame.data();
+    std::memcpy(out, serverFrame.constData(), size_t(headerSize));
+    out[1] = char(out[1] | 0x80);
+    std::memcpy(out + headerSize, key, 4);
+    const char *payload = serverFrame.constData() + headerSize;
+    char *maskedPayload = out + headerSize + 4;
+    for (qsizetype i = 0; i < payloadSize; ++i)
+        maskedPayload[i] = char(payload[i] ^ key[i & 3]);
+    return frame;
 }
 
 } // namespace WebSocketFrame

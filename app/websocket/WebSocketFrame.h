@@ -19,4 +19,8 @@ QByteArray pong(const QByteArray &payload);
 // The reason must already fit (CloseCode::truncateReason).
 QByteArray close(int code, const QString &reason);
 
+// The same frame as a client must send it (RFC 6455 §5.3): mask bit set, `maskKey` inserted
+// after the length and the payload XORed with it. `serverFrame` is one of the frames above.
+QByteArray masked(const QByteArray &serverFrame, quint32 maskKey);
+
 } // namespace WebSocketFrame

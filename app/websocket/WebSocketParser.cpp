@@ -97,8 +97,11 @@ WebSocketParser::Event WebSocketParser::next()
         // RFC 7692 §6.1: only the first frame of a data message may say it is compressed.
         if (rsv1 && (control || opcode == Continuation))
             return fail(CloseCode::ProtocolError, QStringLiteral("RSV1 set on a control or continuation frame"));
-        if (!(bytes[1] & 0x80))
+        const bool masked = bytes[1] & 0x80;
+        if (!masked && !m_serverFrames)
             return fail(CloseCode::ProtocolError, QStringLiteral("a client frame was not masked"));
+        if (masked && m_serverFrames)
+            return fail(CloseCode::ProtocolError, QStringLiteral("a server frame was masked"));
         if (opcode != Continuation && opcode != TextFrame && opcode != BinaryFrame && opcode != CloseFrame
             && opcode != PingFrame && opcode != PongFrame) {
             return fail(CloseCode::ProtocolError, QStringLiteral("unknown opcode %1").arg(opcode));
@@ -137,12 +140,14 @@ WebSocketParser::Event WebSocketParser::next()
                             QStringLiteral("message over the %1-byte limit").arg(m_maxMessageBytes));
             }
         }
-        headerSize += 4; // the mask
+        static const unsigned char kNoMask[4] = {0, 0, 0, 0}; // unmasking with zeros copies
+        if (masked)
+            headerSize += 4;
         if (quint64(available) < quint64(headerSize) + length) {
             keepTail();
             return {};
         }
-        const unsigned char *mask = bytes + headerSize - 4;
+        const unsigned char *mask = masked ? bytes + headerSize - 4 : kNoMask;
         const char *payload = reinterpret_cast<const char *>(bytes + headerSize);
         const auto size = qsizetype(length);
         m_offset += headerSize + size;

@@ -42,6 +42,9 @@ public:
     // permessage-deflate was negotiated: compressed messages are inflated with `deflate` (not
     // owned), never past the message limit. Null (the default): RSV1 fails the connection.
     void setDeflate(PerMessageDeflate *deflate) { m_deflate = deflate; }
+    // The client's end of a connection (a proxy's upstream leg): frames from a server come
+    // unmasked, and a masked one fails the connection (RFC 6455 §5.1).
+    void setReadingServerFrames(bool serverFrames) { m_serverFrames = serverFrames; }
 
     // Bytes just received. They must stay valid until next() returns NeedMore (or Error).
     void feed(const char *data, qsizetype size);
@@ -71,4 +74,5 @@ private:
     Utf8Validator m_utf8; // an uncompressed fragmented text message, checked fragment by fragment
     PerMessageDeflate *m_deflate = nullptr;
     bool m_failed = false;
+    bool m_serverFrames = false;
 };

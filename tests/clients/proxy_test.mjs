@@ -1,5 +1,7 @@
 // A `ws` client through `switchboard --proxy` to a `ws` upstream started here: both directions, close
-// codes both ways, an upstream that vanishes (1014). Run: SWITCHBOARD_BIN=... node --test proxy_test.mjs
+// codes both ways, an upstream that vanishes (1014), the upstream's subprotocol, an upstream refusal
+// (403 with its body), hold / edit / drop / release and inject through the admin API, a 16 MiB
+// message. Run: SWITCHBOARD_BIN=... node --test proxy_test.mjs
 
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
@@ -8,28 +10,71 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { openClient, startServer, waitEvent } from './switchboard_server.mjs';
 
 const WAIT_MS = 5000;
+const TOKEN = 'proxy-test-admin';
+const BIG = 16 * 1024 * 1024;
 let server = null;
 let upstream = null;
+let refuser = null;
 
 process.on('exit', () => server?.kill());
 
 const connect = (path) => openClient(server.wsUrl, path, WAIT_MS);
 
+async function api(method, path, body) {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.httpUrl}${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(WAIT_MS),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+// The id of the newest open client on /live, as the admin API lists it.
+async function newestClient() {
+  const { json } = await api('GET', '/api/clients');
+  return json.clients.filter((client) => client.route === '/live' && client.state === 'open').at(-1);
+}
+
+// Collects a client's messages as strings; next(n) resolves once n have come.
+function collector(ws) {
+  const seen = [];
+  ws.on('message', (data) => seen.push(data.toString()));
+  seen.next = async (n) => {
+    while (seen.length < n) await waitEvent(ws, 'message', WAIT_MS, `message ${seen.length + 1} of ${n}`);
+    return seen.slice(0, n);
+  };
+  return seen;
+}
+
 describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
   before(async () => {
-    upstream = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    // Chooses v2 when the client offers it (the proxy must answer the client with that choice).
+    upstream = new WebSocketServer({
+      host: '127.0.0.1', port: 0, maxPayload: 2 * BIG,
+      handleProtocols: (protocols) => (protocols.has('v2') ? 'v2' : false),
+    });
     await waitEvent(upstream, 'listening', WAIT_MS, 'the upstream to listen');
+    refuser = new WebSocketServer({
+      host: '127.0.0.1', port: 0,
+      verifyClient: (info, done) => done(false, 403, 'members only'),
+    });
+    await waitEvent(refuser, 'listening', WAIT_MS, 'the refusing upstream to listen');
     upstream.on('connection', (socket) => {
       socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `up:${data}`, { binary: isBinary }));
     });
     const port = upstream.address().port;
-    server = await startServer({ extraArgs: ['--proxy', `/live=ws://127.0.0.1:${port}/socket`] });
+    server = await startServer({
+      extraArgs: ['--proxy', `/live=ws://127.0.0.1:${port}/socket`,
+        '--proxy', `/guarded=ws://127.0.0.1:${refuser.address().port}/socket`,
+        '--admin-token', TOKEN, '--max-message-bytes', String(2 * BIG)],
+    });
   });
 
   after(async () => {
     server?.kill();
     for (const client of upstream?.clients ?? []) client.terminate();
     upstream?.close();
+    refuser?.close();
   });
 
   it('relays text as text and binary as binary, with the query passed on', async () => {
@@ -71,5 +116,87 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     socket.terminate();
     const { code } = await ws.closed;
     assert.equal(code, 1014);
+  });
+
+  it('answers the client with the subprotocol the upstream chose', async () => {
+    const ws = new WebSocket(`${server.wsUrl}/live`, ['v1', 'v2']);
+    ws.on('error', () => {});
+    await waitEvent(ws, 'open', WAIT_MS, 'the handshake');
+    assert.equal(ws.protocol, 'v2');
+    ws.close(1000);
+  });
+
+  it('passes an upstream refusal to the client: same status, same body', async () => {
+    const ws = new WebSocket(`${server.wsUrl}/guarded`);
+    ws.on('error', () => {});
+    const [, response] = await waitEvent(ws, 'unexpected-response', WAIT_MS, 'the refusal');
+    assert.equal(response.statusCode, 403);
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk) => { body += chunk; });
+    await waitEvent(response, 'end', WAIT_MS, 'the refusal body');
+    assert.equal(body, 'members only');
+    ws.terminate();
+  });
+
+  it('shows the upstream and its state in /api/clients', async () => {
+    const ws = await connect('/live');
+    const client = await newestClient();
+    assert.equal(client.upstream, `ws://127.0.0.1:${upstream.address().port}/socket`);
+    assert.equal(client.upstreamState, 'open');
+    ws.close(1000);
+    await ws.closed;
+  });
+
+  it('holds, edits, drops and releases in order through the admin API', async () => {
+    const ws = await connect('/live');
+    const seen = collector(ws);
+    const { id } = await newestClient();
+    assert.equal((await api('POST', `/api/clients/${id}/hold`, { direction: 'toUpstream' })).status, 200);
+    for (const word of ['a', 'b', 'c', 'd']) ws.send(word);
+    // The four are held once the server has read them: ask until they are there (bounded).
+    let held = null;
+    for (let attempt = 0; attempt < 1000 && !(held?.messages.length >= 4); ++attempt) {
+      held = (await api('GET', `/api/clients/${id}/held`)).json;
+    }
+    assert.equal(held.holding, 'toUpstream');
+    assert.deepEqual(held.messages.map((m) => m.text), ['a', 'b', 'c', 'd']);
+    const [, b, c] = held.messages;
+    assert.equal((await api('POST', `/api/clients/${id}/held/${b.id}/forward`, { text: 'B!' })).status, 200);
+    assert.equal((await api('POST', `/api/clients/${id}/held/${c.id}/drop`)).status, 200);
+    assert.equal((await api('POST', `/api/clients/${id}/held/${c.id}/drop`)).status, 404);
+    assert.equal((await api('POST', `/api/clients/${id}/release`, {})).status, 200);
+    assert.deepEqual(await seen.next(3), ['up:B!', 'up:a', 'up:d']);
+    assert.equal((await api('POST', `/api/clients/${id}/hold`, { direction: 'sideways' })).status, 400);
+    ws.close(1000);
+    await ws.closed;
+  });
+
+  it('injects to the client and to the upstream through the admin API', async () => {
+    const ws = await connect('/live');
+    const seen = collector(ws);
+    const { id } = await newestClient();
+    let result = await api('POST', `/api/clients/${id}/inject`, { to: 'client', text: 'from nowhere' });
+    assert.equal(result.status, 200);
+    result = await api('POST', `/api/clients/${id}/inject`, { to: 'upstream', binary: Buffer.from('hi').toString('base64') });
+    assert.equal(result.status, 200);
+    // The upstream echoes binary as binary: the client sees it after the injected text.
+    assert.deepEqual(await seen.next(2), ['from nowhere', 'hi']);
+    assert.equal((await api('POST', `/api/clients/${id}/inject`, { to: 'moon', text: 'x' })).status, 400);
+    ws.close(1000);
+    await ws.closed;
+  });
+
+  it('relays a 16 MiB message both ways', async () => {
+    const ws = new WebSocket(`${server.wsUrl}/live`, { maxPayload: 2 * BIG });
+    ws.on('error', () => {});
+    await waitEvent(ws, 'open', WAIT_MS, 'the handshake');
+    const big = Buffer.alloc(BIG);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) & 0xff;
+    ws.send(big, { binary: true });
+    const [data, isBinary] = await waitEvent(ws, 'message', 30000, 'the 16 MiB echo');
+    assert.equal(isBinary, true);
+    assert.ok(Buffer.from(data).equals(big));
+    ws.close(1000);
   });
 });
