@@ -178,9 +178,9 @@ void TestControllers::holdAndReleaseProxiedClients()
     auto client = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/live").arg(port)));
     QVERIFY(client);
     QTRY_VERIFY_WITH_TIMEOUT(!upstreamLegs.isEmpty() || upstream.hasPendingConnections(), 5000);
-    QWebSocket *leg = upstream.nextPendingConnection();
+    const std::unique_ptr<QWebSocket> leg(upstream.nextPendingConnection()); // ours to delete
     QVERIFY(leg);
-    QSignalSpy arrived(leg, &QWebSocket::textMessageReceived);
+    QSignalSpy arrived(leg.get(), &QWebSocket::textMessageReceived);
     QTRY_VERIFY_WITH_TIMEOUT(!clients.isEmpty(), 5000);
     const quint64 id = qvariant_cast<ClientInfoList>(clients.last().at(0)).first().id;
 

@@ -80,6 +80,8 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
     connect(m_acceptPause, &QTimer::timeout, this, [this] {
         if (m_listenNotifier)
             m_listenNotifier->setEnabled(true);
+        else
+            m_tcpServer->resumeAccepting();
     });
     if (m_limits.backend == WebSocketBackend::Qt) {
         m_qtAcceptor = new QtWebSocketAcceptor(m_limits.maxMessageBytes, this);
@@ -157,7 +159,7 @@ bool FrontDoor::eventFilter(QObject *watched, QEvent *event)
     if (watched != m_listenNotifier || event->type() != QEvent::SockAct)
         return QObject::eventFilter(watched, event);
     if (m_acceptPause->isActive())
-        m_listenNotifier->setEnabled(false); // re-enabled by Qt's nextPendingConnection(): rest on
+        static_cast<QSocketNotifier *>(watched)->setEnabled(false); // re-enabled by Qt's nextPendingConnection(): rest on
     else
         acceptWaiting();
     return true;
@@ -203,7 +205,10 @@ void FrontDoor::onDescriptorsExhausted(int error)
     const int refused = refuseWaiting();
     m_burstRefused += refused;
     // Level-triggered: until a descriptor frees up, every loop turn would fail the same accept again.
-    m_listenNotifier->setEnabled(false);
+    if (m_listenNotifier)
+        m_listenNotifier->setEnabled(false);
+    else
+        m_tcpServer->pauseAccepting();
     m_acceptPause->start(kAcceptPauseMs);
     Q_EMIT acceptFailed(error == ENFILE ? QStringLiteral("enfile") : QStringLiteral("emfile"), refused);
 }

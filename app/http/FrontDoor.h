@@ -6,6 +6,8 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QPointer>
+#include <QSocketNotifier>
 #include <QSslConfiguration>
 #include <functional>
 #include <memory>
@@ -121,7 +123,8 @@ private:
     bool m_secure = false;
     std::unique_ptr<QTcpServer> m_tcpServer;
     std::function<void(qintptr)> m_takeConnection; // the server's incomingConnection()
-    QSocketNotifier *m_listenNotifier = nullptr;    // Qt's, on the listening socket; filtered here
+    // Qt's, on the listening socket; filtered here. Qt owns it and may replace it: guarded.
+    QPointer<QSocketNotifier> m_listenNotifier;
     QTimer *m_acceptPause = nullptr;
     int m_reserveDescriptor = -1;
     int m_burstErrors = 0; // failed accepts since descriptors ran out; 0: not in a burst
