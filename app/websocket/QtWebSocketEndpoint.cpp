@@ -81,8 +81,11 @@ QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *sock
             m_handler->onPong(qint64(elapsedMs));
     });
     const auto written = [this] {
-        if (m_handler)
-            m_handler->onBytesWritten();
+        if (!m_handler)
+            return;
+        m_inBytesWritten = true;
+        m_handler->onBytesWritten();
+        m_inBytesWritten = false;
     };
     connect(m_webSocket, &QWebSocket::bytesWritten, this, written);
     if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
@@ -147,7 +150,10 @@ qint64 QtWebSocketEndpoint::queueMessage(OutgoingMessage &message)
 
 void QtWebSocketEndpoint::flush()
 {
-    if (m_state != State::Closed)
+    // Qt does not emit bytesWritten for what is written while it emits bytesWritten: a handler that
+    // refills the socket there (an event-stream follower) and flushed it all at once would never
+    // hear of it again. Qt writes it at the socket's next write notification instead.
+    if (m_state != State::Closed && !m_inBytesWritten)
         m_webSocket->flush();
 }
 
