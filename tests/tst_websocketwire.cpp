@@ -514,6 +514,19 @@ void TestWebSocketWire::recordsCarryTheWireSize()
     QVERIFY(readFrame(*echo, &frame));
     QCOMPARE(frame.payload, announced);
     QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Broadcast, announced), 2 * (130 + 4));
+
+    // With permessage-deflate agreed (native only: Qt declines it), the compressed frame's size.
+    if (!testingQtBackend()) {
+        auto deflating = rawWebSocket(m_engine->port(), "/ws", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        QVERIFY(deflating);
+        const QByteArray json = QByteArray("{\"price\":1.5,\"symbol\":\"ABC\"}").repeated(100);
+        deflating->write(clientFrame(kText, json)); // a client may send uncompressed
+        QVERIFY(readFrame(*deflating, &frame));
+        QCOMPARE(frame.firstByte, quint8(kFin | 0x40 | kText)); // RSV1: compressed
+        QVERIFY(frame.payload.size() < json.size() / 4);
+        const qsizetype header = frame.payload.size() < 126 ? 2 : 4;
+        QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Out, json), header + frame.payload.size());
+    }
     expectServed(*m_bystander);
 }
 
