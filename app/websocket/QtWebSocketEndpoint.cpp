@@ -47,7 +47,8 @@ QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *sock
     connect(m_socket, &QTcpSocket::readyRead, this, [this] {
         if (m_state == State::Closed || m_outgoingBudget <= 0 || bytesToWrite() <= m_outgoingBudget)
             return;
-        m_dropReason = QStringLiteral("%1 bytes of answers to pings waiting: the client does not read")
+        // Pongs Qt wrote itself, or answers to a burst it read in one go: either way Qt cannot stop reading.
+        m_dropReason = QStringLiteral("%1 bytes waiting to be written, answers to pings included: the client does not read")
                            .arg(bytesToWrite());
         m_aborting = true;
         m_webSocket->abort();
