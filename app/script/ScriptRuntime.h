@@ -31,6 +31,15 @@ struct ScriptConnection
     QVariantMap query;
 };
 
+// What a proxy route's onClientMessage / onUpstreamMessage decided for one message.
+struct ScriptRelayVerdict
+{
+    enum class Action { Forward, Replace, Drop, Failed };
+    Action action = Action::Forward;
+    QByteArray data; // Replace: the message to forward instead
+    bool binary = false;
+};
+
 // An upgrade request as onUpgrade(req) sees it.
 struct ScriptRequest
 {
@@ -78,10 +87,14 @@ public:
     QStringList protocols() const { return m_protocols; }
 
     ScriptUpgradeAnswer upgrade(const ScriptRequest &request);
-    void open(const ScriptConnection &connection);
+    // upstream: a proxy route's upstream URL (the script gets ws.upstream); empty elsewhere.
+    void open(const ScriptConnection &connection, const QString &upstream = QString());
     void message(quint64 id, const QByteArray &data, bool binary);
     void closed(quint64 id, int code, const QString &reason, bool wasClean);
     void error(quint64 id, const QString &message);
+    // Proxy routes: a message on its way to the upstream (from the client) or to the client. Failed:
+    // the handler threw or overran (reported, the client being closed with 1011).
+    ScriptRelayVerdict relay(quint64 id, bool toUpstream, const QByteArray &data, bool binary);
 
     // Checks that every import of the source names a sibling file ("./name.js"); empty when so.
     static QString checkImports(const QString &source);
@@ -108,7 +121,7 @@ private:
         std::unique_ptr<ScriptBridge> bridge;
         QJSValue handlers; // the module's default export
         // The bootstrap's entry points (ScriptBridge::bootstrap()): one C++-to-JS call per event.
-        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, failedMark, takeFailure;
+        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, onRelay, failedMark, takeFailure;
         std::map<int, Timer> timers;
         int nextTimerId = 1;
     };
