@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { openClient, startServer, waitEvent, waitUntil } from './switchboard_server.mjs';
+import { collectMessages, openClient, startServer, waitEvent, waitUntil } from './switchboard_server.mjs';
 
 const WAIT_MS = 5000;
 const TOKEN = 'proxy-script-test';
@@ -59,16 +59,7 @@ async function api(method, apiPath) {
 
 const liveRoute = async () => (await api('GET', '/api/routes')).routes.find((route) => route.path === '/live');
 
-// The client's messages as { data, isBinary }; next(n) resolves once n have come.
-function collector(ws) {
-  const seen = [];
-  ws.on('message', (data, isBinary) => seen.push(isBinary ? { binary: [...Buffer.from(data)] } : data.toString()));
-  seen.next = async (n) => {
-    while (seen.length < n) await waitEvent(ws, 'message', WAIT_MS, `message ${seen.length + 1} of ${n}`);
-    return seen.slice(0, n);
-  };
-  return seen;
-}
+const collector = (ws) => collectMessages(ws, WAIT_MS);
 
 describe('scripted proxy hooks', { timeout: 60000 }, () => {
   before(async () => {

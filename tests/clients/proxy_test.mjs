@@ -10,7 +10,7 @@ import https from 'node:https';
 import { describe, it, before, after } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { makeDevCert, openClient, startServer, waitEvent } from './switchboard_server.mjs';
+import { collectMessages, makeDevCert, openClient, startServer, waitEvent } from './switchboard_server.mjs';
 
 const WAIT_MS = 5000;
 const TOKEN = 'proxy-test-admin';
@@ -41,16 +41,7 @@ async function newestClient() {
   return json.clients.filter((client) => client.route === '/live' && client.state === 'open').at(-1);
 }
 
-// Collects a client's messages as strings; next(n) resolves once n have come.
-function collector(ws) {
-  const seen = [];
-  ws.on('message', (data) => seen.push(data.toString()));
-  seen.next = async (n) => {
-    while (seen.length < n) await waitEvent(ws, 'message', WAIT_MS, `message ${seen.length + 1} of ${n}`);
-    return seen.slice(0, n);
-  };
-  return seen;
-}
+const collector = (ws) => collectMessages(ws, WAIT_MS);
 
 describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
   before(async () => {
@@ -208,7 +199,7 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     result = await api('POST', `/api/clients/${id}/inject`, { to: 'upstream', binary: Buffer.from('hi').toString('base64') });
     assert.equal(result.status, 200);
     // The upstream echoes binary as binary: the client sees it after the injected text.
-    assert.deepEqual(await seen.next(2), ['from nowhere', 'hi']);
+    assert.deepEqual(await seen.next(2), ['from nowhere', { binary: [...Buffer.from('hi')] }]);
     assert.equal((await api('POST', `/api/clients/${id}/inject`, { to: 'moon', text: 'x' })).status, 400);
     ws.close(1000);
     await ws.closed;
