@@ -1,5 +1,5 @@
 // Scripted proxy hooks: `switchboard --proxy /live=ws://... --script /live=hooks.js` between a `ws`
-// client and a `ws` upstream started here. onClientMessage / onUpstreamMessage change, drop and add
+// client and a `ws` upstream started here (and examples/proxy-hooks.js on /example). onClientMessage / onUpstreamMessage change, drop and add
 // messages both ways; a handler that throws or runs away closes only its client with 1011 (the error
 // names file:line) while the others keep being served; saving the file reloads it for new clients.
 // Run: SWITCHBOARD_BIN=... node --test proxy_script_test.mjs
@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it, before, after } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -38,6 +39,7 @@ const HOOKS = [
   '  },',
   '}',
 ];
+const EXAMPLE = fileURLToPath(new URL('../../examples/proxy-hooks.js', import.meta.url));
 const BOOM_LINE = HOOKS.findIndex((line) => line.includes("'boom'")) + 1;
 
 let server = null;
@@ -71,11 +73,13 @@ describe('scripted proxy hooks', { timeout: 60000 }, () => {
     upstream.on('connection', (socket) => {
       socket.on('message', (data, isBinary) => {
         received.push(isBinary ? { binary: [...data] } : data.toString());
+        if (String(data) === 'beat') socket.send('{"type":"heartbeat"}');
         socket.send(isBinary ? data : `up:${data}`, { binary: isBinary });
       });
     });
     server = await startServer({
       extraArgs: ['--proxy', `/live=ws://127.0.0.1:${upstream.address().port}/socket`, '--script', `/live=${hooksFile}`,
+        '--proxy', `/example=ws://127.0.0.1:${upstream.address().port}/socket`, '--script', `/example=${EXAMPLE}`,
         '--script-budget', String(BUDGET_MS), '--admin-token', TOKEN],
     });
   });
@@ -106,6 +110,19 @@ describe('scripted proxy hooks', { timeout: 60000 }, () => {
     assert.equal(body.trim(), 'hooks said no');
     assert.equal(upstream.clients.size, before);
     ws.terminate();
+  });
+
+  it('runs examples/proxy-hooks.js as the README says', async () => {
+    const ws = await connect('/example');
+    const seen = collector(ws);
+    ws.send('ping');
+    ws.send('{"op":"hi"}');
+    ws.send('beat');
+    ws.send(Buffer.from([7]), { binary: true });
+    assert.deepEqual(await seen.next(4), ['pong', 'up:{"op":"hi","via":"switchboard"}', 'up:beat', { binary: [7] }]);
+    assert.ok(!received.includes('ping'), 'ping was answered by the script');
+    ws.close(1000);
+    await ws.closed;
   });
 
   it('changes messages both ways, binary as binary', async () => {
@@ -147,9 +164,13 @@ describe('scripted proxy hooks', { timeout: 60000 }, () => {
   it('closes only the client whose handler throws with 1011, naming file:line', async () => {
     const bystander = await connect();
     const seen = collector(bystander);
+    const leg = waitEvent(upstream, 'connection', WAIT_MS, 'the upstream leg');
     const ws = await connect();
+    const [socket] = await leg;
+    const upstreamClosed = new Promise((resolve) => socket.once('close', (code) => resolve(code)));
     ws.send('boom');
     assert.deepEqual(await ws.closed, { code: 1011, reason: 'script error' });
+    assert.equal(await upstreamClosed, 1011);
     const route = await liveRoute();
     assert.match(route.lastError, new RegExp(`^hooks\\.js:${BOOM_LINE}: onClientMessage threw TypeError`));
     bystander.send('still here');
