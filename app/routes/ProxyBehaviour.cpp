@@ -1,5 +1,6 @@
 #include "ProxyBehaviour.h"
 
+#include "../script/ScriptRuntime.h"
 #include "../websocket/CloseCode.h"
 #include "../websocket/OutgoingMessage.h"
 

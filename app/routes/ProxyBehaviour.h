@@ -2,12 +2,14 @@
 
 #include "ProxyHoldQueue.h"
 #include "RouteBehaviour.h"
-#include "../script/ScriptRuntime.h"
+#include "../script/ScriptConnection.h"
 #include "../websocket/WebSocketConnection.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
 #include <memory>
+
+class ScriptRuntime;
 
 // A route that stands between the client and a real WebSocket server. The upstream leg is dialed
 // before the client's upgrade is answered (the engine does that, with WebSocketDialer) and comes

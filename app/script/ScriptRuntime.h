@@ -1,6 +1,8 @@
 #pragma once
 
+#include "ScriptConnection.h"
 #include "ScriptHost.h"
+#include "ScriptRelayVerdict.h"
 #include "ScriptLimits.h"
 #include "ScriptWatchdog.h"
 
@@ -20,25 +22,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcScript)
 
 class QJSEngine;
 class ScriptBridge;
-
-// One connection as a script sees it (ws.id, ws.url, ws.protocol, ws.params, ws.query).
-struct ScriptConnection
-{
-    quint64 id = 0;
-    QString url;
-    QString protocol;
-    QVariantMap params;
-    QVariantMap query;
-};
-
-// What a proxy route's onClientMessage / onUpstreamMessage decided for one message.
-struct ScriptRelayVerdict
-{
-    enum class Action { Forward, Replace, Drop, Failed };
-    Action action = Action::Forward;
-    QByteArray data; // Replace: the message to forward instead
-    bool binary = false;
-};
 
 // An upgrade request as onUpgrade(req) sees it.
 struct ScriptRequest

@@ -15,6 +15,7 @@
 #include "../http/WebSocketDialer.h"
 #include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
+#include "../script/ScriptConnection.h"
 #include "../script/ScriptHost.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
