@@ -602,7 +602,7 @@ void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const 
     auto *connection = new WebSocketConnection(std::move(transport), subprotocol, m_limits.maxMessageBytes);
     if (decision.deflate)
         connection->setDeflate(std::make_unique<PerMessageDeflate>(*decision.deflate, decision.deflateThresholdBytes));
-    Q_EMIT upgraded(connection, decision.routeIndex, head);
+    Q_EMIT upgraded(connection, decision.routeIndex, head, decision.context);
 }
 
 void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
@@ -610,7 +610,7 @@ void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, 
     // The head was only peeked at: Qt reads it from the socket again. The gate's choice of
     // subprotocol stands (Qt is asked to support exactly it); no extension is offered to Qt.
     const quint64 ticket = m_nextQtTicket++;
-    m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head});
+    m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head, decision.context});
     m_qtAcceptor->handOver(socket, head.headBytes, decision.subprotocol, ticket);
 }
 
@@ -624,5 +624,5 @@ void FrontDoor::onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket)
     }
     const QtUpgrade upgrade = it.value();
     m_qtUpgrades.erase(it);
-    Q_EMIT upgraded(endpoint, upgrade.routeIndex, upgrade.head);
+    Q_EMIT upgraded(endpoint, upgrade.routeIndex, upgrade.head, upgrade.context);
 }

@@ -64,7 +64,9 @@ public:
 Q_SIGNALS:
     // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
-    void upgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head);
+    // context: the gate's GateDecision::context for this client.
+    void upgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head,
+                  const std::shared_ptr<void> &context);
     // The gate answered with a stream (GateDecision::Stream) and its head is written: the receiver
     // takes the socket (setParent) and writes the body until it closes the connection.
     void streamOpened(QTcpSocket *socket, int tag, const HttpRequestHead &head);
@@ -139,6 +141,7 @@ private:
     {
         int routeIndex;
         HttpRequestHead head;
+        std::shared_ptr<void> context;
     };
     QtWebSocketAcceptor *m_qtAcceptor = nullptr; // child; only with the qt backend
     QHash<quint64, QtUpgrade> m_qtUpgrades;

@@ -391,7 +391,8 @@ ClusterStatus Engine::clusterStatus() const
     return m_cluster ? m_cluster->status() : ClusterStatus();
 }
 
-void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head)
+void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head,
+                        const std::shared_ptr<void> &context)
 {
     if (m_stopping) {
         connection->setParent(this); // no handler: it deletes itself once closed
@@ -437,7 +438,12 @@ void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const Htt
                                                    .arg(info.peerAddress, info.subprotocol);
     m_reporter.record(open);
 
+    // A proxy route's upstream, dialed before the upgrade was answered (dialUpstream()): the qt
+    // backend upgrades later than the answer, so it comes with the connection.
+    if (route.behaviour == RouteBehaviourKind::Proxy && context)
+        m_dialedUpstream = std::move(*std::static_pointer_cast<ProxyBehaviour::Upstream>(context));
     session->setBehaviour(makeBehaviour(route, head, *session));
+    m_dialedUpstream = {};
     session->behaviour()->onOpen(*session);
     session->start();
     m_reporter.markChanged(session);
@@ -649,7 +655,8 @@ CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteAr
 {
     const IncomingMessage message = messageFromOutside(binary, payload);
     const QVector<ClientSession *> targets = localTargets(target);
-    const int fanout = deliver(targets, message);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(targets, message, &wireBytes);
     const QString detail = QStringLiteral("%1 broadcast to %2").arg(who, target.describe());
     publishToCluster(target, message, detail);
     LogRecord sent;
@@ -661,6 +668,7 @@ CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteAr
                  : target.scope == BroadcastTarget::Scope::Room ? roomPath(targets)
                                                                 : QString();
     sent.size = message.data.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = detail;
@@ -789,7 +797,7 @@ void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, 
     LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
-    out.wireSize = outgoing.lastFrameBytes();
+    out.wireSize = outgoing.lastWireBytes();
     out.payload = message.data;
     out.detail = detail;
     m_reporter.record(out);
@@ -808,12 +816,14 @@ QString Engine::roomPath(const QVector<ClientSession *> &members)
 int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
 {
     const QVector<ClientSession *> members = m_rooms.members(room);
-    const int fanout = deliver(members, message);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(members, message, &wireBytes);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     sent.size = message.data.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("room %1").arg(room);
@@ -849,7 +859,8 @@ void Engine::onClusterMessage(const ClusterMessage &message)
         targets = localTargets(message.target);
     }
     const IncomingMessage incoming = messageFromOutside(message.binary, message.payload);
-    const int fanout = deliver(targets, incoming);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(targets, incoming, &wireBytes);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
@@ -859,6 +870,7 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     else if (message.target.scope == BroadcastTarget::Scope::Room)
         sent.route = roomPath(targets); // as broadcastToRoom() records it
     sent.size = message.payload.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.payload;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("cluster: %1 from instance %2").arg(message.detail, message.origin);
@@ -920,7 +932,7 @@ void Engine::checkHeartbeats()
     }
 }
 
-int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)
+int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message, qint64 *wireBytes)
 {
     if (targets.isEmpty())
         return 0;
@@ -942,6 +954,7 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
     }
     if (route)
         m_metrics.noteMessagesOut(*route, message.binary, message.data.size(), onRoute);
+    *wireBytes = outgoing.wireBytesTotal();
     return delivered;
 }
 

@@ -180,7 +180,8 @@ private:
     void sessionOverBudget(ClientSession *session) override;
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
-    void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head);
+    void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head,
+                    const std::shared_ptr<void> &context);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     WebSocketDialer::Request proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
     // The client as its route's script sees it (ws.url, ws.protocol, ws.params, ws.query).
@@ -189,14 +190,17 @@ private:
     // the upstream's subprotocol, the upstream's own refusal, or upgraded then closed with 1014.
     void dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, const WebSocketDialer::Request &request);
     ProxyBehaviour *proxyFor(quint64 clientId, CommandResult *refusal) const;
-    ProxyBehaviour::Upstream m_dialedUpstream; // handed from dialUpstream() to makeBehaviour(), same call
+    ProxyBehaviour::Upstream m_dialedUpstream; // handed from onUpgraded() to makeBehaviour(), same call
+    // A dialed upstream as a GateDecision's context: closed with 1001 if no client takes it.
+    static std::shared_ptr<void> dialedUpstream(ProxyBehaviour::Upstream upstream);
     QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
     ClientSession *session(quint64 clientId) const; // open or closing; null once ended
     ClientSession *openSession(quint64 clientId) const;
     bool clientRowsWatched() const;
-    int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
+    // Returns how many it reached; *wireBytes: their frames' bytes in all (for the broadcast's record).
+    int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message, qint64 *wireBytes);
     // Queues `message` (encoded once per wire form for all its recipients) for one session; the
     // caller counts it in the metrics.
     bool deliverTo(ClientSession *session, OutgoingMessage &message);

@@ -9,6 +9,20 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+std::shared_ptr<void> Engine::dialedUpstream(ProxyBehaviour::Upstream upstream)
+{
+    // Released untaken when the client was never upgraded (it left, the backend refused it): the
+    // upstream is told the client went away; the connection deletes itself once closed.
+    return std::shared_ptr<ProxyBehaviour::Upstream>(new ProxyBehaviour::Upstream(std::move(upstream)),
+                                                     [](ProxyBehaviour::Upstream *dialed) {
+                                                         if (WebSocketConnection *unused = dialed->connection.release()) {
+                                                             unused->close(1001, QString());
+                                                             unused->start();
+                                                         }
+                                                         delete dialed;
+                                                     });
+}
+
 void Engine::dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, const WebSocketDialer::Request &request)
 {
     // A child of the pending answer: gone with it when the client leaves or the deadline passes.
@@ -18,14 +32,8 @@ void Engine::dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, co
             [this, answer, upgrade, url](WebSocketConnection *connection, const QString &subprotocol) {
                 GateDecision decision = upgrade;
                 decision.subprotocol = subprotocol;
-                m_dialedUpstream = {url, std::unique_ptr<WebSocketConnection>(connection), {}};
-                answer->resolve(decision); // makeBehaviour() takes the connection, unless the client could not be upgraded
-                if (WebSocketConnection *unused = m_dialedUpstream.connection.release()) {
-                    unused->setParent(this);
-                    unused->close(1001, QString()); // deletes itself once closed (it has no handler)
-                    unused->start();
-                }
-                m_dialedUpstream = {};
+                decision.context = dialedUpstream({url, std::unique_ptr<WebSocketConnection>(connection), {}});
+                answer->resolve(decision); // onUpgraded() takes the connection, now or once the backend upgraded the client
             });
     connect(dialer, &WebSocketDialer::refused, this, [this, answer, upgrade, url](const WebSocketDialer::Refusal &refusal) {
         if (refusal.status > 0) { // the upstream's own answer, status and body, for the client
@@ -40,11 +48,10 @@ void Engine::dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, co
             return;
         }
         // Not reached at all: the client is upgraded and closed with 1014 and the reason.
-        m_dialedUpstream = {url, nullptr, refusal.error};
         GateDecision decision = upgrade;
         decision.subprotocol.clear();
+        decision.context = dialedUpstream({url, nullptr, refusal.error});
         answer->resolve(decision);
-        m_dialedUpstream = {};
     });
     dialer->start();
 }
