@@ -1,0 +1,281 @@
+// The dashboard on a proxied connection (issue 18, intercept and inject): the intercept dock holds
+// one direction, lists what is held, forwards an edit made in the compose panel, drops, forwards
+// all, holds a whole route (new clients too); the compose panel injects both ways. A real engine,
+// a QWebSocketServer upstream and QWebSocket clients on 127.0.0.1; no sleeps.
+#include "ClientsPanel.h"
+#include "ComposePanel.h"
+#include "DashboardFixture.h"
+#include "InterceptPanel.h"
+#include "TestSupport.h"
+#include "WidgetTestMain.h"
+#include "model/ClientTableModel.h"
+#include "model/HeldMessageModel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+class TestDashboardIntercept : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void holdToUpstreamListsEditsForwardsAndDrops();
+    void holdFromUpstreamThenForwardAll();
+    void routeHoldCoversNewClients();
+    void composeInjectsBothWays();
+
+private:
+    // A client on /live, its upstream leg, and the client selected in the table.
+    bool connectProxied(std::unique_ptr<QWebSocket> &client, QWebSocket *&leg, quint64 *id);
+    void select(quint64 id);
+    QCheckBox *box(const char *name) const { return panel()->findChild<QCheckBox *>(QLatin1String(name)); }
+    QPushButton *button(const char *name) const { return panel()->findChild<QPushButton *>(QLatin1String(name)); }
+    InterceptPanel *panel() const { return m_window->interceptPanel(); }
+    HeldMessageModel *held() const { return panel()->model(); }
+    // Sets the compose panel's target by its text.
+    bool chooseTarget(const QString &text);
+
+    std::unique_ptr<QWebSocketServer> m_upstream;
+    std::unique_ptr<EngineHost> m_host;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestDashboardIntercept::init()
+{
+    m_upstream = std::make_unique<QWebSocketServer>(QStringLiteral("upstream"), QWebSocketServer::NonSecureMode);
+    QVERIFY(m_upstream->listen(QHostAddress::LocalHost, 0));
+    const quint16 port = m_upstream->serverPort();
+    QVERIFY(openListeningDashboard(m_host, m_window, {}, [port](ServerConfig &config) {
+        RouteSpec route;
+        route.pattern = QStringLiteral("/live");
+        route.behaviour = RouteBehaviourKind::Proxy;
+        route.upstream = QStringLiteral("ws://127.0.0.1:%1/socket").arg(port);
+        config.routes.put(route);
+    }));
+}
+
+void TestDashboardIntercept::cleanup()
+{
+    m_window.reset();
+    m_host.reset();
+    m_upstream.reset(); // its legs are its children
+}
+
+bool TestDashboardIntercept::connectProxied(std::unique_ptr<QWebSocket> &client, QWebSocket *&leg, quint64 *id)
+{
+    QUrl url = m_host->url();
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/live"));
+    const int before = m_window->clientModel()->rowCount();
+    client = TestSupport::connectClient(url);
+    if (!client)
+        return false;
+    if (!m_upstream->hasPendingConnections()) {
+        QSignalSpy connection(m_upstream.get(), &QWebSocketServer::newConnection);
+        if (!connection.wait(5000))
+            return false;
+    }
+    leg = m_upstream->nextPendingConnection();
+    leg->setParent(m_upstream.get());
+    if (!QTest::qWaitFor([&] { return m_window->clientModel()->rowCount() > before; }, 5000))
+        return false;
+    *id = m_window->clientModel()->client(m_window->clientModel()->rowCount() - 1).id;
+    return true;
+}
+
+void TestDashboardIntercept::select(quint64 id)
+{
+    m_window->clientsPanel()->selectClients({id});
+    QTRY_COMPARE_WITH_TIMEOUT(panel()->clientId(), id, 5000);
+}
+
+bool TestDashboardIntercept::chooseTarget(const QString &text)
+{
+    auto *target = m_window->composePanel()->findChild<QComboBox *>(QStringLiteral("composeTarget"));
+    const int index = target->findText(text);
+    if (index < 0)
+        return false;
+    target->setCurrentIndex(index);
+    return true;
+}
+
+void TestDashboardIntercept::holdToUpstreamListsEditsForwardsAndDrops()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *leg = nullptr;
+    quint64 id = 0;
+    QVERIFY(connectProxied(client, leg, &id));
+    QSignalSpy upstreamGot(leg, &QWebSocket::textMessageReceived);
+    select(id);
+    QVERIFY(panel()->isVisible()); // shown when a proxied client is first selected
+
+    box("holdToUpstream")->click();
+    // The table says what is held once the engine holds it.
+    const int row = m_window->clientModel()->rowOf(id);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->clientModel()
+                                 ->data(m_window->clientModel()->index(row, ClientTableModel::State))
+                                 .toString()
+                                 .contains(QStringLiteral("holding client → upstream")),
+                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked(), 5000); // the dock's snapshot follows
+    QVERIFY(!box("holdToClient")->isChecked());
+    client->sendTextMessage(QStringLiteral("one"));
+    client->sendTextMessage(QStringLiteral("two"));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 2, 5000);
+    QCOMPARE(held()->data(held()->index(0, HeldMessageModel::Direction)).toString(), QStringLiteral("client → upstream"));
+    QCOMPARE(held()->data(held()->index(0, HeldMessageModel::Size)).toString(), QStringLiteral("3 B"));
+    QCOMPARE(held()->data(held()->index(0, HeldMessageModel::Preview)).toString(), QStringLiteral("one"));
+    QCOMPARE(held()->data(held()->index(1, HeldMessageModel::Preview)).toString(), QStringLiteral("two"));
+    QCOMPARE(upstreamGot.count(), 0);
+
+    // Edit the first in the compose panel; Send there (now "Forward") sends the edit upstream.
+    panel()->table()->selectRow(0);
+    QVERIFY(button("heldEdit")->isEnabled());
+    button("heldEdit")->click();
+    ComposePanel *compose = m_window->composePanel();
+    QCOMPARE(compose->target(), ComposePanel::Target::HeldMessage);
+    QCOMPARE(compose->editor()->toPlainText(), QStringLiteral("one"));
+    QCOMPARE(compose->sendButton()->text(), QStringLiteral("&Forward"));
+    compose->editor()->setPlainText(QStringLiteral("ONE, edited"));
+    compose->sendButton()->click();
+    QVERIFY(upstreamGot.wait(5000));
+    QCOMPARE(upstreamGot.first().first().toString(), QStringLiteral("ONE, edited"));
+    QCOMPARE(compose->target(), ComposePanel::Target::SelectedClients); // back to what it was
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 1, 5000);
+
+    // Drop the other: it never reaches the upstream.
+    panel()->table()->selectRow(0);
+    button("heldDrop")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 0, 5000);
+    box("holdToUpstream")->click(); // hold off
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->clientModel()
+                                  ->data(m_window->clientModel()->index(row, ClientTableModel::State))
+                                  .toString()
+                                  .contains(QStringLiteral("holding")),
+                             5000);
+    client->sendTextMessage(QStringLiteral("three"));
+    QTRY_COMPARE_WITH_TIMEOUT(upstreamGot.count(), 2, 5000);
+    QCOMPARE(upstreamGot.at(1).first().toString(), QStringLiteral("three"));
+}
+
+void TestDashboardIntercept::holdFromUpstreamThenForwardAll()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *leg = nullptr;
+    quint64 id = 0;
+    QVERIFY(connectProxied(client, leg, &id));
+    QSignalSpy clientGot(client.get(), &QWebSocket::textMessageReceived);
+    select(id);
+    box("holdToClient")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->clientModel()
+                                 ->data(m_window->clientModel()->index(m_window->clientModel()->rowOf(id),
+                                                                       ClientTableModel::State))
+                                 .toString()
+                                 .contains(QStringLiteral("holding upstream → client")),
+                             5000);
+    leg->sendTextMessage(QStringLiteral("a"));
+    leg->sendTextMessage(QStringLiteral("b"));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 2, 5000);
+    QCOMPARE(held()->data(held()->index(1, HeldMessageModel::Direction)).toString(), QStringLiteral("upstream → client"));
+    QCOMPARE(clientGot.count(), 0);
+    QVERIFY(button("heldForwardAll")->isEnabled());
+    button("heldForwardAll")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(clientGot.count(), 2, 5000);
+    QCOMPARE(clientGot.at(0).first().toString(), QStringLiteral("a"));
+    QCOMPARE(clientGot.at(1).first().toString(), QStringLiteral("b"));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 0, 5000);
+    QVERIFY(box("holdToClient")->isChecked()); // still holding
+
+    // Release: stops holding and forwards what came meanwhile.
+    leg->sendTextMessage(QStringLiteral("c"));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 1, 5000);
+    button("heldRelease")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(clientGot.count(), 3, 5000);
+    QCOMPARE(clientGot.at(2).first().toString(), QStringLiteral("c"));
+    QTRY_VERIFY_WITH_TIMEOUT(!box("holdToClient")->isChecked(), 5000);
+}
+
+void TestDashboardIntercept::routeHoldCoversNewClients()
+{
+    std::unique_ptr<QWebSocket> first;
+    QWebSocket *firstLeg = nullptr;
+    quint64 firstId = 0;
+    QVERIFY(connectProxied(first, firstLeg, &firstId));
+    select(firstId);
+    QVERIFY(box("routeHoldToUpstream")->isEnabled());
+    box("routeHoldToUpstream")->click();
+    // The route's hold reaches its open client...
+    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked(), 5000);
+    QVERIFY(box("routeHoldToUpstream")->isChecked());
+
+    // ...and a client that connects later.
+    std::unique_ptr<QWebSocket> second;
+    QWebSocket *secondLeg = nullptr;
+    quint64 secondId = 0;
+    QVERIFY(connectProxied(second, secondLeg, &secondId));
+    QSignalSpy upstreamGot(secondLeg, &QWebSocket::textMessageReceived);
+    select(secondId);
+    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked() && box("routeHoldToUpstream")->isChecked(), 5000);
+    second->sendTextMessage(QStringLiteral("late"));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 1, 5000);
+    QCOMPARE(upstreamGot.count(), 0);
+
+    // Releasing the route forwards what its clients held.
+    box("routeHoldToUpstream")->click();
+    QVERIFY(upstreamGot.wait(5000));
+    QCOMPARE(upstreamGot.first().first().toString(), QStringLiteral("late"));
+    QTRY_VERIFY_WITH_TIMEOUT(!box("holdToUpstream")->isChecked(), 5000);
+    QVERIFY(!box("routeHoldToUpstream")->isChecked());
+}
+
+void TestDashboardIntercept::composeInjectsBothWays()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *leg = nullptr;
+    quint64 id = 0;
+    QVERIFY(connectProxied(client, leg, &id));
+    QSignalSpy upstreamGot(leg, &QWebSocket::textMessageReceived);
+    QSignalSpy clientGot(client.get(), &QWebSocket::textMessageReceived);
+    ComposePanel *compose = m_window->composePanel();
+    QVERIFY(!chooseTarget(QStringLiteral("Upstream, as if from the client"))); // nothing proxied selected
+    select(id);
+
+    QVERIFY(chooseTarget(QStringLiteral("Upstream, as if from the client")));
+    compose->editor()->setPlainText(QStringLiteral("to the upstream"));
+    QVERIFY(compose->problem().isEmpty());
+    compose->sendButton()->click();
+    QVERIFY(upstreamGot.wait(5000));
+    QCOMPARE(upstreamGot.first().first().toString(), QStringLiteral("to the upstream"));
+    QCOMPARE(clientGot.count(), 0);
+
+    QVERIFY(chooseTarget(QStringLiteral("Client, as if from the upstream")));
+    compose->editor()->setPlainText(QStringLiteral("to the client"));
+    compose->sendButton()->click();
+    QVERIFY(clientGot.wait(5000));
+    QCOMPARE(clientGot.first().first().toString(), QStringLiteral("to the client"));
+    QCOMPARE(upstreamGot.count(), 1);
+
+    // A client of another route: the proxy targets go away.
+    QUrl echo = m_host->url();
+    echo.setScheme(QStringLiteral("ws"));
+    echo.setPath(QStringLiteral("/ws"));
+    auto plain = TestSupport::connectClient(echo);
+    QVERIFY(plain);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->clientModel()->openCount(), 2, 5000);
+    const quint64 plainId = m_window->clientModel()->client(m_window->clientModel()->rowCount() - 1).id;
+    m_window->clientsPanel()->selectClients({plainId});
+    QTRY_COMPARE_WITH_TIMEOUT(panel()->clientId(), quint64(0), 5000);
+    QVERIFY(!chooseTarget(QStringLiteral("Client, as if from the upstream")));
+    QCOMPARE(compose->target(), ComposePanel::Target::SelectedClients);
+}
+
+SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardIntercept, "tst_dashboardintercept")
+#include "tst_dashboardintercept.moc"
