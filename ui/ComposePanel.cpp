@@ -78,6 +78,7 @@ ComposePanel::ComposePanel(QWidget *parent)
     m_fileLabel->setTextFormat(Qt::PlainText);
 
     m_target->setObjectName(QStringLiteral("composeTarget"));
+    m_target->setSizeAdjustPolicy(QComboBox::AdjustToContents); // the proxy targets are long
     m_target->addItem(tr("Selected clients"), static_cast<int>(Target::SelectedClients));
     m_target->addItem(tr("Room"), static_cast<int>(Target::Room));
     m_target->addItem(tr("Route"), static_cast<int>(Target::Route));
