@@ -40,6 +40,12 @@ private:
     QPushButton *button(const char *name) const { return panel()->findChild<QPushButton *>(QLatin1String(name)); }
     InterceptPanel *panel() const { return m_window->interceptPanel(); }
     HeldMessageModel *held() const { return panel()->model(); }
+    // The State column of a client's row in the clients table.
+    QString stateOf(quint64 id) const
+    {
+        const ClientTableModel *clients = m_window->clientModel();
+        return clients->data(clients->index(clients->rowOf(id), ClientTableModel::State)).toString();
+    }
     // Sets the compose panel's target by its text.
     bool chooseTarget(const QString &text);
 
@@ -119,12 +125,7 @@ void TestDashboardIntercept::holdToUpstreamListsEditsForwardsAndDrops()
 
     box("holdToUpstream")->click();
     // The table says what is held once the engine holds it.
-    const int row = m_window->clientModel()->rowOf(id);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->clientModel()
-                                 ->data(m_window->clientModel()->index(row, ClientTableModel::State))
-                                 .toString()
-                                 .contains(QStringLiteral("holding client → upstream")),
-                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(id).contains(QStringLiteral("holding client → upstream")), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked(), 5000); // the dock's snapshot follows
     QVERIFY(!box("holdToClient")->isChecked());
     client->sendTextMessage(QStringLiteral("one"));
@@ -156,11 +157,7 @@ void TestDashboardIntercept::holdToUpstreamListsEditsForwardsAndDrops()
     button("heldDrop")->click();
     QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 0, 5000);
     box("holdToUpstream")->click(); // hold off
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->clientModel()
-                                  ->data(m_window->clientModel()->index(row, ClientTableModel::State))
-                                  .toString()
-                                  .contains(QStringLiteral("holding")),
-                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!stateOf(id).contains(QStringLiteral("holding")), 5000);
     client->sendTextMessage(QStringLiteral("three"));
     QTRY_COMPARE_WITH_TIMEOUT(upstreamGot.count(), 2, 5000);
     QCOMPARE(upstreamGot.at(1).first().toString(), QStringLiteral("three"));
@@ -175,12 +172,7 @@ void TestDashboardIntercept::holdFromUpstreamThenForwardAll()
     QSignalSpy clientGot(client.get(), &QWebSocket::textMessageReceived);
     select(id);
     box("holdToClient")->click();
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->clientModel()
-                                 ->data(m_window->clientModel()->index(m_window->clientModel()->rowOf(id),
-                                                                       ClientTableModel::State))
-                                 .toString()
-                                 .contains(QStringLiteral("holding upstream → client")),
-                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(id).contains(QStringLiteral("holding upstream → client")), 5000);
     leg->sendTextMessage(QStringLiteral("a"));
     leg->sendTextMessage(QStringLiteral("b"));
     QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 2, 5000);

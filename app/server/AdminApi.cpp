@@ -933,20 +933,27 @@ QString proxyRule(const CommandResult &result)
 
 } // namespace
 
+bool AdminApi::readHoldDirections(const QJsonObject &body, int *directions, GateDecision *refusal)
+{
+    const QString why = unknownKey(body, {QStringLiteral("direction")});
+    *directions = why.isEmpty() ? holdDirections(body) : 0;
+    if (*directions != 0)
+        return true;
+    *refusal = error(400, QStringLiteral("hold-direction"),
+                     why.isEmpty() ? QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\"")
+                                   : why);
+    return false;
+}
+
 GateDecision AdminApi::hold(const QString &id, const QJsonObject &body, bool holding)
 {
     quint64 clientId = 0;
     GateDecision refusal;
     if (!openClientId(id, &clientId, &refusal))
         return refusal;
-    const QString why = unknownKey(body, {QStringLiteral("direction")});
-    if (!why.isEmpty())
-        return error(400, QStringLiteral("hold-direction"), why);
-    const int directions = holdDirections(body);
-    if (directions == 0) {
-        return error(400, QStringLiteral("hold-direction"),
-                     QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\""));
-    }
+    int directions = 0;
+    if (!readHoldDirections(body, &directions, &refusal))
+        return refusal;
     const CommandResult result = holding ? m_engine.proxyHold(clientId, directions)
                                          : m_engine.proxyRelease(clientId, directions);
     if (!result.ok)
@@ -962,14 +969,10 @@ GateDecision AdminApi::hold(const QString &id, const QJsonObject &body, bool hol
 
 GateDecision AdminApi::holdRoute(const QString &route, const QJsonObject &body, bool holding)
 {
-    const QString why = unknownKey(body, {QStringLiteral("direction")});
-    if (!why.isEmpty())
-        return error(400, QStringLiteral("hold-direction"), why);
-    const int directions = holdDirections(body);
-    if (directions == 0) {
-        return error(400, QStringLiteral("hold-direction"),
-                     QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\""));
-    }
+    int directions = 0;
+    GateDecision refusal;
+    if (!readHoldDirections(body, &directions, &refusal))
+        return refusal;
     const CommandResult result = holding ? m_engine.proxyHoldRoute(route, directions)
                                          : m_engine.proxyReleaseRoute(route, directions);
     if (!result.ok)

@@ -99,6 +99,8 @@ private:
     GateDecision reloadRoute(const QString &route, const QJsonObject &body);
     GateDecision hold(const QString &id, const QJsonObject &body, bool holding);
     GateDecision holdRoute(const QString &route, const QJsonObject &body, bool holding);
+    // The "direction" of a hold or release body as ProxyHoldQueue bits; false with the 400 when invalid.
+    static bool readHoldDirections(const QJsonObject &body, int *directions, GateDecision *refusal);
     GateDecision forwardAllHeld(const QString &id);
     GateDecision inject(const QString &id, const QJsonObject &body);
     GateDecision getHeld(const QString &id) const;
