@@ -5,7 +5,8 @@
 #   bench/run.sh            full run (~8 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, echo of 4 KiB JSON
 #                           with permessage-deflate, fan-out to 1,000 receivers at 1,000 msg/s, 10,000 idle
 #                           connections (without and with deflate negotiated), the dashboard bench; echo at 32 B
-#                           and idle connections again on the qt backend (--websocket-backend qt)
+#                           and idle connections again on the qt backend (--websocket-backend qt); echo through a
+#                           proxy route to a ws upstream against straight to it
 #   bench/run.sh --quick    smoke run (~1.5 min): short windows, at most 1,000 connections
 #   options: --seconds S (measurement window per run), --out DIR (default build/bench/results/<time>)
 #
@@ -245,6 +246,34 @@ stop_server "$pid"
 [ -n "$(health)" ] && note "switchboard script echo $RECORD_LABEL:$(health)"
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "msg/s" "$(field msgs_per_s)" "${WS_REF:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
+
+# A proxy route (issue 18): echo through `--proxy` to a ws upstream (bench/peer/server.mjs) against the
+# same load straight to that upstream, one upstream process for both runs. The ws column is the direct run;
+# a note gives the latency the proxy added.
+PROXY_CONNS=${ECHO_CONNS[0]}
+proxy_echo() { # proxy_echo PAYLOAD
+    local p=$1 label="echo ${PROXY_CONNS} conns × ${1} B, through a proxy route to ws (ws: straight to it)"
+    echo "bench: $label"
+    LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+    local args=(--scenario echo --connections "$PROXY_CONNS" --payload "$p" --seconds "$WINDOW" --warmup "$WARMUP"
+                --connect-timeout 120)
+    ws_server "ws-upstream-$p"; local upstream_pid=$SERVER_PID upstream_port=$SERVER_PORT
+    loadgen "ws-direct-$p" --url "ws://127.0.0.1:$upstream_port" "${args[@]}"; local direct=$RESULT
+    [ -n "$(health)" ] && note "ws straight $label:$(health)"
+    sb_server "sb-proxy-$p" --proxy "/p=ws://127.0.0.1:$upstream_port/ws"; local pid=$SERVER_PID
+    loadgen "sb-proxy-$p" --url "ws://127.0.0.1:$SERVER_PORT/p" "${args[@]}"
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "switchboard proxy $label:$(health)"
+    local sb_cpu=$SERVER_CPU sb_hwm=$SERVER_HWM
+    stop_server "$upstream_pid"
+    row "$label" "msg/s" "$(field msgs_per_s)" "$(field msgs_per_s "$direct")" "$sb_cpu" "" "$sb_hwm" ""
+    row "$label" "RTT p50 ms" "$(ms "$(field p50_us)")" "$(ms "$(field p50_us "$direct")")" "" "" "" ""
+    row "$label" "RTT p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$direct")")" "" "" "" ""
+    note "proxy echo at $p B: the proxy added $(awk -v a="$(field p50_us)" -v b="$(field p50_us "$direct")" \
+        'BEGIN { printf "%.2f", (a - b) / 1000 }') ms at p50 and $(awk -v a="$(field p99_us)" -v b="$(field p99_us "$direct")" \
+        'BEGIN { printf "%.2f", (a - b) / 1000 }') ms at p99 (its CPU column: Switchboard only; the upstream ran both runs)"
+}
+for p in "${PAYLOADS[@]}"; do proxy_echo "$p"; done
 
 # The qt backend (issue 20, --websocket-backend qt): the same echo at 32 B on every connection count, Qt's
 # QWebSocketServer under the same engine; the ws column is the echo row of the same size from this run, the

@@ -20,6 +20,7 @@ class QTcpServer;
 class QSocketNotifier;
 class QTcpSocket;
 class QTimer;
+class TlsServer;
 class QtWebSocketAcceptor;
 class QtWebSocketEndpoint;
 class WebSocketEndpoint;
@@ -101,6 +102,8 @@ private:
     // Ends a socket's screening and gives its place in the caps back; its deadline timer, or null.
     QTimer *takeScreening(QTcpSocket *socket);
     void settleScreening(Screening &screening);
+    // With TLS: counts a connection the front door accepted against the caps, then starts its handshake.
+    void takeTlsConnection(TlsServer &server, qintptr descriptor);
     void onNewConnection();
     void screen(QTcpSocket *socket, bool deadlinePassed = false);
     // Content-Length framing for a body the gate asked for; false while more bytes are to come.
@@ -130,6 +133,7 @@ private:
     int m_burstErrors = 0; // failed accepts since descriptors ran out; 0: not in a burst
     int m_burstRefused = 0;
     QHash<QTcpSocket *, Screening> m_screening; // sockets whose head is still being read
+    QHash<QObject *, QHostAddress> m_handshaking; // TLS sockets in their handshake, counted in the caps
     // The qt backend: what each upgrade handed to Qt was admitted to, until Qt has upgraded it.
     struct QtUpgrade
     {

@@ -118,7 +118,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router->setDeflate(m_config.deflate && m_config.websocketBackend == WebSocketBackend::Native);
     m_router->setUpgradeCheck([this](int routeIndex, const HttpRequestHead &head, int *status, QString *body) {
         const RouteSpec &route = m_config.routes.routes().at(routeIndex);
-        ScriptRuntime *runtime = route.behaviour == RouteBehaviourKind::Script ? scriptRuntime(route.pattern) : nullptr;
+        ScriptRuntime *runtime = scriptRuntime(route.pattern); // script routes and scripted proxy routes
         if (!runtime)
             return true;
         ScriptRequest request;
@@ -489,20 +489,28 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
         ScriptRuntime *runtime = scriptRuntime(route.pattern);
         if (!runtime)
             return std::make_unique<OperatorBehaviour>(*this);
-        const RouteMatch match = m_config.routes.match(head.path);
-        ScriptConnection connection;
-        connection.url = RequestRouter::redactedTarget(head);
-        connection.protocol = session.info().subprotocol;
-        for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
-            connection.params.insert(it.key(), it.value());
-        for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
-            connection.query.insert(item.first, item.second);
-        return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
+        return std::make_unique<ScriptBehaviour>(*this, *runtime, scriptConnection(head, session));
     }
-    case RouteBehaviourKind::Proxy:
-        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}));
+    case RouteBehaviourKind::Proxy: {
+        ScriptRuntime *hooks = scriptRuntime(route.pattern);
+        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}), hooks,
+                                                hooks ? scriptConnection(head, session) : ScriptConnection());
+    }
     }
     return std::make_unique<OperatorBehaviour>(*this);
+}
+
+ScriptConnection Engine::scriptConnection(const HttpRequestHead &head, const ClientSession &session) const
+{
+    const RouteMatch match = m_config.routes.match(head.path);
+    ScriptConnection connection;
+    connection.url = RequestRouter::redactedTarget(head);
+    connection.protocol = session.info().subprotocol;
+    for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
+        connection.params.insert(it.key(), it.value());
+    for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
+        connection.query.insert(item.first, item.second);
+    return connection;
 }
 
 WebSocketDialer::Request Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
@@ -989,7 +997,9 @@ bool Engine::loadScripts(QString *error)
 {
     for (int index = 0; index < m_config.routes.routes().size(); ++index) {
         const RouteSpec route = m_config.routes.routes().at(index); // a copy: the table changes below
-        if (route.behaviour != RouteBehaviourKind::Script || m_scripts.count(route.pattern))
+        // Script routes, and proxy routes with hooks (onClientMessage / onUpstreamMessage).
+        const bool hooks = route.behaviour == RouteBehaviourKind::Proxy && !route.script.isEmpty();
+        if ((route.behaviour != RouteBehaviourKind::Script && !hooks) || m_scripts.count(route.pattern))
             continue;
         ScriptLimits limits;
         limits.callBudgetMs = route.scriptBudgetMs;
@@ -1001,7 +1011,7 @@ bool Engine::loadScripts(QString *error)
         }
         runtime->setWatching(true);
         // A script names its subprotocols (graphql-transport-ws...) unless the config did.
-        if (route.subprotocols.isEmpty())
+        if (route.subprotocols.isEmpty() && !hooks)
             m_config.routes.mutableRoutes()[index].subprotocols = runtime->protocols();
         m_scripts.emplace(route.pattern, std::move(runtime));
     }

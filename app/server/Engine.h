@@ -16,6 +16,7 @@
 #include "../http/WebSocketDialer.h"
 #include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
+#include "../script/ScriptConnection.h"
 #include "../script/ScriptHost.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
@@ -147,6 +148,7 @@ public:
 
     // ScriptHost: what script routes ask of the engine (app/script).
     QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) override;
+    QString scriptSendUpstream(quint64 clientId, const QByteArray &data, bool binary) override;
     QString scriptClose(quint64 clientId, int code, const QString &reason) override;
     QString scriptPing(quint64 clientId) override;
     int scriptReadyState(quint64 clientId) const override;
@@ -193,6 +195,8 @@ private:
     void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     WebSocketDialer::Request proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    // The client as its route's script sees it (ws.url, ws.protocol, ws.params, ws.query).
+    ScriptConnection scriptConnection(const HttpRequestHead &head, const ClientSession &session) const;
     // Dials a proxy route's upstream for a deferred upgrade, then answers the client: upgraded with
     // the upstream's subprotocol, the upstream's own refusal, or upgraded then closed with 1014.
     void dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, const WebSocketDialer::Request &request);

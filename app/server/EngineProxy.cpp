@@ -238,3 +238,15 @@ HeldMessages Engine::heldMessages(quint64 clientId) const
     held.overflowed = queue.overflowed();
     return held;
 }
+
+QString Engine::scriptSendUpstream(quint64 clientId, const QByteArray &data, bool binary)
+{
+    CommandResult refusal;
+    ProxyBehaviour *proxy = proxyFor(clientId, &refusal);
+    if (!proxy)
+        return openSession(clientId) ? refusal.error : QString(); // a client gone: ignored, as ws.send does
+    if (!binary && !QByteArrayView(data).isValidUtf8())
+        return QStringLiteral("a text message must be UTF-8");
+    (void)proxy->inject(true, {binary, data}, QStringLiteral("sent by script")); // an upstream gone: ignored
+    return {};
+}
