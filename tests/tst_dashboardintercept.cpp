@@ -29,6 +29,7 @@ private Q_SLOTS:
     void cleanup();
     void holdToUpstreamListsEditsForwardsAndDrops();
     void holdFromUpstreamThenForwardAll();
+    void editsLargeAndBinaryHeldMessages();
     void routeHoldCoversNewClients();
     void composeInjectsBothWays();
 
@@ -193,6 +194,48 @@ void TestDashboardIntercept::holdFromUpstreamThenForwardAll()
     QTRY_COMPARE_WITH_TIMEOUT(clientGot.count(), 3, 5000);
     QCOMPARE(clientGot.at(2).first().toString(), QStringLiteral("c"));
     QTRY_VERIFY_WITH_TIMEOUT(!box("holdToClient")->isChecked(), 5000);
+}
+
+void TestDashboardIntercept::editsLargeAndBinaryHeldMessages()
+{
+    std::unique_ptr<QWebSocket> client;
+    QWebSocket *leg = nullptr;
+    quint64 id = 0;
+    QVERIFY(connectProxied(client, leg, &id));
+    QSignalSpy upstreamText(leg, &QWebSocket::textMessageReceived);
+    QSignalSpy upstreamBinary(leg, &QWebSocket::binaryMessageReceived);
+    select(id);
+    box("holdToUpstream")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked() && stateOf(id).contains(QStringLiteral("holding")), 5000);
+
+    // Text too large for the editor: the compose panel holds it whole (shown cut short, read-only)
+    // and forwards all of it.
+    const QString big = QStringLiteral("{\"blob\":\"") + QString(300 * 1024, QLatin1Char('x')) + QStringLiteral("\"}");
+    client->sendTextMessage(big);
+    client->sendBinaryMessage(QByteArray("\x01\x02\xff", 3));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 2, 5000);
+    QCOMPARE(held()->data(held()->index(1, HeldMessageModel::Type)).toString(), QStringLiteral("binary"));
+    QCOMPARE(held()->data(held()->index(1, HeldMessageModel::Preview)).toString(), QStringLiteral("01 02 ff"));
+    panel()->table()->selectRow(0);
+    button("heldEdit")->click();
+    ComposePanel *compose = m_window->composePanel();
+    QCOMPARE(compose->heldTextSize(), big.size());
+    QVERIFY(compose->editor()->isReadOnly());
+    compose->sendButton()->click();
+    QVERIFY(upstreamText.wait(5000));
+    QCOMPARE(upstreamText.first().first().toString(), big);
+
+    // Binary is edited as hex and stays binary.
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 1, 5000);
+    panel()->table()->selectRow(0);
+    button("heldEdit")->click();
+    QCOMPARE(compose->format(), ComposePanel::Format::Hex);
+    QCOMPARE(compose->editor()->toPlainText(), QStringLiteral("01 02 ff"));
+    compose->editor()->setPlainText(QStringLiteral("01 02 03"));
+    compose->sendButton()->click();
+    QVERIFY(upstreamBinary.wait(5000));
+    QCOMPARE(upstreamBinary.first().first().toByteArray(), QByteArray("\x01\x02\x03", 3));
+    QCOMPARE(upstreamText.count(), 1);
 }
 
 void TestDashboardIntercept::routeHoldCoversNewClients()
