@@ -34,8 +34,16 @@ private Q_SLOTS:
     void composeInjectsBothWays();
 
 private:
-    // A client on /live, its upstream leg, and the client selected in the table.
-    bool connectProxied(std::unique_ptr<QWebSocket> &client, QWebSocket *&leg, quint64 *id);
+    // A client on /live, its upstream leg and its id.
+    struct Proxied
+    {
+        std::unique_ptr<QWebSocket> client;
+        QWebSocket *leg = nullptr;
+        quint64 id = 0;
+    };
+    bool connectProxied(Proxied *proxied);
+    // Ticks a hold box of the selected client and waits until the table and the dock show it.
+    void holdAndWait(const char *boxName, const QString &direction);
     void select(quint64 id);
     QCheckBox *box(const char *name) const { return panel()->findChild<QCheckBox *>(QLatin1String(name)); }
     QPushButton *button(const char *name) const { return panel()->findChild<QPushButton *>(QLatin1String(name)); }
@@ -76,8 +84,11 @@ void TestDashboardIntercept::cleanup()
     m_upstream.reset(); // its legs are its children
 }
 
-bool TestDashboardIntercept::connectProxied(std::unique_ptr<QWebSocket> &client, QWebSocket *&leg, quint64 *id)
+bool TestDashboardIntercept::connectProxied(Proxied *proxied)
 {
+    std::unique_ptr<QWebSocket> &client = proxied->client;
+    QWebSocket *&leg = proxied->leg;
+    quint64 *id = &proxied->id;
     QUrl url = m_host->url();
     url.setScheme(QStringLiteral("ws"));
     url.setPath(QStringLiteral("/live"));
@@ -98,6 +109,14 @@ bool TestDashboardIntercept::connectProxied(std::unique_ptr<QWebSocket> &client,
     return true;
 }
 
+void TestDashboardIntercept::holdAndWait(const char *boxName, const QString &direction)
+{
+    const quint64 id = panel()->clientId();
+    box(boxName)->click();
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(id).contains(QStringLiteral("holding ") + direction), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(box(boxName)->isChecked(), 5000); // the dock's snapshot follows
+}
+
 void TestDashboardIntercept::select(quint64 id)
 {
     m_window->clientsPanel()->selectClients({id});
@@ -116,18 +135,14 @@ bool TestDashboardIntercept::chooseTarget(const QString &text)
 
 void TestDashboardIntercept::holdToUpstreamListsEditsForwardsAndDrops()
 {
-    std::unique_ptr<QWebSocket> client;
-    QWebSocket *leg = nullptr;
-    quint64 id = 0;
-    QVERIFY(connectProxied(client, leg, &id));
+    Proxied pair;
+    QVERIFY(connectProxied(&pair));
+    auto &[client, leg, id] = pair;
     QSignalSpy upstreamGot(leg, &QWebSocket::textMessageReceived);
     select(id);
     QVERIFY(panel()->isVisible()); // shown when a proxied client is first selected
 
-    box("holdToUpstream")->click();
-    // The table says what is held once the engine holds it.
-    QTRY_VERIFY_WITH_TIMEOUT(stateOf(id).contains(QStringLiteral("holding client → upstream")), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked(), 5000); // the dock's snapshot follows
+    holdAndWait("holdToUpstream", QStringLiteral("client → upstream"));
     QVERIFY(!box("holdToClient")->isChecked());
     client->sendTextMessage(QStringLiteral("one"));
     client->sendTextMessage(QStringLiteral("two"));
@@ -166,14 +181,12 @@ void TestDashboardIntercept::holdToUpstreamListsEditsForwardsAndDrops()
 
 void TestDashboardIntercept::holdFromUpstreamThenForwardAll()
 {
-    std::unique_ptr<QWebSocket> client;
-    QWebSocket *leg = nullptr;
-    quint64 id = 0;
-    QVERIFY(connectProxied(client, leg, &id));
+    Proxied pair;
+    QVERIFY(connectProxied(&pair));
+    auto &[client, leg, id] = pair;
     QSignalSpy clientGot(client.get(), &QWebSocket::textMessageReceived);
     select(id);
-    box("holdToClient")->click();
-    QTRY_VERIFY_WITH_TIMEOUT(stateOf(id).contains(QStringLiteral("holding upstream → client")), 5000);
+    holdAndWait("holdToClient", QStringLiteral("upstream → client"));
     leg->sendTextMessage(QStringLiteral("a"));
     leg->sendTextMessage(QStringLiteral("b"));
     QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 2, 5000);
@@ -198,15 +211,13 @@ void TestDashboardIntercept::holdFromUpstreamThenForwardAll()
 
 void TestDashboardIntercept::editsLargeAndBinaryHeldMessages()
 {
-    std::unique_ptr<QWebSocket> client;
-    QWebSocket *leg = nullptr;
-    quint64 id = 0;
-    QVERIFY(connectProxied(client, leg, &id));
+    Proxied pair;
+    QVERIFY(connectProxied(&pair));
+    auto &[client, leg, id] = pair;
     QSignalSpy upstreamText(leg, &QWebSocket::textMessageReceived);
     QSignalSpy upstreamBinary(leg, &QWebSocket::binaryMessageReceived);
     select(id);
-    box("holdToUpstream")->click();
-    QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked() && stateOf(id).contains(QStringLiteral("holding")), 5000);
+    holdAndWait("holdToUpstream", QStringLiteral("client → upstream"));
 
     // Text too large for the editor: the compose panel holds it whole (shown cut short, read-only)
     // and forwards all of it.
@@ -240,11 +251,9 @@ void TestDashboardIntercept::editsLargeAndBinaryHeldMessages()
 
 void TestDashboardIntercept::routeHoldCoversNewClients()
 {
-    std::unique_ptr<QWebSocket> first;
-    QWebSocket *firstLeg = nullptr;
-    quint64 firstId = 0;
-    QVERIFY(connectProxied(first, firstLeg, &firstId));
-    select(firstId);
+    Proxied first;
+    QVERIFY(connectProxied(&first));
+    select(first.id);
     QVERIFY(box("routeHoldToUpstream")->isEnabled());
     box("routeHoldToUpstream")->click();
     // The route's hold reaches its open client...
@@ -252,14 +261,12 @@ void TestDashboardIntercept::routeHoldCoversNewClients()
     QVERIFY(box("routeHoldToUpstream")->isChecked());
 
     // ...and a client that connects later.
-    std::unique_ptr<QWebSocket> second;
-    QWebSocket *secondLeg = nullptr;
-    quint64 secondId = 0;
-    QVERIFY(connectProxied(second, secondLeg, &secondId));
-    QSignalSpy upstreamGot(secondLeg, &QWebSocket::textMessageReceived);
-    select(secondId);
+    Proxied second;
+    QVERIFY(connectProxied(&second));
+    QSignalSpy upstreamGot(second.leg, &QWebSocket::textMessageReceived);
+    select(second.id);
     QTRY_VERIFY_WITH_TIMEOUT(box("holdToUpstream")->isChecked() && box("routeHoldToUpstream")->isChecked(), 5000);
-    second->sendTextMessage(QStringLiteral("late"));
+    second.client->sendTextMessage(QStringLiteral("late"));
     QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), 1, 5000);
     QCOMPARE(upstreamGot.count(), 0);
 
@@ -273,10 +280,9 @@ void TestDashboardIntercept::routeHoldCoversNewClients()
 
 void TestDashboardIntercept::composeInjectsBothWays()
 {
-    std::unique_ptr<QWebSocket> client;
-    QWebSocket *leg = nullptr;
-    quint64 id = 0;
-    QVERIFY(connectProxied(client, leg, &id));
+    Proxied pair;
+    QVERIFY(connectProxied(&pair));
+    auto &[client, leg, id] = pair;
     QSignalSpy upstreamGot(leg, &QWebSocket::textMessageReceived);
     QSignalSpy clientGot(client.get(), &QWebSocket::textMessageReceived);
     ComposePanel *compose = m_window->composePanel();
