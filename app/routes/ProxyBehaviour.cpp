@@ -114,7 +114,9 @@ void ProxyBehaviour::passOrHold(ProxyHoldQueue::Direction direction, const Incom
                                 const QElapsedTimer &since, const QString &note)
 {
     if (m_hold.isHolding(direction)) {
-        if (m_hold.add(direction, message, since))
+        const bool held = m_hold.add(direction, message, since);
+        heldChanged(); // held, or counted as overflowed
+        if (held)
             return;
         forward(direction, message, heldFor(since) + note + QStringLiteral(", hold queue full"), true);
         return;
@@ -161,11 +163,31 @@ void ProxyBehaviour::onWritten(RouteClient &client)
     }
 }
 
+void ProxyBehaviour::hold(int directions)
+{
+    m_hold.hold(directions);
+    heldChanged();
+}
+
 void ProxyBehaviour::release(int directions)
 {
     const QList<ProxyHoldQueue::Held> released = m_hold.release(directions);
     for (const ProxyHoldQueue::Held &held : released)
         forward(held.direction, held.message, heldFor(held.since) + QStringLiteral(", held"));
+    heldChanged();
+}
+
+void ProxyBehaviour::forwardAllHeld()
+{
+    const int holding = m_hold.holding();
+    release(ProxyHoldQueue::Both);
+    hold(holding);
+}
+
+void ProxyBehaviour::heldChanged()
+{
+    if (m_client)
+        host().heldChanged(*m_client);
 }
 
 bool ProxyBehaviour::forwardHeld(quint64 id, const IncomingMessage *edited)
@@ -175,13 +197,17 @@ bool ProxyBehaviour::forwardHeld(quint64 id, const IncomingMessage *edited)
         return false;
     forward(held.direction, edited ? *edited : held.message,
             heldFor(held.since) + (edited ? QStringLiteral(", held and edited") : QStringLiteral(", held")));
+    heldChanged();
     return true;
 }
 
 bool ProxyBehaviour::dropHeld(quint64 id)
 {
     ProxyHoldQueue::Held held;
-    return m_hold.take(id, &held);
+    if (!m_hold.take(id, &held))
+        return false;
+    heldChanged();
+    return true;
 }
 
 bool ProxyBehaviour::inject(bool toUpstream, const IncomingMessage &message, const QString &detail)

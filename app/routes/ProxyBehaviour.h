@@ -51,8 +51,10 @@ public:
     const QString &upstreamUrl() const { return m_url; }
 
     // Operator commands (the engine's, for the dashboard and the admin API).
-    void hold(int directions) { m_hold.hold(directions); }
+    void hold(int directions);
     void release(int directions);
+    // Forwards every held message in order and keeps holding.
+    void forwardAllHeld();
     const ProxyHoldQueue &held() const { return m_hold; }
     // Forwards one held message, its payload replaced when `edited` is set; false: no such id.
     bool forwardHeld(quint64 id, const IncomingMessage *edited);
@@ -73,6 +75,7 @@ private:
     void upstreamEnded(int code, const QString &reason);
     void releaseUpstream(int code, const QString &reason);
     void setState(RouteHost::UpstreamState state, const QString &detail);
+    void heldChanged();
 
     // WebSocketConnection::Handler, for the upstream leg.
     void onTextMessage(const QByteArray &utf8) override { upstreamMessageArrived({false, utf8}); }

@@ -85,6 +85,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     qRegisterMetaType<CommandResult>();
     qRegisterMetaType<ClusterStatus>();
     qRegisterMetaType<ScriptRouteInfoList>();
+    qRegisterMetaType<HeldMessages>();
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
@@ -445,6 +446,10 @@ void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const Htt
     session->setBehaviour(makeBehaviour(route, head, *session));
     m_dialedUpstream = {};
     session->behaviour()->onOpen(*session);
+    if (const auto hold = m_routeHolds.find(route.pattern); hold != m_routeHolds.end() && hold->second != 0) {
+        if (auto *proxy = dynamic_cast<ProxyBehaviour *>(session->behaviour()))
+            proxy->hold(hold->second); // a route hold covers new clients too
+    }
     session->start();
     m_reporter.markChanged(session);
 }

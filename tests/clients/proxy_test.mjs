@@ -205,6 +205,49 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     await ws.closed;
   });
 
+  it('holds a whole route, new clients too, and forwards all held through the admin API', async () => {
+    const first = await connect('/live');
+    const firstSeen = collector(first);
+    const route = encodeURIComponent('/live');
+    let result = await api('POST', `/api/routes/${route}/hold`, { direction: 'toUpstream' });
+    assert.equal(result.status, 200);
+    assert.equal(result.json.route, '/live');
+    assert.equal(result.json.holding, 'toUpstream');
+    assert.ok(result.json.clients >= 1);
+    const listed = (await api('GET', '/api/routes')).json.routes.find((r) => r.path === '/live');
+    assert.equal(listed.holding, 'toUpstream');
+    assert.equal(listed.upstream, `ws://127.0.0.1:${upstream.address().port}/socket`);
+    // A client that connects now is held too.
+    const second = await connect('/live');
+    const secondSeen = collector(second);
+    const { id } = await newestClient();
+    second.send('late');
+    first.send('early');
+    let held = null;
+    for (let attempt = 0; attempt < 1000 && !(held?.messages.length >= 1); ++attempt) {
+      held = (await api('GET', `/api/clients/${id}/held`)).json;
+    }
+    assert.equal(held.holding, 'toUpstream');
+    assert.deepEqual(held.messages.map((m) => m.text), ['late']);
+    // Forward all: what is held goes on, holding stays.
+    result = await api('POST', `/api/clients/${id}/held/forward`);
+    assert.deepEqual([result.status, result.json.forwarded], [200, 1]);
+    assert.deepEqual(await secondSeen.next(1), ['up:late']);
+    assert.equal((await api('GET', `/api/clients/${id}/held`)).json.holding, 'toUpstream');
+    // Releasing the route forwards what its clients held.
+    result = await api('POST', `/api/routes/${route}/release`, {});
+    assert.equal(result.status, 200);
+    assert.equal(result.json.holding, null);
+    assert.deepEqual(await firstSeen.next(1), ['up:early']);
+    assert.equal((await api('POST', `/api/routes/${route}/hold`, { direction: 'up' })).status, 400);
+    result = await api('POST', `/api/routes/${encodeURIComponent('/nowhere')}/hold`, {});
+    assert.deepEqual([result.status, result.json.rule], [404, 'unknown-route']);
+    for (const ws of [first, second]) {
+      ws.close(1000);
+      await ws.closed;
+    }
+  });
+
   it('relays a 16 MiB message both ways', async () => {
     const ws = new WebSocket(`${server.wsUrl}/live`, { maxPayload: 2 * BIG });
     ws.on('error', () => {});
