@@ -7,7 +7,7 @@ set -euo pipefail
 
 purpose=${1:-run}
 # openssl: scripts/make-dev-cert.sh (TLS certificates for --tls-cert, also made by the tests)
-packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-websockets-dev qt6-declarative-dev liburing-dev qt6-qpa-plugins libgl-dev
+packages=(build-essential cmake ninja-build pkg-config qt6-base-dev qt6-websockets-dev qt6-declarative-dev qt6-declarative-private-dev liburing-dev qt6-qpa-plugins libgl-dev
           fonts-dejavu-core libhiredis-dev openssl zlib1g-dev)
 if [ "$purpose" = test ]; then
     # Third-party clients the tests drive: Python websockets (Debian's python3), headless Chromium.

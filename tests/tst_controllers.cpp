@@ -325,7 +325,7 @@ void TestControllers::scriptRoutesDialogShowsVersionAndLastError()
 
     QVERIFY(writeScript(path, "export default { onOpen(evt, ws) { ws.send('hi' } }\n"));
     dialog.reloadButton()->click();
-    QTRY_VERIFY_WITH_TIMEOUT(table->item(0, 4)->text().startsWith(QStringLiteral("feed.js:1: SyntaxError")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(table->item(0, 4)->text().startsWith(QStringLiteral("feed.js:1:49: SyntaxError")), 5000);
     QVERIFY(table->item(0, 2)->text().toInt() >= 1);
     const int brokenVersion = table->item(0, 2)->text().toInt();
 

@@ -1,6 +1,7 @@
 #include "ScriptRuntime.h"
 
 #include "ScriptBridge.h"
+#include "ScriptSyntaxLocator.h"
 
 #include <QDir>
 #include <QFile>
@@ -8,6 +9,7 @@
 #include <QJSEngine>
 #include <QRegularExpression>
 #include <QSet>
+#include <QUrl>
 
 #include <utility>
 
@@ -16,6 +18,8 @@ Q_LOGGING_CATEGORY(lcScript, "switchboard.script")
 namespace {
 constexpr int kSettleMs = 100;
 constexpr int kMaxSiblings = 64;
+// Larger files are not parsed a second time for a syntax error's column.
+constexpr qint64 kMaxScriptBytesToLocate = 4 * 1024 * 1024;
 
 QString readText(const QString &path, bool *ok)
 {
@@ -171,7 +175,7 @@ bool ScriptRuntime::load(QString *error)
     if (module.isError()) {
         QString where;
         const QString text = describeError(module, &where).section(QLatin1Char('\n'), 0, 0); // the stack is the import
-        return refuse(QStringLiteral("%1: %2").arg(where.isEmpty() ? name : where, text));
+        return refuse(QStringLiteral("%1: %2").arg(where.isEmpty() ? name : withColumn(module, where), text));
     }
     version->handlers = module.property(QStringLiteral("default"));
     if (!version->handlers.isObject())
@@ -222,6 +226,22 @@ void ScriptRuntime::onDiskChanged()
     else
         qCWarning(lcScript).noquote() << m_route << text;
     m_host.scriptLog(m_route, 0, ok ? ScriptHost::LogLevel::Info : ScriptHost::LogLevel::Error, QString(), text);
+}
+
+QString ScriptRuntime::withColumn(const QJSValue &error, const QString &where)
+{
+    // QJSEngine names a syntax error's file and line only; Qt's parser, run again on that file, has the column.
+    if (error.property(QStringLiteral("name")).toString() != QLatin1String("SyntaxError"))
+        return where;
+    const QString fileName = error.property(QStringLiteral("fileName")).toString();
+    QFile file(fileName.startsWith(QLatin1String("file:")) ? QUrl(fileName).toLocalFile() : fileName);
+    if (file.size() > kMaxScriptBytesToLocate || !file.open(QIODevice::ReadOnly))
+        return where;
+    const ScriptSyntaxError located = locateSyntaxError(QString::fromUtf8(file.readAll()));
+    const int line = error.property(QStringLiteral("lineNumber")).toInt();
+    if (located.line != line || located.column <= 0 || !where.endsWith(QStringLiteral(":%1").arg(line)))
+        return where; // not the error QJSEngine saw
+    return QStringLiteral("%1:%2").arg(where).arg(located.column);
 }
 
 QString ScriptRuntime::describeError(const QJSValue &error, QString *where) const

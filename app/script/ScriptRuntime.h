@@ -132,6 +132,8 @@ private:
     void fail(quint64 clientId, const QString &text, const QString &where);
     void failed(quint64 clientId, const QString &text);
     QString describeError(const QJSValue &error, QString *where) const;
+    // where ("file:line") with the column of a syntax error appended, when Qt's parser finds it.
+    static QString withColumn(const QJSValue &error, const QString &where);
     int addTimer(Version &version, quint64 owner, const QJSValue &callback, int ms, bool repeat, QString *error);
     void clearTimer(Version &version, quint64 owner, int timerId);
     void dropTimers(Version &version, quint64 owner);

@@ -343,7 +343,7 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
 
     Target target = match(head.path);
     if (target.endpoint == Endpoint::Replay && head.method == "POST")
-        target = {Endpoint::ReplayStart, {}, {}, true};
+        target = {Endpoint::ReplayStart, {}, {}, true, {}};
     if (target.endpoint == Endpoint::None) {
         return error(404, QStringLiteral("not-found"),
                      QStringLiteral("no API endpoint at %1 (endpoints: %2)").arg(head.path, QLatin1String(kEndpointList)));

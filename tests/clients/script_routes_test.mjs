@@ -204,7 +204,7 @@ describe('hot reload', () => {
     old.send('?');
     assert.equal(await old.next(), 'v1');
     await writeFile(path.join(dir, 'live.js'), "export default { onMessage(evt, ws) { ws.send('v3' } }\n");
-    await server.waitForLog(/reload failed, version 2 keeps running: live\.js:1: SyntaxError/, WAIT_MS, 'the failed reload');
+    await server.waitForLog(/reload failed, version 2 keeps running: live\.js:1:\d+: SyntaxError/, WAIT_MS, 'the failed reload');
     const third = await connect('/live');
     third.send('?');
     assert.equal(await third.next(), 'v2');
@@ -237,7 +237,7 @@ describe('admin API', () => {
     const broken = await api('POST', `/api/routes/${encodeURIComponent('/api/:n')}/reload`, {});
     assert.equal(broken.status, 422);
     assert.equal(broken.json.rule, 'script-load');
-    assert.match(broken.json.error, /api\.js:1: SyntaxError/);
+    assert.match(broken.json.error, /api\.js:1:\d+: SyntaxError/);
 
     await writeFile(path.join(dir, 'api.js'), "export default { onOpen(evt, ws) { ws.send('a2') } }\n");
     const reloaded = await api('POST', `/api/routes/${encodeURIComponent('/api/:n')}/reload`, { restartClients: true });
@@ -256,14 +256,14 @@ describe('admin API', () => {
 });
 
 describe('a syntax error at start', () => {
-  it('stops the server from starting and names file and line', async () => {
+  it('stops the server from starting and names file, line and column', async () => {
     const broken = path.join(dir, 'broken.js');
     await writeFile(broken, 'export default {\n  onOpen(evt, ws) {\n    ws.send(\n  },\n}\n');
     const run = promisify(execFile)(process.env.SWITCHBOARD_BIN,
       ['--headless', '--host', '127.0.0.1', '--port', '0', '--script', `/b=${broken}`], { timeout: 10000 });
     await assert.rejects(run, (err) => {
       assert.notEqual(err.code, 0);
-      assert.match(err.stderr, /script route \/b: broken\.js:4: SyntaxError/);
+      assert.match(err.stderr, /script route \/b: broken\.js:4:3: SyntaxError/);
       return true;
     });
   });
