@@ -75,6 +75,12 @@ private:
                    && record.value(QStringLiteral("direction")).toString() == QStringLiteral("out");
         });
     }
+    // A port that is free now (0 when none could be bound).
+    static quint16 freePort()
+    {
+        QTcpServer probe;
+        return probe.listen(QHostAddress::LocalHost) ? probe.serverPort() : 0;
+    }
     static ServerConfig loopback(quint16 port = 0)
     {
         ServerConfig config;
@@ -105,10 +111,8 @@ void TestControllers::serverStartsRestartsOnTheNewPortAndStops()
 
     // A restart onto a new port binds it, then closes the old clients (1012 Service Restart, which
     // QWebSocket 6.4 reports as 1002) without going through Stopped.
-    QTcpServer probe; // a port that is free now
-    QVERIFY(probe.listen(QHostAddress::LocalHost));
-    config.port = probe.serverPort();
-    probe.close();
+    config.port = freePort();
+    QVERIFY(config.port);
     server.restart();
     QVERIFY(listening.wait(10000));
     QCOMPARE(listening.takeFirst().at(0).toUrl().port(), int(config.port));
@@ -165,10 +169,8 @@ void TestControllers::eventSequenceGoesOnAcrossRestarts()
     before->sendTextMessage(QStringLiteral("before the restart"));
     QTRY_VERIFY_WITH_TIMEOUT(hasPayload(seen, QStringLiteral("before the restart")), 5000);
 
-    QTcpServer probe; // a port that is free now
-    QVERIFY(probe.listen(QHostAddress::LocalHost));
-    config.port = probe.serverPort();
-    probe.close();
+    config.port = freePort();
+    QVERIFY(config.port);
     server.restart();
     QVERIFY(listening.wait(10000));
     QTRY_COMPARE_WITH_TIMEOUT(beforeClosed.size(), 1, 5000);
