@@ -399,6 +399,14 @@ void ComposePanel::updateState()
         m_status->setText(tr("Type a message above; Ctrl+Enter sends."));
         return;
     }
+    if (!m_held.isEmpty() && !m_heldReady) {
+        // Not an error: a pool thread is converting the paste (Send still works, see send()).
+        m_send->setEnabled(true);
+        m_status->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+        m_status->setText(m_sendWhenReady ? tr("Sends once the pasted text is converted…")
+                                          : tr("Converting the pasted text…"));
+        return;
+    }
     if (!why.isEmpty()) {
         m_status->setStyleSheet(QStringLiteral("color: #d03a2f;"));
         m_status->setText(why.at(0).toUpper() + why.mid(1) + QLatin1Char('.'));
@@ -428,8 +436,7 @@ bool ComposePanel::send()
     if (!m_held.isEmpty() && !m_heldReady && (format() == Format::Text || format() == Format::Json)) {
         // Pasted text still converting: it goes as soon as it is ready.
         m_sendWhenReady = true;
-        m_status->setStyleSheet(QString());
-        m_status->setText(tr("Sends once the pasted text is converted…"));
+        updateState();
         return true;
     }
     updateState();
