@@ -5,8 +5,12 @@
 #   bench/run.sh            full run (~8 min): echo 100/1,000/10,000 connections x 32 B/4 KiB, echo of 4 KiB JSON
 #                           with permessage-deflate, fan-out to 1,000 receivers at 1,000 msg/s, 10,000 idle
 #                           connections (without and with deflate negotiated), the dashboard bench; echo at 32 B
-#                           and idle connections again on the qt backend (--websocket-backend qt)
+#                           and idle connections again on the qt backend (--websocket-backend qt); echo through a
+#                           proxy route to a ws upstream against straight to it; the RFC 6455 conformance cases
+#                           (bench/conformance.mjs) on both backends and ws
 #   bench/run.sh --quick    smoke run (~1.5 min): short windows, at most 1,000 connections
+#   bench/run.sh --backends only what compares the two backends with ws (~4 min): echo 32 B at every
+#                           connection count, idle connections, conformance (combines with --quick)
 #   options: --seconds S (measurement window per run), --out DIR (default build/bench/results/<time>)
 #
 # Builds a Release tree of its own (build/bench), installs what is missing (redis-server through apt,
@@ -19,6 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 QUICK=0
+BACKENDS_ONLY=0
 SECONDS_OVERRIDE=""
 OUT=""
 while [ $# -gt 0 ]; do
@@ -26,7 +31,8 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --seconds) SECONDS_OVERRIDE=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    --backends) BACKENDS_ONLY=1 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -39,6 +45,7 @@ else
 fi
 [ -n "$SECONDS_OVERRIDE" ] && WINDOW=$SECONDS_OVERRIDE
 PAYLOADS=(32 4096)
+[ "$BACKENDS_ONLY" = 1 ] && PAYLOADS=(32) # the size the qt backend's rows use
 RECORD_ECHO_CONNS=${ECHO_CONNS[1]} # the --record row: echo at 1,000 connections (quick: 1,000 too), 32 B
 
 # ---------------------------------------------------------------- dependencies and build
@@ -205,6 +212,7 @@ for n in "${ECHO_CONNS[@]}"; do
     for p in "${PAYLOADS[@]}"; do echo_pair "$n" "$p"; done
 done
 
+if [ "$BACKENDS_ONLY" = 0 ]; then
 # permessage-deflate (issue 20): 4 KiB of compressible JSON, the load generator offering
 # permessage-deflate without context takeover and compressing every message; ws with perMessageDeflate.
 DEFLATE_CONNS=${ECHO_CONNS[0]}
@@ -246,6 +254,35 @@ stop_server "$pid"
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "msg/s" "$(field msgs_per_s)" "${WS_REF:-?}" "$SERVER_CPU" "" "$SERVER_HWM" ""
 row "$RECORD_LABEL, Switchboard script route (JS handler)" "RTT p99 ms" "$(ms "$(field p99_us)")" "${WS_REF_P99:-?}" "" "" "" ""
 
+# A proxy route (issue 18): echo through `--proxy` to a ws upstream (bench/peer/server.mjs) against the
+# same load straight to that upstream, one upstream process for both runs. The ws column is the direct run;
+# a note gives the latency the proxy added.
+PROXY_CONNS=${ECHO_CONNS[0]}
+proxy_echo() { # proxy_echo PAYLOAD
+    local p=$1 label="echo ${PROXY_CONNS} conns × ${1} B, through a proxy route to ws (ws: straight to it)"
+    echo "bench: $label"
+    LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 150 }')
+    local args=(--scenario echo --connections "$PROXY_CONNS" --payload "$p" --seconds "$WINDOW" --warmup "$WARMUP"
+                --connect-timeout 120)
+    ws_server "ws-upstream-$p"; local upstream_pid=$SERVER_PID upstream_port=$SERVER_PORT
+    loadgen "ws-direct-$p" --url "ws://127.0.0.1:$upstream_port" "${args[@]}"; local direct=$RESULT
+    [ -n "$(health)" ] && note "ws straight $label:$(health)"
+    sb_server "sb-proxy-$p" --proxy "/p=ws://127.0.0.1:$upstream_port/ws"; local pid=$SERVER_PID
+    loadgen "sb-proxy-$p" --url "ws://127.0.0.1:$SERVER_PORT/p" "${args[@]}"
+    stop_server "$pid"
+    [ -n "$(health)" ] && note "switchboard proxy $label:$(health)"
+    local sb_cpu=$SERVER_CPU sb_hwm=$SERVER_HWM
+    stop_server "$upstream_pid"
+    row "$label" "msg/s" "$(field msgs_per_s)" "$(field msgs_per_s "$direct")" "$sb_cpu" "" "$sb_hwm" ""
+    row "$label" "RTT p50 ms" "$(ms "$(field p50_us)")" "$(ms "$(field p50_us "$direct")")" "" "" "" ""
+    row "$label" "RTT p99 ms" "$(ms "$(field p99_us)")" "$(ms "$(field p99_us "$direct")")" "" "" "" ""
+    note "proxy echo at $p B: the proxy added $(awk -v a="$(field p50_us)" -v b="$(field p50_us "$direct")" \
+        'BEGIN { printf "%.2f", (a - b) / 1000 }') ms at p50 and $(awk -v a="$(field p99_us)" -v b="$(field p99_us "$direct")" \
+        'BEGIN { printf "%.2f", (a - b) / 1000 }') ms at p99 (its CPU column: Switchboard only; the upstream ran both runs)"
+}
+for p in "${PAYLOADS[@]}"; do proxy_echo "$p"; done
+fi # BACKENDS_ONLY
+
 # The qt backend (issue 20, --websocket-backend qt): the same echo at 32 B on every connection count, Qt's
 # QWebSocketServer under the same engine; the ws column is the echo row of the same size from this run, the
 # native backend's is the row above it.
@@ -269,6 +306,7 @@ for n in "${ECHO_CONNS[@]}"; do
 done
 
 # ---------------------------------------------------------------- fan-out, one server and two through Redis
+if [ "$BACKENDS_ONLY" = 0 ]; then
 LOADGEN_LIMIT=$(awk -v w="$WINDOW" 'BEGIN { printf "%d", w + 90 }')
 fan_args() { # fan_args RATE
     FAN_ARGS=(--scenario fanout --receivers "$FAN_RECEIVERS" --rate "$1" --payload 64 --seconds "$WINDOW"
@@ -348,6 +386,7 @@ kill -TERM "$REDIS_PID" 2>/dev/null || true
 for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
 kill -KILL "$REDIS_PID" 2>/dev/null || true
 wait "$REDIS_PID" 2>/dev/null || true
+fi # BACKENDS_ONLY
 
 # ---------------------------------------------------------------- idle connections
 idle_run() { # idle_run NAME START_FN: sets IDLE_KB (KiB per held connection) and IDLE_HELD
@@ -382,13 +421,14 @@ if fits $((IDLE_CONNS + 10)); then
     echo "bench: idle $IDLE_CONNS connections"
     idle_run "sb-idle" sb_server; SB_IDLE=$IDLE_KB; SB_IDLE_HELD=$IDLE_HELD; SB_IDLE_CPU=$SERVER_CPU; SB_IDLE_HWM=$SERVER_HWM; SB_IDLE_RSS=$IDLE_RSS; SB_IDLE_CONNECT=$IDLE_CONNECT
     [ -n "$(health)" ] && note "switchboard idle:$(health)"
-    idle_run "ws-idle" ws_server
+    idle_run "ws-idle" ws_server; WS_IDLE_KB=$IDLE_KB; WS_IDLE_HELD=$IDLE_HELD
     [ -n "$(health)" ] && note "ws idle:$(health)"
     row "idle ${IDLE_CONNS} conns held (${SB_IDLE_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" "$SB_IDLE" "$IDLE_KB" \
         "$SB_IDLE_CPU" "$SERVER_CPU" "$SB_IDLE_HWM" "$SERVER_HWM"
     row "idle ${IDLE_CONNS} conns held" "RSS MB while held" "$SB_IDLE_RSS" "$IDLE_RSS" "" "" "" ""
     row "idle ${IDLE_CONNS} conns held" "seconds to open all (32 connects in flight)" "$SB_IDLE_CONNECT" "$IDLE_CONNECT" "" "" "" ""
     # The same with permessage-deflate negotiated (issue 20: within 10 % of the row above for Switchboard).
+    if [ "$BACKENDS_ONLY" = 0 ]; then
     echo "bench: idle $IDLE_CONNS connections, permessage-deflate negotiated"
     IDLE_ARGS=(--deflate); WS_ARGS=(--deflate)
     idle_run "sb-idle-deflate" sb_server; SB_IDLE_D=$IDLE_KB; SB_IDLE_D_HELD=$IDLE_HELD; SB_IDLE_D_CPU=$SERVER_CPU; SB_IDLE_D_HWM=$SERVER_HWM
@@ -399,9 +439,9 @@ if fits $((IDLE_CONNS + 10)); then
     row "idle ${IDLE_CONNS} conns held, permessage-deflate (${SB_IDLE_D_HELD:-?} / ${IDLE_HELD:-?})" "RSS KiB per connection" \
         "$SB_IDLE_D" "$IDLE_KB" "$SB_IDLE_D_CPU" "$SERVER_CPU" "$SB_IDLE_D_HWM" "$SERVER_HWM"
     note "idle with permessage-deflate: Switchboard $SB_IDLE_D KiB per connection against $SB_IDLE KiB without"
+    fi # BACKENDS_ONLY
     # The qt backend (issue 20): a QWebSocket per client; the ws column is the plain idle run's.
     echo "bench: idle $IDLE_CONNS connections, Switchboard --websocket-backend qt"
-    WS_IDLE_KB=$IDLE_KB; WS_IDLE_HELD=$IDLE_HELD
     SB_FLAGS_SAVED=("${SB_FLAGS[@]}"); SB_FLAGS+=(--websocket-backend qt)
     idle_run "sbqt-idle" sb_server
     SB_FLAGS=("${SB_FLAGS_SAVED[@]}")
@@ -413,7 +453,32 @@ else
     note "idle run skipped: ulimit -n $FD_LIMIT"
 fi
 
+# ---------------------------------------------------------------- conformance (issue 20)
+# bench/conformance.mjs: RFC 6455 cases from raw TCP against each server's echo route, the qt backend's
+# row next to the native layer's; the ws column is the same cases against the ws peer.
+conformance() { # conformance NAME START_FN [SWITCHBOARD FLAGS]: sets CONFORMANCE to its result line
+    local name=$1 start=$2
+    shift 2
+    "$start" "$name" "$@"; local pid=$SERVER_PID
+    RUN_OUT=$OUT/$RUN-$name.conformance.out
+    timeout -k 5 600 node "$ROOT/bench/conformance.mjs" --url "ws://127.0.0.1:$SERVER_PORT/ws" >"$RUN_OUT" 2>&1 || true
+    stop_server "$pid"
+    CONFORMANCE=$(grep '^CONFORMANCE ' "$RUN_OUT" | tail -1 || true)
+    echo "$name: ${CONFORMANCE:-no result}" >>"$OUT/results.txt"
+    grep '^FAILED ' "$RUN_OUT" | sed "s/^FAILED /$name: /" >>"$OUT/conformance-failures.txt" || true
+}
+echo "bench: RFC 6455 conformance cases (bench/conformance.mjs)"
+conformance "ws-conformance" ws_server; WS_CONF=$CONFORMANCE
+conformance "sb-conformance" sb_server; SB_CONF=$CONFORMANCE
+conformance "sbqt-conformance" sb_server --websocket-backend qt; QT_CONF=$CONFORMANCE
+passed_of() { echo "$(field passed "$1") of $(field total "$1")"; }
+row "RFC 6455 conformance cases (bench/conformance.mjs)" "cases as the RFC requires" "$(passed_of "$SB_CONF")" "$(passed_of "$WS_CONF")" "" "" "" ""
+row "RFC 6455 conformance cases, Switchboard qt backend" "cases as the RFC requires" "$(passed_of "$QT_CONF")" "$(passed_of "$WS_CONF")" "" "" "" ""
+note "conformance by category: native $(field categories "$SB_CONF"); qt backend $(field categories "$QT_CONF"); ws $(field categories "$WS_CONF")"
+[ -s "$OUT/conformance-failures.txt" ] && note "conformance cases failed: $(paste -sd';' "$OUT/conformance-failures.txt")"
+
 # ---------------------------------------------------------------- dashboard (issue 5's switchboard_logbench)
+if [ "$BACKENDS_ONLY" = 0 ]; then
 echo "bench: dashboard at 20,000 msg/s (switchboard_logbench, ${DASH_SECONDS} s, offscreen)"
 RUN=$((RUN + 1))
 QT_QPA_PLATFORM=offscreen timeout -k 5 $((DASH_SECONDS + 90)) "$LOGBENCH" --seconds "$DASH_SECONDS" \
@@ -422,12 +487,13 @@ DASH_P99=$(sed -n 's/^GUI event-loop delay.* p99 \([0-9.]*\) ms.*/\1/p' "$OUT/$R
 DASH_HWM=$(sed -n 's/.*VmHWM \([0-9]*\) MB.*/\1/p' "$OUT/$RUN-logbench.out")
 DASH_RATE=$(sed -n 's/^generator: sent .*(\([0-9]*\)\/s).*/\1/p' "$OUT/$RUN-logbench.out")
 row "dashboard (GUI offscreen), 20,000 msg/s in (generator sent ${DASH_RATE:-?}/s)" "GUI event-loop delay p99 ms" "${DASH_P99:-?}" "—" "" "" "${DASH_HWM:-?}" ""
+fi # BACKENDS_ONLY
 
 # ---------------------------------------------------------------- the table
 {
     echo "Switchboard $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "(no git: $ROOT)") vs Node $(node --version) + ws $(node -p 'require("./bench/peer/node_modules/ws/package.json").version'), $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "Window ${WINDOW} s per run after ${WARMUP} s warm-up$([ "$QUICK" = 1 ] && echo ' (--quick)'); Switchboard ${SB_FLAGS[*]}, every other setting default (log records created)"
+    echo "Window ${WINDOW} s per run after ${WARMUP} s warm-up$([ "$QUICK" = 1 ] && echo ' (--quick)')$([ "$BACKENDS_ONLY" = 1 ] && echo ' (--backends)'); Switchboard ${SB_FLAGS[*]}, every other setting default (log records created)"
     echo
     echo "| scenario | metric | Switchboard | ws | Switchboard / ws | CPU s (SB / ws) | peak RSS MB (SB / ws) |"
     echo "|---|---|---:|---:|---:|---:|---:|"

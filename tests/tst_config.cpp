@@ -36,7 +36,7 @@ void TestConfig::loadsRoutes()
         {"path": "/room/:room", "behaviour": "chat"},
         {"path": "/tick", "behaviour": "clock", "intervalMs": 1000},
         {"path": "/live/:room", "behaviour": "proxy", "upstream": "ws:\/\/127.0.0.1:9000/rooms/:room",
-         "forwardOrigin": true}]})",
+         "forwardOrigin": true, "script": "hooks.js", "budgetMs": 100}]})",
                              QStringLiteral("test.json"), &error),
              qPrintable(error));
     QCOMPARE(config.port, quint16(9001));
@@ -44,6 +44,12 @@ void TestConfig::loadsRoutes()
     QCOMPARE(config.routes.routes().at(3).behaviour, RouteBehaviourKind::Proxy);
     QCOMPARE(config.routes.routes().at(3).upstream, QStringLiteral("ws://127.0.0.1:9000/rooms/:room"));
     QVERIFY(config.routes.routes().at(3).forwardOrigin);
+    QCOMPARE(config.routes.routes().at(3).script, QStringLiteral("hooks.js")); // a proxy route's hooks
+    QCOMPARE(config.routes.routes().at(3).scriptBudgetMs, 100);
+    ServerConfig again; // and they survive a save
+    QVERIFY2(again.loadJson(config.toJson(), QStringLiteral("saved.json"), &error), qPrintable(error));
+    QCOMPARE(again.routes.routes().at(3).script, QStringLiteral("hooks.js"));
+    QCOMPARE(again.routes.routes().at(3).scriptBudgetMs, 100);
     QCOMPARE(config.routes.routes().at(2).clockIntervalMs, 1000);
     QCOMPARE(config.routes.match(QStringLiteral("/room/lobby")).params.value(QStringLiteral("room")),
              QStringLiteral("lobby"));

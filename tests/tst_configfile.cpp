@@ -291,6 +291,17 @@ void TestConfigFile::scriptRoutesFromFileAndFlags()
     CommandLineOptions bad;
     QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--script"), QStringLiteral("/nofile")}, &bad),
              CommandLine::Outcome::ExitError);
+
+    // On a proxy route's path, --script gives that proxy its hooks instead of replacing it.
+    CommandLineOptions hooked;
+    QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--proxy"), QStringLiteral("/live=ws://127.0.0.1:9000/s"),
+                                 QStringLiteral("--script"), QStringLiteral("/live=/srv/hooks.js")},
+                                &hooked),
+             CommandLine::Outcome::Run);
+    const RouteSpec live = hooked.config.routes.routes().constLast();
+    QCOMPARE(live.behaviour, RouteBehaviourKind::Proxy);
+    QCOMPARE(live.upstream, QStringLiteral("ws://127.0.0.1:9000/s"));
+    QCOMPARE(live.script, QStringLiteral("/srv/hooks.js"));
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

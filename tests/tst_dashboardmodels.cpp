@@ -389,6 +389,10 @@ void TestDashboardModels::headingShowsTheWireSize()
     QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire, in 3 frames)")),
              qPrintable(PayloadFormatter::format(record).heading));
     record.frames = 0;
+    record.direction = LogRecord::Direction::Broadcast; // every recipient's frames together
+    record.fanout = 3;
+    QVERIFY2(PayloadFormatter::format(record).heading.contains(QLatin1String("4096 bytes (310 on the wire in all)")),
+             qPrintable(PayloadFormatter::format(record).heading));
     record.wireSize = 0; // not known: the payload size alone
     QVERIFY(!PayloadFormatter::format(record).heading.contains(QLatin1String("on the wire")));
 }

@@ -406,7 +406,6 @@ void TestDeflate::broadcastFrameIsSharedByWindowSize()
     QCOMPARE(quint8(plain.at(0)), quint8(kFin | kText));
     QCOMPARE(plain.constData(), message.frameFor(nullptr).constData());
     QCOMPARE(quint8(message.frameFor(&own).at(0)), quint8(kFin | kRsv1 | kText));
-    QCOMPARE(message.lastFrameBytes(), message.frameFor(&a).size()); // what a single send's record shows
 }
 
 void TestDeflate::smallAndIncompressibleMessagesGoPlain_data()

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void holdEditDropReleaseKeepsOrder();
     void holdQueueIsBounded();
     void injectBothWays();
+    void routeHoldCoversNewClients();
     void slowUpstreamSlowsItsClient();
 
 private:
@@ -431,6 +432,44 @@ void TestProxy::injectBothWays()
     QCOMPARE(upstreamText.first().first().toString(), QStringLiteral("as if from client"));
     QVERIFY(!m_engine->proxyInject(id, true, QByteArray("\xff", 1), false).ok); // text must be UTF-8
     QVERIFY(!m_engine->proxyInject(id + 100, true, "nobody", false).ok);
+}
+
+void TestProxy::routeHoldCoversNewClients()
+{
+    std::unique_ptr<QWebSocket> first;
+    QWebSocket *firstUpstream = nullptr;
+    QVERIFY(openPair(first, firstUpstream));
+    const QString route = QStringLiteral("/live/:room");
+    QVERIFY(!m_engine->proxyHoldRoute(QStringLiteral("/ws"), ProxyHoldQueue::Both).ok); // not a proxy route
+    const CommandResult held = m_engine->proxyHoldRoute(route, ProxyHoldQueue::ToUpstream);
+    QVERIFY(held.ok);
+    QCOMPARE(held.affected, 1);
+    QCOMPARE(m_engine->routeHolding(route), int(ProxyHoldQueue::ToUpstream));
+    const quint64 firstId = clientIdOnRoute(*m_engine, route);
+    QCOMPARE(m_engine->proxyOf(firstId)->held().holding(), int(ProxyHoldQueue::ToUpstream));
+
+    auto second = connectClient(m_engine->webSocketUrl(QStringLiteral("/live/b")));
+    QVERIFY(second);
+    QVERIFY(nextUpstream());
+    HeldMessages later;
+    QTRY_VERIFY_WITH_TIMEOUT((later = m_engine->heldMessages(firstId + 1)).proxied, 5000);
+    QCOMPARE(later.holding, int(ProxyHoldQueue::ToUpstream)); // a new client holds what its route holds
+    QCOMPARE(later.routeHolding, int(ProxyHoldQueue::ToUpstream));
+    QSignalSpy firstText(first.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy secondText(second.get(), &QWebSocket::textMessageReceived);
+    first->sendTextMessage(QStringLiteral("one"));
+    second->sendTextMessage(QStringLiteral("two"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine->heldMessages(firstId + 1).messages.size(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine->heldMessages(firstId).messages.size(), 1, 5000);
+
+    // Releasing the route releases each of its clients, in order.
+    const CommandResult released = m_engine->proxyReleaseRoute(route, ProxyHoldQueue::ToUpstream);
+    QCOMPARE(released.affected, 2);
+    QCOMPARE(m_engine->routeHolding(route), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(firstText.count() + secondText.count(), 2, 5000);
+    QCOMPARE(firstText.first().first().toString(), QStringLiteral("up:one"));
+    QCOMPARE(secondText.first().first().toString(), QStringLiteral("up:two"));
+    QCOMPARE(m_engine->heldMessages(firstId).holding, 0);
 }
 
 void TestProxy::slowUpstreamSlowsItsClient()

@@ -33,6 +33,11 @@ public:
         calls.append({QStringLiteral("send"), id, data, binary, 0});
         return {};
     }
+    QString scriptSendUpstream(quint64 id, const QByteArray &data, bool binary) override
+    {
+        calls.append({QStringLiteral("upstream"), id, data, binary, 0});
+        return {};
+    }
     QString scriptClose(quint64 id, int code, const QString &reason) override
     {
         if (code != 1000 && (code < 3000 || code > 4999) && code != 1011)
@@ -122,6 +127,54 @@ export default {
         runtime.closed(7, 4000, QStringLiteral("bye"), true);
         QCOMPARE(host.logs.last(), QStringLiteral("0 echo.js:9 closed 4000 bye true"));
         QCOMPARE(host.logClients.last(), quint64(7)); // console output names the client whose handler ran
+    }
+
+    void proxyHooksForwardChangeOrDrop()
+    {
+        const QString path = write(QStringLiteral("hooks.js"), R"JS(export default {
+  onClientMessage(evt, ws) {
+    if (evt.data === 'keep') return
+    if (evt.data === 'drop') return null
+    if (evt.data === 'no') return false
+    if (evt.data === 'bytes') return new Uint8Array([1, 2])
+    if (evt.data === 'later') return Promise.resolve().then(() => ws.upstream.send('later!'))
+    if (evt.data === 'boom') null.boom()
+    ws.upstream.send('note:' + ws.upstream.url)
+    return evt.data.toUpperCase()
+  },
+  onUpstreamMessage(evt, ws) { return typeof evt.data === 'string' ? evt.data : 'was binary' },
+}
+)JS");
+        FakeHost host;
+        ScriptRuntime runtime(path, QStringLiteral("/live"), host);
+        QString error;
+        QVERIFY2(runtime.load(&error), qPrintable(error));
+        host.open.insert(4);
+        runtime.open({4, {}, {}, {}, {}}, QStringLiteral("ws://up/socket"));
+        using Action = ScriptRelayVerdict::Action;
+        QCOMPARE(runtime.relay(4, true, "keep", false).action, Action::Forward);
+        QCOMPARE(runtime.relay(4, true, "drop", false).action, Action::Drop);
+        QCOMPARE(host.logs.last(), QStringLiteral("0  onClientMessage dropped the message"));
+        QCOMPARE(runtime.relay(4, true, "no", false).action, Action::Drop);
+        ScriptRelayVerdict verdict = runtime.relay(4, true, "bytes", false);
+        QCOMPARE(verdict.action, Action::Replace);
+        QVERIFY(verdict.binary);
+        QCOMPARE(verdict.data, QByteArray("\x01\x02", 2));
+        verdict = runtime.relay(4, true, "hi", false);
+        QCOMPARE(verdict.action, Action::Replace);
+        QVERIFY(!verdict.binary);
+        QCOMPARE(verdict.data, QByteArray("HI"));
+        QCOMPARE(host.calls.last().what, QStringLiteral("upstream")); // ws.upstream.send, before the return
+        QCOMPARE(host.calls.last().data, QByteArray("note:ws://up/socket"));
+        verdict = runtime.relay(4, false, QByteArray("\x00", 1), true);
+        QCOMPARE(verdict.action, Action::Replace);
+        QCOMPARE(verdict.data, QByteArray("was binary"));
+        QCOMPARE(runtime.relay(4, true, "later", false).action, Action::Drop); // the promise took it over
+        QTRY_COMPARE(host.calls.last().data, QByteArray("later!"));
+        QCOMPARE(runtime.relay(4, true, "boom", false).action, Action::Failed);
+        QCOMPARE(host.calls.last().what, QStringLiteral("close"));
+        QCOMPARE(host.calls.last().code, 1011);
+        QVERIFY2(host.logs.last().startsWith(QStringLiteral("3 hooks.js:8 onClientMessage threw TypeError")), qPrintable(host.logs.last()));
     }
 
     void exceptionClosesWith1011AndNamesTheLine()

@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
+#include <array>
 #include <csignal>
 
 using namespace TestSupport;
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void plainHttpOnTlsPortIsDroppedAndLogged();
     void distrustingClientFailsAloneAndIsLogged();
     void stalledHandshakeTimesOut();
+    void handshakesCountAgainstTheCaps();
     void slowConsumerCountsEncryptedBytes();
     void badFilesFailStartClearly_data();
     void badFilesFailStartClearly();
@@ -236,6 +238,38 @@ void TestTls::stalledHandshakeTimesOut()
     QVERIFY(dropped.wait(5000));
     QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Error, QStringLiteral("no TLS handshake within 300 ms")));
     QCOMPARE(tlsFailureSample(*engine, "timeout"), QByteArray("switchboard_tls_handshake_failures_total{reason=\"timeout\"} 1"));
+}
+
+void TestTls::handshakesCountAgainstTheCaps()
+{
+    // Issue 21: a connection that has not finished its TLS handshake holds a place in the caps, as one
+    // that has not finished its request head does; otherwise silent sockets hold descriptors uncounted.
+    ServerConfig config = tlsConfig();
+    config.maxConnectionsPerIp = 2;
+    config.headTimeoutMs = 30000;
+    auto engine = startEngine(config);
+    QVERIFY(engine);
+    RecordCollector records(engine.get());
+    std::array<QTcpSocket, 2> silent; // connect and never say hello
+    for (QTcpSocket &socket : silent) {
+        QSignalSpy connected(&socket, &QTcpSocket::connected);
+        socket.connectToHost(QHostAddress::LocalHost, engine->port());
+        QVERIFY(connected.wait(5000));
+    }
+    // The third is closed before its handshake (no HTTP answer can be read without TLS), and logged.
+    QSslSocket third;
+    QSignalSpy thirdDropped(&third, &QSslSocket::disconnected);
+    third.connectToHostEncrypted(QStringLiteral("127.0.0.1"), engine->port());
+    QVERIFY(thirdDropped.wait(5000));
+    QVERIFY(!third.isEncrypted());
+    QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Refused, QStringLiteral("closed before the TLS handshake")));
+    QVERIFY(hasRecord(records, LogRecord::Kind::Refused, QStringLiteral("already has 2 connections")));
+    // A silent one leaving gives its place back: a wss client gets in.
+    silent[0].abort();
+    QTRY_VERIFY(hasRecord(records, LogRecord::Kind::Error, QStringLiteral("TLS handshake failed")));
+    std::unique_ptr<QWebSocket> client = connectClient(engine->webSocketUrl(QStringLiteral("/ws")));
+    QVERIFY(client);
+    expectEcho(*client);
 }
 
 void TestTls::slowConsumerCountsEncryptedBytes()

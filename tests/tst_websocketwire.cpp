@@ -125,6 +125,7 @@ private Q_SLOTS:
     void manyClientsEchoConcurrently();
     void pingsBetweenFramesLoseNothing_data();
     void pingsBetweenFramesLoseNothing();
+    void recordsCarryTheWireSize();
 
 private:
     // Starts the engine and a QWebSocket bystander on /ws.
@@ -463,6 +464,69 @@ void TestWebSocketWire::manyClientsEchoConcurrently()
         QCOMPARE(received[c], expected);
     }
     QCOMPARE(m_engine->openClientCount(), kClients + 1);
+    expectServed(*m_bystander);
+}
+
+// Each message record carries its frames' bytes as they crossed the wire, on either backend: what a
+// client sent, what one client was sent, and for a broadcast every recipient's frames together.
+void TestWebSocketWire::recordsCarryTheWireSize()
+{
+    QVERIFY(start());
+    RecordCollector records(m_engine.get());
+    auto echo = rawWebSocket(m_engine->port(), "/ws");
+    auto alice = rawWebSocket(m_engine->port(), "/chat/lobby");
+    auto bob = rawWebSocket(m_engine->port(), "/chat/lobby");
+    QVERIFY(echo && alice && bob);
+    QTRY_COMPARE(m_engine->openClientCount(), 4);
+    const auto wireSizeOf = [&](LogRecord::Direction direction, const QByteArray &payload) -> qint64 {
+        qint64 size = -1;
+        records.has([&](const LogRecord &r) {
+            if (r.direction != direction || r.kind != LogRecord::Kind::Text || r.payload != payload)
+                return false;
+            size = r.wireSize;
+            return true;
+        });
+        return size;
+    };
+
+    // 200 bytes: a 2-byte header, a 2-byte length and the mask key in; no mask key out.
+    const QByteArray echoed(200, 'e');
+    echo->write(clientFrame(kText, echoed));
+    ServerFrame frame;
+    QVERIFY(readFrame(*echo, &frame));
+    QCOMPARE(frame.payload, echoed);
+    QTRY_COMPARE(wireSizeOf(LogRecord::Direction::In, echoed), 200 + 8);
+    QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Out, echoed), 200 + 4);
+
+    // A chat message goes to both members: the broadcast's record counts both frames.
+    const QByteArray said(100, 's');
+    alice->write(clientFrame(kText, said));
+    for (QTcpSocket *member : {alice.get(), bob.get()}) {
+        QVERIFY(readFrame(*member, &frame));
+        QCOMPARE(frame.payload, said);
+    }
+    QTRY_COMPARE(wireSizeOf(LogRecord::Direction::In, said), 100 + 6);
+    QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Broadcast, said), 2 * (100 + 2));
+
+    // An operator's broadcast to the route: one recipient here, the echo client.
+    const QByteArray announced(130, 'a');
+    QCOMPARE(m_engine->broadcast(BroadcastTarget::route(QStringLiteral("/ws")), announced, false).affected, 2);
+    QVERIFY(readFrame(*echo, &frame));
+    QCOMPARE(frame.payload, announced);
+    QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Broadcast, announced), 2 * (130 + 4));
+
+    // With permessage-deflate agreed (native only: Qt declines it), the compressed frame's size.
+    if (!testingQtBackend()) {
+        auto deflating = rawWebSocket(m_engine->port(), "/ws", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        QVERIFY(deflating);
+        const QByteArray json = QByteArray("{\"price\":1.5,\"symbol\":\"ABC\"}").repeated(100);
+        deflating->write(clientFrame(kText, json)); // a client may send uncompressed
+        QVERIFY(readFrame(*deflating, &frame));
+        QCOMPARE(frame.firstByte, quint8(kFin | 0x40 | kText)); // RSV1: compressed
+        QVERIFY(frame.payload.size() < json.size() / 4);
+        const qsizetype header = frame.payload.size() < 126 ? 2 : 4;
+        QTRY_COMPARE(wireSizeOf(LogRecord::Direction::Out, json), header + frame.payload.size());
+    }
     expectServed(*m_bystander);
 }
 

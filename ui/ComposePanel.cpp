@@ -82,6 +82,7 @@ ComposePanel::ComposePanel(QWidget *parent)
     m_fileLabel->setTextFormat(Qt::PlainText);
 
     m_target->setObjectName(QStringLiteral("composeTarget"));
+    m_target->setSizeAdjustPolicy(QComboBox::AdjustToContents); // the proxy targets are long
     m_target->addItem(tr("Selected clients"), static_cast<int>(Target::SelectedClients));
     m_target->addItem(tr("Room"), static_cast<int>(Target::Room));
     m_target->addItem(tr("Route"), static_cast<int>(Target::Route));
@@ -271,6 +272,52 @@ void ComposePanel::setSelectedClientIds(const QList<quint64> &ids)
     updateState();
 }
 
+void ComposePanel::setTargetOffered(Target target, const QString &text, bool offered)
+{
+    const int index = m_target->findData(static_cast<int>(target));
+    if (offered && index < 0)
+        m_target->addItem(text, static_cast<int>(target));
+    else if (offered)
+        m_target->setItemText(index, text);
+    else if (index >= 0)
+        m_target->removeItem(index); // the current one: the combo box moves to another
+}
+
+void ComposePanel::setSelectionProxied(bool proxied)
+{
+    const Target current = target();
+    if (!proxied && (current == Target::ClientAsUpstream || current == Target::UpstreamAsClient))
+        setTarget(Target::SelectedClients); // never slide onto a wider target unasked
+    setTargetOffered(Target::ClientAsUpstream, tr("Client, as if from the upstream"), proxied);
+    setTargetOffered(Target::UpstreamAsClient, tr("Upstream, as if from the client"), proxied);
+}
+
+void ComposePanel::editHeld(quint64 clientId, quint64 heldId, int direction, const QByteArray &payload, bool binary)
+{
+    const int before = m_heldEdit.heldId != 0 ? m_heldEdit.targetBefore : m_target->currentIndex();
+    m_heldEdit = {clientId, heldId, before};
+    setTargetOffered(Target::HeldMessage,
+                     tr("Held message %1 of client %2 (%3)")
+                         .arg(heldId)
+                         .arg(clientId)
+                         .arg(direction == 1 ? tr("to the upstream") : tr("to the client")),
+                     true);
+    setTarget(Target::HeldMessage);
+    setMessage(payload, binary);
+    m_editor->moveCursor(QTextCursor::End);
+}
+
+void ComposePanel::endHeldEdit()
+{
+    if (m_heldEdit.heldId == 0)
+        return;
+    const int before = m_heldEdit.targetBefore;
+    m_heldEdit = {};
+    setTargetOffered(Target::HeldMessage, {}, false);
+    if (before >= 0 && before < m_target->count())
+        m_target->setCurrentIndex(before);
+}
+
 void ComposePanel::setRoomsAndRoutes(const QStringList &rooms, const QStringList &routes)
 {
     if (rooms == m_rooms && routes == m_routes)
@@ -377,6 +424,12 @@ QString ComposePanel::problem() const
             return tr("name the route, e.g. /ws");
         break;
     case Target::Everyone: break;
+    case Target::ClientAsUpstream:
+    case Target::UpstreamAsClient:
+        if (m_selectedIds.isEmpty())
+            return tr("no open client selected: select clients of a proxy route in the table");
+        break;
+    case Target::HeldMessage: break;
     }
     return {};
 }
@@ -393,6 +446,7 @@ void ComposePanel::updateState()
 
     const QString why = problem();
     m_send->setEnabled(why.isEmpty());
+    m_send->setText(target == Target::HeldMessage ? tr("&Forward") : tr("&Send"));
     if (format != Format::File && inputText().isEmpty()) {
         // An empty editor is where everyone starts, not an error: a grey hint, never red.
         m_status->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
@@ -425,6 +479,17 @@ void ComposePanel::updateState()
     case Target::Room: to = tr("room %1").arg(m_targetName->currentText().trimmed()); break;
     case Target::Route: to = tr("route %1").arg(m_targetName->currentText().trimmed()); break;
     case Target::Everyone: to = tr("every open client"); break;
+    case Target::ClientAsUpstream:
+        to = m_selectedIds.size() == 1 ? tr("client %1, as if from its upstream").arg(m_selectedIds.first())
+                                       : tr("%1 selected clients, as if from their upstreams").arg(m_selectedIds.size());
+        break;
+    case Target::UpstreamAsClient:
+        to = m_selectedIds.size() == 1 ? tr("the upstream of client %1, as if from the client").arg(m_selectedIds.first())
+                                       : tr("the upstreams of %1 selected clients").arg(m_selectedIds.size());
+        break;
+    case Target::HeldMessage:
+        to = tr("forward as held message %1 of client %2").arg(m_heldEdit.heldId).arg(m_heldEdit.clientId);
+        break;
     }
     m_status->setStyleSheet(QString());
     m_status->setText(tr("%1 %2 → %3")
@@ -452,7 +517,12 @@ bool ComposePanel::send()
         Q_EMIT broadcast(BroadcastTarget::route(m_targetName->currentText().trimmed()), bytes, binary);
         break;
     case Target::Everyone: Q_EMIT broadcast(BroadcastTarget::everyone(), bytes, binary); break;
+    case Target::ClientAsUpstream: Q_EMIT inject(m_selectedIds, false, bytes, binary); break;
+    case Target::UpstreamAsClient: Q_EMIT inject(m_selectedIds, true, bytes, binary); break;
+    case Target::HeldMessage: Q_EMIT forwardEdited(m_heldEdit.clientId, m_heldEdit.heldId, bytes, binary); break;
     }
+    if (target() == Target::HeldMessage)
+        endHeldEdit(); // one forward per held message
     remember();
     if (!m_keep->isChecked() && format() != Format::File) {
         dropHeldText();
@@ -594,7 +664,9 @@ void ComposePanel::saveSettings(QSettings &settings) const
     }
     settings.setValue(QStringLiteral("compose/recent"), recent);
     settings.setValue(QStringLiteral("compose/format"), formatTag(format()));
-    settings.setValue(QStringLiteral("compose/target"), m_target->currentIndex());
+    // The proxy targets depend on the selection: not remembered.
+    const int target = m_target->currentIndex() <= static_cast<int>(Target::Everyone) ? m_target->currentIndex() : 0;
+    settings.setValue(QStringLiteral("compose/target"), target);
     settings.setValue(QStringLiteral("compose/keepAfterSend"), m_keep->isChecked());
 }
 

@@ -26,7 +26,9 @@ class ComposePanel : public QWidget
     Q_OBJECT
 public:
     enum class Format { Text, Json, Hex, Base64, File };
-    enum class Target { SelectedClients, Room, Route, Everyone };
+    // ClientAsUpstream, UpstreamAsClient: proxied clients only (inject); HeldMessage: the held
+    // message being edited, which Send forwards.
+    enum class Target { SelectedClients, Room, Route, Everyone, ClientAsUpstream, UpstreamAsClient, HeldMessage };
     static constexpr int kMaxRecent = 20;
     static constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024;
 
@@ -36,6 +38,11 @@ public:
     QPushButton *sendButton() const { return m_send; }
 
     void setSelectedClientIds(const QList<quint64> &ids);
+    // Whether every selected client is on a proxy route: the inject targets are offered then.
+    void setSelectionProxied(bool proxied);
+    // Puts a held message in the editor with the target "held message N": Send forwards the edit
+    // (then the target goes back to what it was).
+    void editHeld(quint64 clientId, quint64 heldId, int direction, const QByteArray &payload, bool binary);
     void setRoomsAndRoutes(const QStringList &rooms, const QStringList &routes);
     void setTarget(Target target, const QString &name = {});
     Target target() const;
@@ -64,6 +71,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary);
     void broadcast(const BroadcastTarget &target, const QByteArray &payload, bool binary);
+    void inject(const QList<quint64> &clientIds, bool toUpstream, const QByteArray &payload, bool binary);
+    void forwardEdited(quint64 clientId, quint64 heldId, const QByteArray &payload, bool binary);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -85,6 +94,8 @@ private:
     void heldTextConverted(const QByteArray &utf8, bool json);
     void dropHeldText();
     QString inputText() const;
+    void setTargetOffered(Target target, const QString &text, bool offered);
+    void endHeldEdit();
 
     PayloadEditor *m_editor;
     QCheckBox *m_keep;
@@ -112,4 +123,11 @@ private:
     QString m_fileError;
     QVector<Recent> m_recent; // newest first
     int m_recallIndex = -1;   // position while stepping with Ctrl+Up / Ctrl+Down
+    struct HeldEdit
+    {
+        quint64 clientId = 0;
+        quint64 heldId = 0;
+        int targetBefore = 0; // the target index to go back to
+    };
+    HeldEdit m_heldEdit; // heldId 0: not editing a held message
 };

@@ -8,6 +8,7 @@
 #include "ComposePanel.h"
 #include "DetailPane.h"
 #include "ExportDialog.h"
+#include "InterceptPanel.h"
 #include "LogPanel.h"
 #include "RatesChart.h"
 #include "RecordingController.h"
@@ -46,6 +47,7 @@
 #include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace {
 
@@ -233,6 +235,8 @@ void MainWindow::createLayout()
     m_logPanel = new LogPanel(*m_log, this);
     m_detailPane = new DetailPane(this);
     m_composePanel = new ComposePanel(this);
+    m_interceptPanel = new InterceptPanel(this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_interceptPanel);
 
     m_topSplitter = new QSplitter(Qt::Horizontal, this);
     m_topSplitter->setObjectName(QStringLiteral("topSplitter"));
@@ -300,6 +304,7 @@ void MainWindow::createLayout()
         }
         m_logPanel->setSelectedClients(selected);
         m_composePanel->setSelectedClientIds(m_clientsPanel->selectedClientIds(true));
+        updateIntercept();
         updateActions();
     });
     connect(m_clientsPanel, &ClientsPanel::clientActivated, this, &MainWindow::composeToSelected);
@@ -384,6 +389,8 @@ void MainWindow::createMenus()
     view->addAction(m_logPanel->autoScrollAction());
     view->addAction(m_logPanel->clearAction());
     view->addAction(m_focusFilterAction);
+    view->addSeparator();
+    view->addAction(m_interceptPanel->toggleViewAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -434,8 +441,13 @@ void MainWindow::connectEngine()
         m_clients->applyChanges(changed);
         m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
         m_composePanel->setSelectedClientIds(m_clientsPanel->selectedClientIds(true));
+        QList<quint64> changedIds;
+        for (const ClientInfo &info : changed)
+            changedIds.append(info.id);
+        updateIntercept(changedIds);
         updateActions();
     });
+    connectIntercept();
     // Records the in-memory log lets go of count in /metrics (switchboard_log_records_dropped_total).
     connect(m_log, &MessageLogModel::evictedTotalChanged, this, [this](quint64 evictedTotal) {
         if (evictedTotal > m_evictedReported)
@@ -446,6 +458,70 @@ void MainWindow::connectEngine()
         qCWarning(lcUi).noquote() << "command refused:" << error;
         statusBar()->showMessage(tr("Not done: %1").arg(error), 2 * kStatusMessageMs);
     });
+}
+
+// ---- intercept (proxy routes) ----
+
+void MainWindow::connectIntercept()
+{
+    InterceptPanel *panel = m_interceptPanel;
+    connect(&m_host, &EngineHost::heldReported, panel, &InterceptPanel::setHeld);
+    connect(panel, &InterceptPanel::holdToggled, this, [this](quint64 id, int direction, bool on) {
+        if (on)
+            m_clientActions->hold({id}, direction);
+        else
+            m_clientActions->release({id}, direction);
+    });
+    connect(panel, &InterceptPanel::routeHoldToggled, this, [this](const QString &pattern, int direction, bool on) {
+        if (on)
+            m_clientActions->holdRoute(pattern, direction);
+        else
+            m_clientActions->releaseRoute(pattern, direction);
+    });
+    connect(panel, &InterceptPanel::forwardRequested, m_clientActions, &ClientActions::forwardHeld);
+    connect(panel, &InterceptPanel::dropRequested, m_clientActions, &ClientActions::dropHeld);
+    connect(panel, &InterceptPanel::forwardAllRequested, m_clientActions, &ClientActions::forwardAllHeld);
+    connect(panel, &InterceptPanel::releaseRequested, this, [this](quint64 id) { m_clientActions->release({id}); });
+    connect(panel, &InterceptPanel::editRequested, this, [this](quint64 id, const ProxyHoldQueue::Held &held) {
+        m_composePanel->editHeld(id, held.id, held.direction, held.message.data, held.message.binary);
+        m_composePanel->focusEditor();
+    });
+    connect(m_composePanel, &ComposePanel::inject, m_clientActions, &ClientActions::inject);
+    connect(m_composePanel, &ComposePanel::forwardEdited, m_clientActions, &ClientActions::forwardEdited);
+}
+
+void MainWindow::updateIntercept(const QList<quint64> &changedIds)
+{
+    const QList<quint64> ids = m_clientsPanel->selectedClientIds(true);
+    QList<const ClientInfo *> selected;
+    for (quint64 id : ids) {
+        const int row = m_clients->rowOf(id);
+        if (row >= 0)
+            selected.append(&m_clients->client(row));
+    }
+    const bool proxied = !selected.isEmpty() && std::all_of(selected.cbegin(), selected.cend(), [](const ClientInfo *info) {
+        return !info->upstreamUrl.isEmpty();
+    });
+    m_composePanel->setSelectionProxied(proxied);
+    if (selected.size() != 1 || !proxied) {
+        if (m_interceptPanel->clientId() != 0 || changedIds.isEmpty()) {
+            m_interceptPanel->showNoClient(selected.size() > 1
+                                               ? tr("Select one client of a proxy route to see what it holds.")
+                                               : tr("Select a client of a proxy route to hold, edit and inject its messages."));
+        }
+        return;
+    }
+    const ClientInfo &client = *selected.first();
+    const bool fresh = m_interceptPanel->clientId() != client.id;
+    m_interceptPanel->showClient(client.id, client.route, tr("Client %1 · %2 → %3 (%4)")
+                                                 .arg(client.id)
+                                                 .arg(client.path, client.upstreamUrl, client.upstreamState));
+    if (fresh || changedIds.contains(client.id))
+        m_host.requestHeld(client.id); // at most once per batch of client changes
+    if (!m_interceptShown) {
+        m_interceptShown = true;
+        m_interceptPanel->show();
+    }
 }
 
 // ---- server lifecycle ----

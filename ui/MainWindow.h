@@ -20,6 +20,7 @@ class ComposePanel;
 class DetailPane;
 class EngineHost;
 class ExportDialog;
+class InterceptPanel;
 class LogExporter;
 class LogPanel;
 class LogRecorder;
@@ -101,6 +102,7 @@ public:
     LogPanel *logPanel() const { return m_logPanel; }
     DetailPane *detailPane() const { return m_detailPane; }
     ComposePanel *composePanel() const { return m_composePanel; }
+    InterceptPanel *interceptPanel() const { return m_interceptPanel; }
     RatesChart *ratesChart() const { return m_ratesChart; }
     ClientTableModel *clientModel() const { return m_clients; }
     MessageLogModel *logModel() const { return m_log; }
@@ -138,6 +140,9 @@ private:
     void closeSelected();
     void closeAll();
     void sendToClients(const QList<quint64> &clientIds, const QByteArray &payload, bool binary);
+    // The intercept dock and the compose panel's proxy targets follow the selected clients.
+    void updateIntercept(const QList<quint64> &changedIds = {});
+    void connectIntercept();
     void saveSettings();
     void restoreSettings();
     QStringList routePatterns() const;
@@ -170,6 +175,8 @@ private:
     LogPanel *m_logPanel = nullptr;
     DetailPane *m_detailPane = nullptr;
     ComposePanel *m_composePanel = nullptr;
+    InterceptPanel *m_interceptPanel = nullptr;
+    bool m_interceptShown = false; // shown once, when a proxied client is first selected
     QSplitter *m_mainSplitter = nullptr;
     QSplitter *m_topSplitter = nullptr;
     QSplitter *m_bottomSplitter = nullptr;

@@ -189,7 +189,9 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     const QCommandLineOption script(QStringLiteral("script"),
                                     QStringLiteral("Serve a route with JavaScript handlers: PATTERN=FILE, e.g. "
                                                    "/feed/:symbol=mocks/feed.js (repeatable; replaces a route with the "
-                                                   "same pattern; default: none). See \"Scripted routes\" in the README."),
+                                                   "same pattern, except a --proxy route, which gets the script's "
+                                                   "onClientMessage/onUpstreamMessage hooks; default: none). See "
+                                                   "\"Scripted routes\" in the README."),
                                     QStringLiteral("pattern=file"));
     const QCommandLineOption scriptBudget(QStringLiteral("script-budget"),
                                           QStringLiteral("Time budget of one script handler or timer call in ms; longer "
@@ -386,7 +388,16 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
             printError(QStringLiteral("--script '%1': %2").arg(value, why.isEmpty() ? QStringLiteral("expected PATTERN=FILE") : why));
             return Outcome::ExitError;
         }
-        server.routes.put(route);
+        // On a proxy route's path (--proxy or the config) the script hooks into that proxy.
+        bool hooked = false;
+        for (RouteSpec &existing : server.routes.mutableRoutes()) {
+            if (existing.pattern == route.pattern && existing.behaviour == RouteBehaviourKind::Proxy) {
+                existing.script = route.script;
+                hooked = true;
+            }
+        }
+        if (!hooked)
+            server.routes.put(route);
     }
     if (parser.isSet(scriptBudget)) {
         for (RouteSpec &route : server.routes.mutableRoutes())

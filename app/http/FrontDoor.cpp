@@ -23,7 +23,9 @@
 #include <array>
 #include <cerrno>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -61,7 +63,9 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
         sslServer->setHandshakeTimeout(m_limits.headTimeoutMs);
         // QSslServer queues a socket only once its handshake is done.
         connect(sslServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
-        m_takeConnection = [server = sslServer.get()](qintptr descriptor) { server->takeConnection(descriptor); };
+        m_takeConnection = [this, server = sslServer.get()](qintptr descriptor) {
+            takeTlsConnection(*server, descriptor);
+        };
         connect(sslServer.get(), &TlsServer::handshakeFailed, this,
                 [this](const QString &peer, const QString &reason, const QString &why) {
                     qCInfo(lcFrontDoor).noquote() << peer << "dropped:" << why;
@@ -132,6 +136,13 @@ void FrontDoor::close()
     const auto screening = m_screening.keys();
     for (QTcpSocket *socket : screening)
         socket->abort();
+    // Handshakes still running give their places back now; one that completes is turned away
+    // (onNewConnection), or counted afresh if the door has opened again meanwhile.
+    for (auto it = m_handshaking.cbegin(); it != m_handshaking.cend(); ++it) {
+        disconnect(it.key(), &QObject::destroyed, this, nullptr);
+        m_gate.connectionSettled(it.value());
+    }
+    m_handshaking.clear();
 }
 
 bool FrontDoor::isListening() const
@@ -274,6 +285,44 @@ void FrontDoor::settleScreening(Screening &screening)
     }
 }
 
+void FrontDoor::takeTlsConnection(TlsServer &server, qintptr descriptor)
+{
+    // Counted from the accept, not from the end of the handshake: a client that never finishes
+    // its handshake holds a place in the caps as a client that never finishes its head does.
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    QHostAddress peer;
+    quint16 peerPort = 0;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &length) == 0) {
+        peer.setAddress(reinterpret_cast<const sockaddr *>(&address));
+        peerPort = address.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port)
+                                                 : ntohs(reinterpret_cast<sockaddr_in *>(&address)->sin_port);
+    }
+    const HttpGate::Arrival arrival = m_gate.connectionArrived(peer);
+    if (arrival.status != 0) {
+        // No TLS yet, so no HTTP answer can be read: the connection is closed before the handshake.
+        const QString why = arrival.why + QStringLiteral(" (closed before the TLS handshake)");
+        qCInfo(lcFrontDoor).noquote() << peer.toString() << "->" << arrival.status << why;
+        Q_EMIT refused(peer, peerPort, QString(), arrival.status, why);
+        ::close(int(descriptor));
+        return;
+    }
+    QSslSocket *socket = server.takeConnection(descriptor);
+    if (!socket) {
+        m_gate.connectionSettled(peer);
+        return;
+    }
+    m_handshaking.insert(socket, peer);
+    // QSslServer deletes a socket whose handshake fails or times out.
+    connect(socket, &QObject::destroyed, this, [this](QObject *gone) {
+        const auto it = m_handshaking.constFind(gone);
+        if (it != m_handshaking.cend()) {
+            m_gate.connectionSettled(it.value());
+            m_handshaking.erase(it);
+        }
+    });
+}
+
 void FrontDoor::onNewConnection()
 {
     while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
@@ -286,7 +335,12 @@ void FrontDoor::onNewConnection()
         socket->setParent(this);
         // Never buffer more than a head can be: a client that streams garbage cannot grow memory.
         socket->setReadBufferSize(m_limits.maxHeadBytes);
-        const HttpGate::Arrival arrival = m_gate.connectionArrived(socket->peerAddress());
+        // A TLS socket holds its place since the accept (takeTlsConnection); it moves to its screening.
+        const bool countedAtAccept = m_handshaking.remove(socket);
+        if (countedAtAccept)
+            disconnect(socket, &QObject::destroyed, this, nullptr);
+        const HttpGate::Arrival arrival =
+            countedAtAccept ? HttpGate::Arrival{} : m_gate.connectionArrived(socket->peerAddress());
         if (arrival.status != 0) {
             refuse(socket, QString(), arrival.status, arrival.why);
             continue;
@@ -548,7 +602,7 @@ void FrontDoor::upgrade(QTcpSocket *socket, const GateDecision &decision, const 
     auto *connection = new WebSocketConnection(std::move(transport), subprotocol, m_limits.maxMessageBytes);
     if (decision.deflate)
         connection->setDeflate(std::make_unique<PerMessageDeflate>(*decision.deflate, decision.deflateThresholdBytes));
-    Q_EMIT upgraded(connection, decision.routeIndex, head);
+    Q_EMIT upgraded(connection, decision.routeIndex, head, decision.context);
 }
 
 void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, const HttpRequestHead &head)
@@ -556,7 +610,7 @@ void FrontDoor::upgradeWithQt(QTcpSocket *socket, const GateDecision &decision, 
     // The head was only peeked at: Qt reads it from the socket again. The gate's choice of
     // subprotocol stands (Qt is asked to support exactly it); no extension is offered to Qt.
     const quint64 ticket = m_nextQtTicket++;
-    m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head});
+    m_qtUpgrades.insert(ticket, QtUpgrade{decision.routeIndex, head, decision.context});
     m_qtAcceptor->handOver(socket, head.headBytes, decision.subprotocol, ticket);
 }
 
@@ -570,5 +624,5 @@ void FrontDoor::onQtAccepted(QtWebSocketEndpoint *endpoint, quint64 ticket)
     }
     const QtUpgrade upgrade = it.value();
     m_qtUpgrades.erase(it);
-    Q_EMIT upgraded(endpoint, upgrade.routeIndex, upgrade.head);
+    Q_EMIT upgraded(endpoint, upgrade.routeIndex, upgrade.head, upgrade.context);
 }

@@ -20,6 +20,7 @@ class QTcpServer;
 class QSocketNotifier;
 class QTcpSocket;
 class QTimer;
+class TlsServer;
 class QtWebSocketAcceptor;
 class QtWebSocketEndpoint;
 class WebSocketEndpoint;
@@ -63,7 +64,9 @@ public:
 Q_SIGNALS:
     // A client was upgraded to a WebSocket on the gate's route routeIndex. The receiver takes the
     // connection (it has no parent) and calls start() on it once it is ready for messages.
-    void upgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head);
+    // context: the gate's GateDecision::context for this client.
+    void upgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head,
+                  const std::shared_ptr<void> &context);
     // The gate answered with a stream (GateDecision::Stream) and its head is written: the receiver
     // takes the socket (setParent) and writes the body until it closes the connection.
     void streamOpened(QTcpSocket *socket, int tag, const HttpRequestHead &head);
@@ -101,6 +104,8 @@ private:
     // Ends a socket's screening and gives its place in the caps back; its deadline timer, or null.
     QTimer *takeScreening(QTcpSocket *socket);
     void settleScreening(Screening &screening);
+    // With TLS: counts a connection the front door accepted against the caps, then starts its handshake.
+    void takeTlsConnection(TlsServer &server, qintptr descriptor);
     void onNewConnection();
     void screen(QTcpSocket *socket, bool deadlinePassed = false);
     // Content-Length framing for a body the gate asked for; false while more bytes are to come.
@@ -130,11 +135,13 @@ private:
     int m_burstErrors = 0; // failed accepts since descriptors ran out; 0: not in a burst
     int m_burstRefused = 0;
     QHash<QTcpSocket *, Screening> m_screening; // sockets whose head is still being read
+    QHash<QObject *, QHostAddress> m_handshaking; // TLS sockets in their handshake, counted in the caps
     // The qt backend: what each upgrade handed to Qt was admitted to, until Qt has upgraded it.
     struct QtUpgrade
     {
         int routeIndex;
         HttpRequestHead head;
+        std::shared_ptr<void> context;
     };
     QtWebSocketAcceptor *m_qtAcceptor = nullptr; // child; only with the qt backend
     QHash<quint64, QtUpgrade> m_qtUpgrades;

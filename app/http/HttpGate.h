@@ -6,6 +6,7 @@
 #include <QHostAddress>
 #include <QString>
 #include <functional>
+#include <memory>
 
 struct HttpRequestHead;
 class PendingAnswer;
@@ -25,21 +26,24 @@ struct GateDecision
     std::optional<DeflateParameters> deflate; // Upgrade: permessage-deflate as agreed (none: not negotiated)
     int deflateThresholdBytes = 0;            // Upgrade: smaller outgoing messages go uncompressed
     std::function<void(PendingAnswer *)> deferred; // Defer: called once the front door holds the socket
+    // Upgrade: the gate's own data for this client (a proxy route's dialed upstream), handed back with
+    // the connection however long the backend takes to upgrade it; released with it when it never is.
+    std::shared_ptr<void> context;
 
     static GateDecision respond(HttpResponse response)
     {
-        return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0, {}};
+        return {Action::Respond, std::move(response), -1, {}, {}, std::nullopt, 0, {}, {}};
     }
     static GateDecision refuse(int status, const QString &why);
     static GateDecision stream(int tag, const QByteArray &contentType)
     {
-        GateDecision decision{Action::Stream, {}, tag, {}, {}, std::nullopt, 0, {}};
+        GateDecision decision{Action::Stream, {}, tag, {}, {}, std::nullopt, 0, {}, {}};
         decision.response.contentType = contentType;
         return decision;
     }
     static GateDecision upgrade(int routeIndex, QString subprotocol)
     {
-        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0, {}};
+        return {Action::Upgrade, {}, routeIndex, {}, std::move(subprotocol), std::nullopt, 0, {}, {}};
     }
     static GateDecision defer(std::function<void(PendingAnswer *)> deferred)
     {

@@ -27,13 +27,25 @@ void TlsServer::onError(QSslSocket *socket, QAbstractSocket::SocketError error)
     // QSslServer deletes the socket itself.
 }
 
+QSslSocket *TlsServer::takeConnection(qintptr descriptor)
+{
+    incomingConnection(descriptor);
+    return newestSocket(descriptor);
+}
+
+QSslSocket *TlsServer::newestSocket(qintptr descriptor) const
+{
+    // QSslServer makes the socket as its newest child (none if the descriptor was bad).
+    const QObjectList &sockets = children();
+    auto *socket = sockets.isEmpty() ? nullptr : qobject_cast<QSslSocket *>(sockets.constLast());
+    return socket && socket->socketDescriptor() == descriptor ? socket : nullptr;
+}
+
 void TlsServer::incomingConnection(qintptr descriptor)
 {
     QSslServer::incomingConnection(descriptor);
-    // QSslServer has just made the socket, as its newest child (none if the descriptor was bad).
-    const QObjectList &sockets = children();
-    auto *socket = sockets.isEmpty() ? nullptr : qobject_cast<QSslSocket *>(sockets.constLast());
-    if (!socket || socket->socketDescriptor() != descriptor)
+    QSslSocket *socket = newestSocket(descriptor);
+    if (!socket)
         return;
     const QString peer = QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
     socket->setProperty(kPeerProperty, peer);

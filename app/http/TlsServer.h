@@ -11,7 +11,8 @@ class TlsServer : public QSslServer
 public:
     explicit TlsServer(QObject *parent = nullptr);
     // A descriptor the front door accepted itself: handshake, then pendingConnectionAvailable().
-    void takeConnection(qintptr descriptor) { incomingConnection(descriptor); }
+    // The socket doing the handshake (deleted by QSslServer if it fails), or null if none was made.
+    QSslSocket *takeConnection(qintptr descriptor);
 
 Q_SIGNALS:
     // peer is "address:port"; reason is "not_tls", "timeout" or "error"; the connection is closed
@@ -22,5 +23,7 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    // The socket QSslServer::incomingConnection() just made for descriptor, or null.
+    QSslSocket *newestSocket(qintptr descriptor) const;
     void onError(QSslSocket *socket, QAbstractSocket::SocketError error);
 };

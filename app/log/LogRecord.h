@@ -22,7 +22,8 @@ struct LogRecord
     Direction direction = Direction::System;
     Kind kind = Kind::Text;
     qint64 size = 0;        // true payload size, even when the stored payload is capped
-    qint64 wireSize = 0;    // the message's frames on the wire (compressed where deflated); 0: not known
+    qint64 wireSize = 0;    // the message's frames on the wire (compressed where deflated; a broadcast's: all
+                            // recipients' together); 0: not known
     int frames = 0;         // incoming messages: how many frames it came in (0: not known)
     QByteArray payload;
     int fanout = 0;         // broadcasts: how many clients it was delivered to

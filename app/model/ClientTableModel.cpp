@@ -1,5 +1,7 @@
 #include "ClientTableModel.h"
 
+#include "HeldMessageModel.h"
+
 #include <QDateTime>
 #include <QSet>
 #include <algorithm>
@@ -107,6 +109,10 @@ QVariant ClientTableModel::data(const QModelIndex &index, int role) const
         case BytesToWrite: return formatBytes(client.bytesToWrite);
         case LastRtt: return client.lastRttMs < 0 ? QString() : QStringLiteral("%1 ms").arg(client.lastRttMs);
         case State:
+            if (!closed && client.holding != 0) // proxy routes: what the operator holds
+                return QStringLiteral("%1, holding %2 (%3 held)")
+                    .arg(ClientInfo::stateName(client.state), HeldMessageModel::directionText(client.holding))
+                    .arg(client.heldMessages);
             if (!closed)
                 return ClientInfo::stateName(client.state);
             return QStringLiteral("closed %1 by %2%3")

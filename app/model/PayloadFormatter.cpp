@@ -35,8 +35,11 @@ QString heading(const LogRecord &record)
         parts << record.route;
     if (record.kind == LogRecord::Kind::Text || record.kind == LogRecord::Kind::Binary) {
         QStringList wire;
+        // A broadcast's: every recipient's frames together (each may have agreed to other compression).
         if (record.wireSize > 0)
-            wire << QStringLiteral("%1 on the wire").arg(record.wireSize);
+            wire << (record.direction == LogRecord::Direction::Broadcast
+                         ? QStringLiteral("%1 on the wire in all").arg(record.wireSize)
+                         : QStringLiteral("%1 on the wire").arg(record.wireSize));
         if (record.frames > 1)
             wire << QStringLiteral("in %1 frames").arg(record.frames);
         parts << (wire.isEmpty() ? QStringLiteral("%1 bytes").arg(record.size)

@@ -1,5 +1,6 @@
 #include "ProxyBehaviour.h"
 
+#include "../script/ScriptRuntime.h"
 #include "../websocket/CloseCode.h"
 #include "../websocket/OutgoingMessage.h"
 
@@ -21,9 +22,11 @@ QString heldFor(const QElapsedTimer &since)
 }
 } // namespace
 
-ProxyBehaviour::ProxyBehaviour(RouteHost &host, QObject *owner, Upstream upstream)
+ProxyBehaviour::ProxyBehaviour(RouteHost &host, QObject *owner, Upstream upstream, ScriptRuntime *script,
+                               ScriptConnection connection)
     : RouteBehaviour(host), m_owner(owner), m_url(std::move(upstream.url)),
-      m_upstream(std::move(upstream.connection)), m_failure(std::move(upstream.failure))
+      m_upstream(std::move(upstream.connection)), m_failure(std::move(upstream.failure)), m_script(script),
+      m_connection(std::move(connection))
 {
 }
 
@@ -45,6 +48,40 @@ void ProxyBehaviour::onOpen(RouteClient &client)
     setState(RouteHost::UpstreamState::Open, QString());
     m_upstream->setHandler(this);
     m_upstream->start();
+    if (m_script) {
+        m_connection.id = client.id();
+        m_script->open(m_connection, m_url);
+    }
+}
+
+void ProxyBehaviour::onError(RouteClient &client, const QString &error)
+{
+    if (m_script)
+        m_script->error(client.id(), error);
+}
+
+bool ProxyBehaviour::scripted(ProxyHoldQueue::Direction direction, IncomingMessage *message, QString *note)
+{
+    if (!m_script)
+        return true;
+    if (m_scriptFailed)
+        return false;
+    const bool toUpstream = direction == ProxyHoldQueue::ToUpstream;
+    const ScriptRelayVerdict verdict = m_script->relay(m_client->id(), toUpstream, message->data, message->binary);
+    switch (verdict.action) {
+    case ScriptRelayVerdict::Action::Forward:
+        return !m_done;
+    case ScriptRelayVerdict::Action::Replace:
+        *message = {verdict.binary, verdict.data};
+        *note = QStringLiteral(", changed by script");
+        return !m_done;
+    case ScriptRelayVerdict::Action::Drop:
+        return false;
+    case ScriptRelayVerdict::Action::Failed:
+        m_scriptFailed = true;
+        return false;
+    }
+    return false;
 }
 
 void ProxyBehaviour::onMessage(RouteClient &client, const IncomingMessage &message)
@@ -54,7 +91,10 @@ void ProxyBehaviour::onMessage(RouteClient &client, const IncomingMessage &messa
         return;
     QElapsedTimer since;
     since.start();
-    passOrHold(ProxyHoldQueue::ToUpstream, message, since);
+    IncomingMessage relayed = message;
+    QString note;
+    if (scripted(ProxyHoldQueue::ToUpstream, &relayed, &note))
+        passOrHold(ProxyHoldQueue::ToUpstream, relayed, since, note);
 }
 
 void ProxyBehaviour::upstreamMessageArrived(const IncomingMessage &message)
@@ -64,19 +104,24 @@ void ProxyBehaviour::upstreamMessageArrived(const IncomingMessage &message)
     QElapsedTimer since;
     since.start();
     host().upstreamMessage(*m_client, false, message, QString());
-    passOrHold(ProxyHoldQueue::ToClient, message, since);
+    IncomingMessage relayed = message;
+    QString note;
+    if (scripted(ProxyHoldQueue::ToClient, &relayed, &note))
+        passOrHold(ProxyHoldQueue::ToClient, relayed, since, note);
 }
 
 void ProxyBehaviour::passOrHold(ProxyHoldQueue::Direction direction, const IncomingMessage &message,
-                                const QElapsedTimer &since)
+                                const QElapsedTimer &since, const QString &note)
 {
     if (m_hold.isHolding(direction)) {
-        if (m_hold.add(direction, message, since))
+        const bool held = m_hold.add(direction, message, since);
+        heldChanged(); // held, or counted as overflowed
+        if (held)
             return;
-        forward(direction, message, heldFor(since) + QStringLiteral(", hold queue full"), true);
+        forward(direction, message, heldFor(since) + note + QStringLiteral(", hold queue full"), true);
         return;
     }
-    forward(direction, message, heldFor(since), true);
+    forward(direction, message, heldFor(since) + note, true);
 }
 
 void ProxyBehaviour::forward(ProxyHoldQueue::Direction direction, const IncomingMessage &message, const QString &detail,
@@ -118,11 +163,31 @@ void ProxyBehaviour::onWritten(RouteClient &client)
     }
 }
 
+void ProxyBehaviour::hold(int directions)
+{
+    m_hold.hold(directions);
+    heldChanged();
+}
+
 void ProxyBehaviour::release(int directions)
 {
     const QList<ProxyHoldQueue::Held> released = m_hold.release(directions);
     for (const ProxyHoldQueue::Held &held : released)
         forward(held.direction, held.message, heldFor(held.since) + QStringLiteral(", held"));
+    heldChanged();
+}
+
+void ProxyBehaviour::forwardAllHeld()
+{
+    const int holding = m_hold.holding();
+    release(ProxyHoldQueue::Both);
+    hold(holding);
+}
+
+void ProxyBehaviour::heldChanged()
+{
+    if (m_client)
+        host().heldChanged(*m_client);
 }
 
 bool ProxyBehaviour::forwardHeld(quint64 id, const IncomingMessage *edited)
@@ -132,25 +197,31 @@ bool ProxyBehaviour::forwardHeld(quint64 id, const IncomingMessage *edited)
         return false;
     forward(held.direction, edited ? *edited : held.message,
             heldFor(held.since) + (edited ? QStringLiteral(", held and edited") : QStringLiteral(", held")));
+    heldChanged();
     return true;
 }
 
 bool ProxyBehaviour::dropHeld(quint64 id)
 {
     ProxyHoldQueue::Held held;
-    return m_hold.take(id, &held);
+    if (!m_hold.take(id, &held))
+        return false;
+    heldChanged();
+    return true;
 }
 
-bool ProxyBehaviour::inject(bool toUpstream, const IncomingMessage &message)
+bool ProxyBehaviour::inject(bool toUpstream, const IncomingMessage &message, const QString &detail)
 {
     if (m_done || !m_client)
         return false;
-    forward(toUpstream ? ProxyHoldQueue::ToUpstream : ProxyHoldQueue::ToClient, message, QStringLiteral("injected"));
+    forward(toUpstream ? ProxyHoldQueue::ToUpstream : ProxyHoldQueue::ToClient, message, detail);
     return true;
 }
 
 void ProxyBehaviour::onClose(RouteClient &client)
 {
+    if (m_script) // first: the upstream may have ended the pair already
+        m_script->closed(client.id(), client.closeCode(), client.closeReason(), client.closeCode() != kAbnormal);
     if (m_done)
         return;
     m_done = true;

@@ -73,6 +73,8 @@ public:
         (void)state;
         (void)detail;
     }
+    // The client's held messages or what it holds changed (intercept), for the clients table.
+    virtual void heldChanged(RouteClient &client) { (void)client; }
 };
 
 // The lifecycle of one client on one route, in the shape users know from Hono's

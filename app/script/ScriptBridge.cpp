@@ -51,6 +51,11 @@ QString ScriptBridge::bootstrap()
       leave() { N.leave(id); },
     }, timers(id));
     Object.defineProperty(ws, 'readyState', { get: () => N.readyState(id), enumerable: true });
+    // Proxy routes: the client's upstream leg (sends go to it as if from the client).
+    if (typeof info.upstream === 'string') {
+      ws.upstream = Object.freeze({ url: info.upstream,
+        send(data) { const [b, p] = payload(data); N.sendUpstream(id, b, p); } });
+    }
     return Object.seal(ws);
   };
   // What the last failed call threw, as an Error (the runtime takes it to report file:line and stack).
@@ -112,6 +117,24 @@ QString ScriptBridge::bootstrap()
         const v = fn.call(h, req); settle(v, 0, 'onUpgrade'); return v;
       } catch (e) { failed(e); return FAILED; }
     },
+    // Proxy routes: onClientMessage / onUpstreamMessage decide each message's fate by what they return:
+    // undefined (forward it), null or false (drop it), anything else (forward that instead, as ws.send
+    // would send it). A Promise takes the message over: the script sends what it wants when ready.
+    relay: (h, what, ws, data) => {
+      let fn;
+      try { fn = h[what]; } catch (e) { failed(e); return FAILED; }
+      if (typeof fn !== 'function') return undefined;
+      owner = ws.id;
+      let v;
+      try { v = fn.call(h, { type: 'message', data }, ws); } catch (e) { failed(e); return FAILED; }
+      const n = size(ws.data);
+      if (n > dataLimit) return n;
+      if (v === undefined || v === true) return undefined;
+      if (v === null || v === false) return null;
+      if (v instanceof AsyncPromise) { settle(v, ws.id, what); return null; }
+      const [b, p] = payload(v);
+      return b ? p : String(p);
+    },
     react,
     FAILED,
     takeFailure: () => { const e = failure; failure = null; return e; },
@@ -172,6 +195,11 @@ void ScriptBridge::send(double id, bool binary, const QJSValue &payload)
     const QByteArray bytes = payloadBytes(binary, payload);
     // Sending on a closed socket is ignored, as the browser does; the engine's limits still apply.
     (void)m_runtime.m_host.scriptSend(quint64(id), bytes, binary);
+}
+
+void ScriptBridge::sendUpstream(double id, bool binary, const QJSValue &payload)
+{
+    throwIfRefused(m_runtime.m_host.scriptSendUpstream(quint64(id), payloadBytes(binary, payload), binary));
 }
 
 void ScriptBridge::sendText(double id, const QString &text)

@@ -14,12 +14,13 @@ public:
     ScriptBridge(ScriptRuntime &runtime, ScriptRuntime::Version &version) : m_runtime(runtime), m_version(version) {}
 
     // A function taking this bridge, the global object and the ws.data limit, returning the entry points
-    // the runtime calls: { makeWs, open, message, close, error, timer, upgrade, react, FAILED, takeFailure }.
+    // the runtime calls: { makeWs, open, message, close, error, timer, upgrade, relay, react, FAILED, takeFailure }.
     static QString bootstrap();
 
     Q_INVOKABLE void log(const QString &level, const QString &stack, const QString &text);
     Q_INVOKABLE void send(double id, bool binary, const QJSValue &payload);
     Q_INVOKABLE void sendText(double id, const QString &text);
+    Q_INVOKABLE void sendUpstream(double id, bool binary, const QJSValue &payload);
     // An async handler's promise rejected (handler: "onMessage", "timer"...).
     Q_INVOKABLE void rejected(double id, const QString &handler, const QJSValue &error);
     // Runs a promise callback under the watchdog: { value } or { threw, error }; undefined if stopped.

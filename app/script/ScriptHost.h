@@ -14,6 +14,8 @@ public:
 
     virtual ~ScriptHost() = default;
     virtual QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) = 0;
+    // Proxy routes: a message to the client's upstream, as if from the client (ws.upstream.send).
+    virtual QString scriptSendUpstream(quint64 clientId, const QByteArray &data, bool binary) = 0;
     // The code and reason are validated as operator closes are.
     virtual QString scriptClose(quint64 clientId, int code, const QString &reason) = 0;
     virtual QString scriptPing(quint64 clientId) = 0;

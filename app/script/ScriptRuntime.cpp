@@ -152,6 +152,7 @@ bool ScriptRuntime::load(QString *error)
     version->onTimer = api.property(QStringLiteral("timer"));
     version->onUpgrade = api.property(QStringLiteral("upgrade"));
     version->onReaction = api.property(QStringLiteral("react"));
+    version->onRelay = api.property(QStringLiteral("relay"));
     version->failedMark = api.property(QStringLiteral("FAILED"));
     version->takeFailure = api.property(QStringLiteral("takeFailure"));
 
@@ -175,7 +176,8 @@ bool ScriptRuntime::load(QString *error)
     version->handlers = module.property(QStringLiteral("default"));
     if (!version->handlers.isObject())
         return refuse(QStringLiteral("%1: the module must `export default { onOpen, onMessage, onClose, onError }`").arg(name));
-    for (const char *handler : {"onUpgrade", "onOpen", "onMessage", "onClose", "onError"}) {
+    for (const char *handler : {"onUpgrade", "onOpen", "onMessage", "onClose", "onError", "onClientMessage",
+                                "onUpstreamMessage"}) {
         const QJSValue value = version->handlers.property(QLatin1String(handler));
         if (!value.isUndefined() && !value.isCallable())
             return refuse(QStringLiteral("%1: %2 must be a function").arg(name, QLatin1String(handler)));
@@ -363,7 +365,7 @@ ScriptUpgradeAnswer ScriptRuntime::upgrade(const ScriptRequest &request)
     return answer;
 }
 
-void ScriptRuntime::open(const ScriptConnection &connection)
+void ScriptRuntime::open(const ScriptConnection &connection, const QString &upstream)
 {
     if (!m_current)
         return;
@@ -376,6 +378,8 @@ void ScriptRuntime::open(const ScriptConnection &connection)
     info.setProperty(QStringLiteral("protocol"), connection.protocol);
     info.setProperty(QStringLiteral("params"), engine.toScriptValue(connection.params));
     info.setProperty(QStringLiteral("query"), engine.toScriptValue(connection.query));
+    if (!upstream.isEmpty())
+        info.setProperty(QStringLiteral("upstream"), upstream);
     const QJSValue ws = version->makeWs.call({info});
     m_connections[connection.id] = Connection{version, ws, {version->handlers, ws, QJSValue()}};
     dispatch(*version, connection.id, connection.id, what, version->onOpen, {version->handlers, ws});
@@ -398,6 +402,42 @@ void ScriptRuntime::message(quint64 id, const QByteArray &data, bool binary)
     const auto still = m_connections.find(id);
     if (still != m_connections.end())
         still->second.messageArgs[2] = QJSValue();
+}
+
+ScriptRelayVerdict ScriptRuntime::relay(quint64 id, bool toUpstream, const QByteArray &data, bool binary)
+{
+    ScriptRelayVerdict verdict;
+    const auto it = m_connections.find(id);
+    if (it == m_connections.end())
+        return verdict;
+    static const QString toUpstreamHandler = QStringLiteral("onClientMessage");
+    static const QString toClientHandler = QStringLiteral("onUpstreamMessage");
+    const QString &what = toUpstream ? toUpstreamHandler : toClientHandler;
+    // Copies: the handler may close the client, which erases its entry.
+    const std::shared_ptr<Version> version = it->second.version;
+    const QJSValue ws = it->second.ws;
+    const QJSValue payload = binary ? version->engine->toScriptValue(data) : QJSValue(QString::fromUtf8(data));
+    QJSValue outcome;
+    verdict.action = ScriptRelayVerdict::Action::Failed;
+    if (!guardedCall(*version, id, id, what, version->onRelay, {version->handlers, what, ws, payload}, &outcome))
+        return verdict;
+    // The bootstrap answers undefined (forward), null (drop), a string or ArrayBuffer (forward this
+    // instead), FAILED (it threw) or a number (the size ws.data grew to, over the limit).
+    if (outcome.strictlyEquals(version->failedMark)) {
+        reportThrown(*version, id, what);
+    } else if (outcome.isNumber()) {
+        fail(id, QStringLiteral("ws.data grew to %1 bytes (limit %2)").arg(outcome.toInt()).arg(m_limits.dataBytes), QString());
+    } else if (outcome.isUndefined()) {
+        verdict.action = ScriptRelayVerdict::Action::Forward;
+    } else if (outcome.isNull()) {
+        verdict.action = ScriptRelayVerdict::Action::Drop;
+        m_host.scriptLog(m_route, id, ScriptHost::LogLevel::Log, QString(), what + QStringLiteral(" dropped the message"));
+    } else {
+        verdict.action = ScriptRelayVerdict::Action::Replace;
+        verdict.binary = !outcome.isString();
+        verdict.data = verdict.binary ? version->engine->fromScriptValue<QByteArray>(outcome) : outcome.toString().toUtf8();
+    }
+    return verdict;
 }
 
 void ScriptRuntime::closed(quint64 id, int code, const QString &reason, bool wasClean)

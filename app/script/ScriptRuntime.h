@@ -1,6 +1,8 @@
 #pragma once
 
+#include "ScriptConnection.h"
 #include "ScriptHost.h"
+#include "ScriptRelayVerdict.h"
 #include "ScriptLimits.h"
 #include "ScriptWatchdog.h"
 
@@ -20,16 +22,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcScript)
 
 class QJSEngine;
 class ScriptBridge;
-
-// One connection as a script sees it (ws.id, ws.url, ws.protocol, ws.params, ws.query).
-struct ScriptConnection
-{
-    quint64 id = 0;
-    QString url;
-    QString protocol;
-    QVariantMap params;
-    QVariantMap query;
-};
 
 // An upgrade request as onUpgrade(req) sees it.
 struct ScriptRequest
@@ -78,10 +70,14 @@ public:
     QStringList protocols() const { return m_protocols; }
 
     ScriptUpgradeAnswer upgrade(const ScriptRequest &request);
-    void open(const ScriptConnection &connection);
+    // upstream: a proxy route's upstream URL (the script gets ws.upstream); empty elsewhere.
+    void open(const ScriptConnection &connection, const QString &upstream = QString());
     void message(quint64 id, const QByteArray &data, bool binary);
     void closed(quint64 id, int code, const QString &reason, bool wasClean);
     void error(quint64 id, const QString &message);
+    // Proxy routes: a message on its way to the upstream (from the client) or to the client. Failed:
+    // the handler threw or overran (reported, the client being closed with 1011).
+    ScriptRelayVerdict relay(quint64 id, bool toUpstream, const QByteArray &data, bool binary);
 
     // Checks that every import of the source names a sibling file ("./name.js"); empty when so.
     static QString checkImports(const QString &source);
@@ -108,7 +104,7 @@ private:
         std::unique_ptr<ScriptBridge> bridge;
         QJSValue handlers; // the module's default export
         // The bootstrap's entry points (ScriptBridge::bootstrap()): one C++-to-JS call per event.
-        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, failedMark, takeFailure;
+        QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, onRelay, failedMark, takeFailure;
         std::map<int, Timer> timers;
         int nextTimerId = 1;
     };

@@ -26,6 +26,13 @@ Q_LOGGING_CATEGORY(lcApi, "switchboard.api")
 
 namespace {
 
+// What is held, for JSON: "toUpstream", "toClient", "both", or null for nothing.
+QJsonValue holdingJson(int holding)
+{
+    return holding == 0 ? QJsonValue(QJsonValue::Null)
+                        : QJsonValue(ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(holding)));
+}
+
 constexpr char kEndpointList[] =
     "GET /api/clients, GET /api/clients/{id}, GET /api/routes, GET /api/stats, GET /api/bans, GET /api/cluster, "
     "GET /api/events (Server-Sent Events or WebSocket), GET /api/log, GET /api/replay, "
@@ -34,7 +41,8 @@ constexpr char kEndpointList[] =
     "POST /api/broadcast, POST /api/close, POST /api/ban, POST /api/unban, POST /api/routes/{path}/reload, "
     "POST /api/clients/{id}/hold, POST /api/clients/{id}/release, POST /api/clients/{id}/inject, "
     "GET /api/clients/{id}/held, POST /api/clients/{id}/held/{heldId}/forward, "
-    "POST /api/clients/{id}/held/{heldId}/drop";
+    "POST /api/clients/{id}/held/{heldId}/drop, POST /api/clients/{id}/held/forward, "
+    "POST /api/routes/{path}/hold, POST /api/routes/{path}/release";
 
 QByteArray sha256(const QByteArray &bytes)
 {
@@ -269,11 +277,15 @@ AdminApi::Target AdminApi::match(const QString &path)
         }
         return target;
     }
-    if (parts.first() == QLatin1String("routes") && parts.size() >= 3 && parts.last() == QLatin1String("reload")) {
+    static const QStringList kRouteActions{QStringLiteral("reload"), QStringLiteral("hold"), QStringLiteral("release")};
+    if (parts.first() == QLatin1String("routes") && parts.size() >= 3 && kRouteActions.contains(parts.last())) {
         // "/api/routes/%2Ffeed%2F%3Asymbol/reload" or "/api/routes//feed/:symbol/reload"
         QString route = QUrl::fromPercentEncoding(parts.mid(1, parts.size() - 2).join(QLatin1Char('/')).toUtf8());
         target.route = route.startsWith(QLatin1Char('/')) ? route : QLatin1Char('/') + route;
-        set(Endpoint::RouteReload, true);
+        set(parts.last() == QLatin1String("reload") ? Endpoint::RouteReload
+            : parts.last() == QLatin1String("hold") ? Endpoint::RouteHold
+                                                     : Endpoint::RouteRelease,
+            true);
         return target;
     }
     if (parts.first() != QLatin1String("clients") || parts.at(1).isEmpty() || parts.size() > 5)
@@ -285,6 +297,10 @@ AdminApi::Target AdminApi::match(const QString &path)
             set(Endpoint::HeldForward, true);
         else if (parts.at(4) == QLatin1String("drop"))
             set(Endpoint::HeldDrop, true);
+        return target;
+    }
+    if (parts.size() == 4 && parts.at(2) == QLatin1String("held") && parts.at(3) == QLatin1String("forward")) {
+        set(Endpoint::HeldForwardAll, true);
         return target;
     }
     if (parts.size() > 3)
@@ -394,6 +410,9 @@ GateDecision AdminApi::handle(const HttpRequestHead &head, const RequestBody &bo
     case Endpoint::ClientInject: return inject(target.clientId, json);
     case Endpoint::HeldForward: return actOnHeld(target, json, true);
     case Endpoint::HeldDrop: return actOnHeld(target, json, false);
+    case Endpoint::HeldForwardAll: return forwardAllHeld(target.clientId);
+    case Endpoint::RouteHold: return holdRoute(target.route, json, true);
+    case Endpoint::RouteRelease: return holdRoute(target.route, json, false);
     case Endpoint::ReplayStart: return startReplay(json);
     case Endpoint::ReplayControl: return controlReplay(target.route);
     default: break;
@@ -622,6 +641,10 @@ GateDecision AdminApi::getRoutes() const
             route.insert(QStringLiteral("version"), script->version());
             route.insert(QStringLiteral("budgetMs"), script->limits().callBudgetMs);
             route.insert(QStringLiteral("lastError"), nullable(script->lastError()));
+        }
+        if (spec.behaviour == RouteBehaviourKind::Proxy) {
+            route.insert(QStringLiteral("upstream"), spec.upstream);
+            route.insert(QStringLiteral("holding"), holdingJson(m_engine.routeHolding(spec.pattern)));
         }
         routes.append(route);
     }
@@ -910,20 +933,27 @@ QString proxyRule(const CommandResult &result)
 
 } // namespace
 
+bool AdminApi::readHoldDirections(const QJsonObject &body, int *directions, GateDecision *refusal)
+{
+    const QString why = unknownKey(body, {QStringLiteral("direction")});
+    *directions = why.isEmpty() ? holdDirections(body) : 0;
+    if (*directions != 0)
+        return true;
+    *refusal = error(400, QStringLiteral("hold-direction"),
+                     why.isEmpty() ? QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\"")
+                                   : why);
+    return false;
+}
+
 GateDecision AdminApi::hold(const QString &id, const QJsonObject &body, bool holding)
 {
     quint64 clientId = 0;
     GateDecision refusal;
     if (!openClientId(id, &clientId, &refusal))
         return refusal;
-    const QString why = unknownKey(body, {QStringLiteral("direction")});
-    if (!why.isEmpty())
-        return error(400, QStringLiteral("hold-direction"), why);
-    const int directions = holdDirections(body);
-    if (directions == 0) {
-        return error(400, QStringLiteral("hold-direction"),
-                     QStringLiteral("\"direction\" must be \"toUpstream\", \"toClient\" or \"both\""));
-    }
+    int directions = 0;
+    if (!readHoldDirections(body, &directions, &refusal))
+        return refusal;
     const CommandResult result = holding ? m_engine.proxyHold(clientId, directions)
                                          : m_engine.proxyRelease(clientId, directions);
     if (!result.ok)
@@ -935,6 +965,42 @@ GateDecision AdminApi::hold(const QString &id, const QJsonObject &body, bool hol
     m_engine.recordOperatorAction(clientId, LogRecord::Kind::Text, detail);
     qCInfo(lcApi).noquote() << detail;
     return getHeld(id);
+}
+
+GateDecision AdminApi::holdRoute(const QString &route, const QJsonObject &body, bool holding)
+{
+    int directions = 0;
+    GateDecision refusal;
+    if (!readHoldDirections(body, &directions, &refusal))
+        return refusal;
+    const CommandResult result = holding ? m_engine.proxyHoldRoute(route, directions)
+                                         : m_engine.proxyReleaseRoute(route, directions);
+    if (!result.ok)
+        return error(404, QStringLiteral("unknown-route"), result.error);
+    const QString detail = QStringLiteral("api: %1 %2 on route %3 (%4 clients)")
+                               .arg(holding ? QStringLiteral("hold") : QStringLiteral("release"),
+                                    ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(directions)), route)
+                               .arg(result.affected);
+    m_engine.recordOperatorAction(0, LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("route"), route},
+               {QStringLiteral("holding"), holdingJson(m_engine.routeHolding(route))},
+               {QStringLiteral("clients"), result.affected}});
+}
+
+GateDecision AdminApi::forwardAllHeld(const QString &id)
+{
+    quint64 clientId = 0;
+    GateDecision refusal;
+    if (!openClientId(id, &clientId, &refusal))
+        return refusal;
+    const CommandResult result = m_engine.proxyForwardAllHeld(clientId);
+    if (!result.ok)
+        return error(409, QStringLiteral("not-proxied"), result.error);
+    const QString detail = QStringLiteral("api: forward %1 held messages of client %2").arg(result.affected).arg(clientId);
+    m_engine.recordOperatorAction(clientId, LogRecord::Kind::Text, detail);
+    qCInfo(lcApi).noquote() << detail;
+    return ok({{QStringLiteral("forwarded"), result.affected}});
 }
 
 GateDecision AdminApi::inject(const QString &id, const QJsonObject &body)
@@ -982,10 +1048,7 @@ GateDecision AdminApi::getHeld(const QString &id) const
             message.insert(QStringLiteral("text"), QString::fromUtf8(held.message.data));
         messages.append(message);
     }
-    const int holding = queue.holding();
-    return ok({{QStringLiteral("holding"),
-                holding == 0 ? QJsonValue(QJsonValue::Null)
-                             : QJsonValue(ProxyHoldQueue::directionName(ProxyHoldQueue::Direction(holding)))},
+    return ok({{QStringLiteral("holding"), holdingJson(queue.holding())},
                {QStringLiteral("messages"), messages},
                {QStringLiteral("bytes"), static_cast<double>(queue.bytes())},
                {QStringLiteral("overflowed"), static_cast<double>(queue.overflowed())}});

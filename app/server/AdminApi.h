@@ -63,6 +63,9 @@ private:
         ClientHeld,    // GET  /api/clients/{id}/held
         HeldForward,   // POST /api/clients/{id}/held/{heldId}/forward
         HeldDrop,      // POST /api/clients/{id}/held/{heldId}/drop
+        HeldForwardAll, // POST /api/clients/{id}/held/forward
+        RouteHold,     // POST /api/routes/{path}/hold (proxy routes)
+        RouteRelease,  // POST /api/routes/{path}/release
         Events,       // GET  /api/events (Server-Sent Events; a WebSocket upgrade too)
         Log,          // GET  /api/log
         Replay,       // GET  /api/replay (progress)
@@ -95,6 +98,10 @@ private:
     GateDecision ban(const QJsonObject &body, bool banning);
     GateDecision reloadRoute(const QString &route, const QJsonObject &body);
     GateDecision hold(const QString &id, const QJsonObject &body, bool holding);
+    GateDecision holdRoute(const QString &route, const QJsonObject &body, bool holding);
+    // The "direction" of a hold or release body as ProxyHoldQueue bits; false with the 400 when invalid.
+    static bool readHoldDirections(const QJsonObject &body, int *directions, GateDecision *refusal);
+    GateDecision forwardAllHeld(const QString &id);
     GateDecision inject(const QString &id, const QJsonObject &body);
     GateDecision getHeld(const QString &id) const;
     GateDecision actOnHeld(const Target &target, const QJsonObject &body, bool forward);

@@ -36,6 +36,9 @@ struct ClientInfo
     qint64 closedAtMs = 0;
     QString upstreamUrl;   // proxy routes: the upstream leg's URL (empty on other routes)
     QString upstreamState; // proxy routes: "connecting", "open" or "closed"
+    int holding = 0;       // proxy routes: the directions held (ProxyHoldQueue::Direction bits)
+    int heldMessages = 0;  // ...and how many messages, bytes wait in the hold queue
+    qint64 heldBytes = 0;
 
     static QString stateName(State state);
     static QString closedByName(ClosedBy closedBy);

@@ -123,6 +123,7 @@ void ClientSession::setBehaviour(std::unique_ptr<RouteBehaviour> behaviour)
 void ClientSession::send(OutgoingMessage &message)
 {
     const qint64 wireBytes = m_connection->queueMessage(message);
+    message.noteQueued(wireBytes);
     ++m_info.messagesOut;
     m_info.bytesOut += message.payload().size();
     m_info.wireBytesOut += wireBytes;

@@ -64,6 +64,12 @@ public:
         m_info.upstreamUrl = url;
         m_info.upstreamState = state;
     }
+    void setHeld(int holding, int messages, qint64 bytes)
+    {
+        m_info.holding = holding;
+        m_info.heldMessages = messages;
+        m_info.heldBytes = bytes;
+    }
     void setRateLimit(double messagesPerSecond, int burst) { m_rateLimit.emplace(messagesPerSecond, burst); }
     // How long a closing handshake may wait for the client before the connection is dropped.
     void setCloseGraceMs(int ms) { m_connection->setCloseTimeoutMs(ms); }

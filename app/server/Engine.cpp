@@ -85,6 +85,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     qRegisterMetaType<CommandResult>();
     qRegisterMetaType<ClusterStatus>();
     qRegisterMetaType<ScriptRouteInfoList>();
+    qRegisterMetaType<HeldMessages>();
 
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
@@ -111,7 +112,7 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router->setDeflate(m_config.deflate && m_config.websocketBackend == WebSocketBackend::Native);
     m_router->setUpgradeCheck([this](int routeIndex, const HttpRequestHead &head, int *status, QString *body) {
         const RouteSpec &route = m_config.routes.routes().at(routeIndex);
-        ScriptRuntime *runtime = route.behaviour == RouteBehaviourKind::Script ? scriptRuntime(route.pattern) : nullptr;
+        ScriptRuntime *runtime = scriptRuntime(route.pattern); // script routes and scripted proxy routes
         if (!runtime)
             return true;
         ScriptRequest request;
@@ -408,7 +409,8 @@ ClusterStatus Engine::clusterStatus() const
     return m_cluster ? m_cluster->status() : ClusterStatus();
 }
 
-void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head)
+void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const HttpRequestHead &head,
+                        const std::shared_ptr<void> &context)
 {
     if (m_stopping) {
         connection->setParent(this); // no handler: it deletes itself once closed
@@ -454,8 +456,17 @@ void Engine::onUpgraded(WebSocketEndpoint *connection, int routeIndex, const Htt
                                                    .arg(info.peerAddress, info.subprotocol);
     m_reporter.record(open);
 
+    // A proxy route's upstream, dialed before the upgrade was answered (dialUpstream()): the qt
+    // backend upgrades later than the answer, so it comes with the connection.
+    if (route.behaviour == RouteBehaviourKind::Proxy && context)
+        m_dialedUpstream = std::move(*std::static_pointer_cast<ProxyBehaviour::Upstream>(context));
     session->setBehaviour(makeBehaviour(route, head, *session));
+    m_dialedUpstream = {};
     session->behaviour()->onOpen(*session);
+    if (const auto hold = m_routeHolds.find(route.pattern); hold != m_routeHolds.end() && hold->second != 0) {
+        if (auto *proxy = dynamic_cast<ProxyBehaviour *>(session->behaviour()))
+            proxy->hold(hold->second); // a route hold covers new clients too
+    }
     session->start();
     m_reporter.markChanged(session);
 }
@@ -501,20 +512,28 @@ std::unique_ptr<RouteBehaviour> Engine::makeBehaviour(const RouteSpec &route, co
         ScriptRuntime *runtime = scriptRuntime(route.pattern);
         if (!runtime)
             return std::make_unique<OperatorBehaviour>(*this);
-        const RouteMatch match = m_config.routes.match(head.path);
-        ScriptConnection connection;
-        connection.url = RequestRouter::redactedTarget(head);
-        connection.protocol = session.info().subprotocol;
-        for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
-            connection.params.insert(it.key(), it.value());
-        for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
-            connection.query.insert(item.first, item.second);
-        return std::make_unique<ScriptBehaviour>(*this, *runtime, std::move(connection));
+        return std::make_unique<ScriptBehaviour>(*this, *runtime, scriptConnection(head, session));
     }
-    case RouteBehaviourKind::Proxy:
-        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}));
+    case RouteBehaviourKind::Proxy: {
+        ScriptRuntime *hooks = scriptRuntime(route.pattern);
+        return std::make_unique<ProxyBehaviour>(*this, this, std::exchange(m_dialedUpstream, {}), hooks,
+                                                hooks ? scriptConnection(head, session) : ScriptConnection());
+    }
     }
     return std::make_unique<OperatorBehaviour>(*this);
+}
+
+ScriptConnection Engine::scriptConnection(const HttpRequestHead &head, const ClientSession &session) const
+{
+    const RouteMatch match = m_config.routes.match(head.path);
+    ScriptConnection connection;
+    connection.url = RequestRouter::redactedTarget(head);
+    connection.protocol = session.info().subprotocol;
+    for (auto it = match.params.cbegin(); it != match.params.cend(); ++it)
+        connection.params.insert(it.key(), it.value());
+    for (const auto &item : head.query.queryItems(QUrl::FullyDecoded))
+        connection.query.insert(item.first, item.second);
+    return connection;
 }
 
 WebSocketDialer::Request Engine::proxyUpstream(const RouteSpec &route, const HttpRequestHead &head)
@@ -658,7 +677,8 @@ CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteAr
 {
     const IncomingMessage message = messageFromOutside(binary, payload);
     const QVector<ClientSession *> targets = localTargets(target);
-    const int fanout = deliver(targets, message);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(targets, message, &wireBytes);
     const QString detail = QStringLiteral("%1 broadcast to %2").arg(who, target.describe());
     publishToCluster(target, message, detail);
     LogRecord sent;
@@ -670,6 +690,7 @@ CommandResult Engine::broadcastFrom(const BroadcastTarget &target, const QByteAr
                  : target.scope == BroadcastTarget::Scope::Room ? roomPath(targets)
                                                                 : QString();
     sent.size = message.data.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = detail;
@@ -798,7 +819,7 @@ void Engine::relayToClient(RouteClient &client, const IncomingMessage &message, 
     LogRecord out = EngineReporter::makeRecord(session, LogRecord::Direction::Out,
                                message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text);
     out.size = message.data.size();
-    out.wireSize = outgoing.lastFrameBytes();
+    out.wireSize = outgoing.lastWireBytes();
     out.payload = message.data;
     out.detail = detail;
     m_reporter.record(out);
@@ -817,12 +838,14 @@ QString Engine::roomPath(const QVector<ClientSession *> &members)
 int Engine::broadcastToRoom(const QString &room, const IncomingMessage &message)
 {
     const QVector<ClientSession *> members = m_rooms.members(room);
-    const int fanout = deliver(members, message);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(members, message, &wireBytes);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
     sent.kind = message.binary ? LogRecord::Kind::Binary : LogRecord::Kind::Text;
     sent.size = message.data.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.data;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("room %1").arg(room);
@@ -858,7 +881,8 @@ void Engine::onClusterMessage(const ClusterMessage &message)
         targets = localTargets(message.target);
     }
     const IncomingMessage incoming = messageFromOutside(message.binary, message.payload);
-    const int fanout = deliver(targets, incoming);
+    qint64 wireBytes = 0;
+    const int fanout = deliver(targets, incoming, &wireBytes);
     LogRecord sent;
     sent.timestampMs = QDateTime::currentMSecsSinceEpoch();
     sent.direction = LogRecord::Direction::Broadcast;
@@ -868,6 +892,7 @@ void Engine::onClusterMessage(const ClusterMessage &message)
     else if (message.target.scope == BroadcastTarget::Scope::Room)
         sent.route = roomPath(targets); // as broadcastToRoom() records it
     sent.size = message.payload.size();
+    sent.wireSize = wireBytes;
     sent.payload = message.payload;
     sent.fanout = fanout;
     sent.detail = QStringLiteral("cluster: %1 from instance %2").arg(message.detail, message.origin);
@@ -929,7 +954,7 @@ void Engine::checkHeartbeats()
     }
 }
 
-int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message)
+int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message, qint64 *wireBytes)
 {
     if (targets.isEmpty())
         return 0;
@@ -951,6 +976,7 @@ int Engine::deliver(const QVector<ClientSession *> &targets, const IncomingMessa
     }
     if (route)
         m_metrics.noteMessagesOut(*route, message.binary, message.data.size(), onRoute);
+    *wireBytes = outgoing.wireBytesTotal();
     return delivered;
 }
 
@@ -1001,7 +1027,9 @@ bool Engine::loadScripts(QString *error)
 {
     for (int index = 0; index < m_config.routes.routes().size(); ++index) {
         const RouteSpec route = m_config.routes.routes().at(index); // a copy: the table changes below
-        if (route.behaviour != RouteBehaviourKind::Script || m_scripts.count(route.pattern))
+        // Script routes, and proxy routes with hooks (onClientMessage / onUpstreamMessage).
+        const bool hooks = route.behaviour == RouteBehaviourKind::Proxy && !route.script.isEmpty();
+        if ((route.behaviour != RouteBehaviourKind::Script && !hooks) || m_scripts.count(route.pattern))
             continue;
         ScriptLimits limits;
         limits.callBudgetMs = route.scriptBudgetMs;
@@ -1013,7 +1041,7 @@ bool Engine::loadScripts(QString *error)
         }
         runtime->setWatching(true);
         // A script names its subprotocols (graphql-transport-ws...) unless the config did.
-        if (route.subprotocols.isEmpty())
+        if (route.subprotocols.isEmpty() && !hooks)
             m_config.routes.mutableRoutes()[index].subprotocols = runtime->protocols();
         m_scripts.emplace(route.pattern, std::move(runtime));
     }

@@ -5,6 +5,7 @@
 #include "ClientInfo.h"
 #include "EngineReporter.h"
 #include "EngineStats.h"
+#include "HeldMessages.h"
 #include "Metrics.h"
 #include "OperatorCommand.h"
 #include "ReplayStatus.h"
@@ -15,6 +16,7 @@
 #include "../http/WebSocketDialer.h"
 #include "../routes/ProxyBehaviour.h"
 #include "../routes/RouteBehaviour.h"
+#include "../script/ScriptConnection.h"
 #include "../script/ScriptHost.h"
 #include "../cluster/ClusterStatus.h"
 #include "../log/LogRecord.h"
@@ -129,6 +131,7 @@ public:
     void upstreamMessage(RouteClient &client, bool toUpstream, const IncomingMessage &message,
                          const QString &detail) override;
     void upstreamChanged(RouteClient &client, const QString &url, UpstreamState state, const QString &detail) override;
+    void heldChanged(RouteClient &client) override;
 
     // Proxy routes (EngineProxy.cpp): hold a direction (ProxyHoldQueue::Direction bits), release it
     // (the held messages go in order), list, forward (optionally edited) or drop held messages, and
@@ -138,11 +141,22 @@ public:
     CommandResult proxyForwardHeld(quint64 clientId, quint64 heldId, const IncomingMessage *edited);
     CommandResult proxyDropHeld(quint64 clientId, quint64 heldId);
     Q_INVOKABLE CommandResult proxyInject(quint64 clientId, bool toUpstream, const QByteArray &payload, bool binary);
+    // Forwards every message the client holds, in order, and keeps holding.
+    CommandResult proxyForwardAllHeld(quint64 clientId);
+    // Route-level hold: every open client of the proxy route (pattern) and every new one holds
+    // `directions`; release stops that on all of them and forwards what they held. affected: clients.
+    CommandResult proxyHoldRoute(const QString &pattern, int directions);
+    CommandResult proxyReleaseRoute(const QString &pattern, int directions);
+    // What a proxy route holds for its clients (0: nothing, or not a proxy route).
+    int routeHolding(const QString &pattern) const;
     // The client's proxy (null when it is not an open client of a proxy route).
     const ProxyBehaviour *proxyOf(quint64 clientId) const;
+    // The client's hold queue, for the dashboard (proxied == false when it has none).
+    HeldMessages heldMessages(quint64 clientId) const;
 
     // ScriptHost: what script routes ask of the engine (app/script).
     QString scriptSend(quint64 clientId, const QByteArray &data, bool binary) override;
+    QString scriptSendUpstream(quint64 clientId, const QByteArray &data, bool binary) override;
     QString scriptClose(quint64 clientId, int code, const QString &reason) override;
     QString scriptPing(quint64 clientId) override;
     int scriptReadyState(quint64 clientId) const override;
@@ -186,21 +200,30 @@ private:
     void sessionOverBudget(ClientSession *session) override;
     void sessionLeftOpen(ClientSession *) override { --m_openClients; }
     void sessionEnded(ClientSession *session) override;
-    void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head);
+    void onUpgraded(WebSocketEndpoint *socket, int routeIndex, const HttpRequestHead &head,
+                    const std::shared_ptr<void> &context);
     void onRefused(const QString &peer, const QString &path, int status, const QString &why);
     WebSocketDialer::Request proxyUpstream(const RouteSpec &route, const HttpRequestHead &head);
+    // The client as its route's script sees it (ws.url, ws.protocol, ws.params, ws.query).
+    ScriptConnection scriptConnection(const HttpRequestHead &head, const ClientSession &session) const;
     // Dials a proxy route's upstream for a deferred upgrade, then answers the client: upgraded with
     // the upstream's subprotocol, the upstream's own refusal, or upgraded then closed with 1014.
     void dialUpstream(PendingAnswer *answer, const GateDecision &upgrade, const WebSocketDialer::Request &request);
     ProxyBehaviour *proxyFor(quint64 clientId, CommandResult *refusal) const;
-    ProxyBehaviour::Upstream m_dialedUpstream; // handed from dialUpstream() to makeBehaviour(), same call
+    ProxyBehaviour::Upstream m_dialedUpstream; // handed from onUpgraded() to makeBehaviour(), same call
+    // A dialed upstream as a GateDecision's context: closed with 1001 if no client takes it.
+    static std::shared_ptr<void> dialedUpstream(ProxyBehaviour::Upstream upstream);
+    std::map<QString, int> m_routeHolds; // proxy route pattern -> directions held for all its clients
+    // The open proxied clients of a proxy route; false (with *refusal) when it is not one.
+    bool proxyRouteClients(const QString &pattern, QList<ProxyBehaviour *> *proxies, CommandResult *refusal) const;
     QList<QSslCertificate> m_upstreamCa; // --upstream-ca, read on the first proxied client
     std::unique_ptr<RouteBehaviour> makeBehaviour(const RouteSpec &route, const HttpRequestHead &head,
                                                   ClientSession &session);
     ClientSession *session(quint64 clientId) const; // open or closing; null once ended
     ClientSession *openSession(quint64 clientId) const;
     bool clientRowsWatched() const;
-    int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message);
+    // Returns how many it reached; *wireBytes: their frames' bytes in all (for the broadcast's record).
+    int deliver(const QVector<ClientSession *> &targets, const IncomingMessage &message, qint64 *wireBytes);
     // Queues `message` (encoded once per wire form for all its recipients) for one session; the
     // caller counts it in the metrics.
     bool deliverTo(ClientSession *session, OutgoingMessage &message);

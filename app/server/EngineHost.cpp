@@ -263,6 +263,55 @@ void EngineHost::proxyRelease(quint64 clientId, int directions)
     runOnEngine([=](Engine &engine) { return engine.proxyRelease(clientId, directions); });
 }
 
+void EngineHost::proxyHoldRoute(const QString &pattern, int directions)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyHoldRoute(pattern, directions); });
+}
+
+void EngineHost::proxyReleaseRoute(const QString &pattern, int directions)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyReleaseRoute(pattern, directions); });
+}
+
+void EngineHost::proxyForwardHeld(quint64 clientId, quint64 heldId)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyForwardHeld(clientId, heldId, nullptr); });
+}
+
+void EngineHost::proxyForwardEdited(quint64 clientId, quint64 heldId, const QByteArray &payload, bool binary)
+{
+    runOnEngine([=](Engine &engine) {
+        const IncomingMessage edited{binary, payload};
+        return engine.proxyForwardHeld(clientId, heldId, &edited);
+    });
+}
+
+void EngineHost::proxyDropHeld(quint64 clientId, quint64 heldId)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyDropHeld(clientId, heldId); });
+}
+
+void EngineHost::proxyForwardAllHeld(quint64 clientId)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyForwardAllHeld(clientId); });
+}
+
+void EngineHost::proxyInject(quint64 clientId, bool toUpstream, const QByteArray &payload, bool binary)
+{
+    runOnEngine([=](Engine &engine) { return engine.proxyInject(clientId, toUpstream, payload, binary); });
+}
+
+void EngineHost::requestHeld(quint64 clientId)
+{
+    if (!m_engine)
+        return;
+    runOnEngine([this, clientId](Engine &engine) {
+        const HeldMessages held = engine.heldMessages(clientId);
+        QMetaObject::invokeMethod(this, [this, held] { Q_EMIT heldReported(held); }, Qt::QueuedConnection);
+        return CommandResult::success(1);
+    });
+}
+
 void EngineHost::reloadScripts(bool restartClients)
 {
     runOnEngine([=](Engine &engine) { return engine.reloadScripts(restartClients); });

@@ -3,6 +3,7 @@
 #include "ClientInfo.h"
 #include "../cluster/ClusterStatus.h"
 #include "EngineStats.h"
+#include "HeldMessages.h"
 #include "OperatorCommand.h"
 #include "ReplayStatus.h"
 #include "ScriptRouteInfo.h"
@@ -46,6 +47,18 @@ public:
     // Proxy routes: hold a direction (ProxyHoldQueue::Direction bits), or release it.
     void proxyHold(quint64 clientId, int directions);
     void proxyRelease(quint64 clientId, int directions);
+    // ...for every current and new client of a proxy route (its pattern).
+    void proxyHoldRoute(const QString &pattern, int directions);
+    void proxyReleaseRoute(const QString &pattern, int directions);
+    // A held message: forwarded (its payload replaced when edited), or dropped; or all of them.
+    void proxyForwardHeld(quint64 clientId, quint64 heldId);
+    void proxyForwardEdited(quint64 clientId, quint64 heldId, const QByteArray &payload, bool binary);
+    void proxyDropHeld(quint64 clientId, quint64 heldId);
+    void proxyForwardAllHeld(quint64 clientId);
+    // To the client as if from the upstream, or to the upstream as if from the client.
+    void proxyInject(quint64 clientId, bool toUpstream, const QByteArray &payload, bool binary);
+    // Asks for the client's hold queue; it arrives as heldReported().
+    void requestHeld(quint64 clientId);
     // Loads every script route's file again (restartClients: their clients are closed with 1012).
     void reloadScripts(bool restartClients);
     // Asks the engine for its script routes; they arrive as scriptRoutesReported().
@@ -80,6 +93,7 @@ Q_SIGNALS:
     void scriptRoutesReported(const ScriptRouteInfoList &routes);
     void bansChanged(const QStringList &addresses);
     void replayChanged(const ReplayStatus &status);
+    void heldReported(const HeldMessages &held);
 
 private:
     template<typename Command>

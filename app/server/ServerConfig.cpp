@@ -494,6 +494,10 @@ QByteArray ServerConfig::toJson() const
         if (spec.behaviour == RouteBehaviourKind::Proxy) {
             route.insert(QStringLiteral("upstream"), spec.upstream);
             route.insert(QStringLiteral("forwardOrigin"), spec.forwardOrigin);
+            if (!spec.script.isEmpty()) { // hooks: onClientMessage / onUpstreamMessage
+                route.insert(QStringLiteral("script"), spec.script);
+                route.insert(QStringLiteral("budgetMs"), spec.scriptBudgetMs);
+            }
         }
         routeList.append(route);
     }

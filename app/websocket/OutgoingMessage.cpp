@@ -14,13 +14,6 @@ const QByteArray &OutgoingMessage::plainFrame()
 
 QByteArray OutgoingMessage::frameFor(PerMessageDeflate *deflate)
 {
-    QByteArray frame = encodedFor(deflate);
-    m_lastFrameBytes = frame.size();
-    return frame;
-}
-
-QByteArray OutgoingMessage::encodedFor(PerMessageDeflate *deflate)
-{
     if (!deflate || m_payload.size() < deflate->thresholdBytes())
         return plainFrame();
     if (!deflate->sharesCompression()) {

@@ -19,15 +19,22 @@ public:
 
     // The frame for a connection with `deflate` (null: no extension negotiated).
     QByteArray frameFor(PerMessageDeflate *deflate);
-    // The size of the frame frameFor() returned last (for the log record of a single send).
-    qint64 lastFrameBytes() const { return m_lastFrameBytes; }
+    // Bytes on the wire for it, as each backend's queueMessage() reported them (ClientSession::send
+    // notes each): for the log record of a single send, and all recipients' for a broadcast's.
+    void noteQueued(qint64 wireBytes)
+    {
+        m_lastWireBytes = wireBytes;
+        m_wireBytesTotal += wireBytes;
+    }
+    qint64 lastWireBytes() const { return m_lastWireBytes; }
+    qint64 wireBytesTotal() const { return m_wireBytesTotal; }
 
 private:
     const QByteArray &plainFrame();
-    QByteArray encodedFor(PerMessageDeflate *deflate);
 
     bool m_binary;
-    qint64 m_lastFrameBytes = 0;
+    qint64 m_lastWireBytes = 0;
+    qint64 m_wireBytesTotal = 0;
     QByteArray m_payload;
     QByteArray m_plain;
     // By server window bits (9..15, index bits - 9): empty until asked for, or when it did not shrink.

@@ -47,7 +47,8 @@ QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *sock
     connect(m_socket, &QTcpSocket::readyRead, this, [this] {
         if (m_state == State::Closed || m_outgoingBudget <= 0 || bytesToWrite() <= m_outgoingBudget)
             return;
-        m_dropReason = QStringLiteral("%1 bytes of answers to pings waiting: the client does not read")
+        // Pongs Qt wrote itself, or answers to a burst it read in one go: either way Qt cannot stop reading.
+        m_dropReason = QStringLiteral("%1 bytes waiting to be written, answers to pings included: the client does not read")
                            .arg(bytesToWrite());
         m_aborting = true;
         m_webSocket->abort();
@@ -81,8 +82,11 @@ QtWebSocketEndpoint::QtWebSocketEndpoint(QWebSocket *webSocket, QTcpSocket *sock
             m_handler->onPong(qint64(elapsedMs));
     });
     const auto written = [this] {
-        if (m_handler)
-            m_handler->onBytesWritten();
+        if (!m_handler)
+            return;
+        m_inBytesWritten = true;
+        m_handler->onBytesWritten();
+        m_inBytesWritten = false;
     };
     connect(m_webSocket, &QWebSocket::bytesWritten, this, written);
     if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
@@ -147,7 +151,10 @@ qint64 QtWebSocketEndpoint::queueMessage(OutgoingMessage &message)
 
 void QtWebSocketEndpoint::flush()
 {
-    if (m_state != State::Closed)
+    // Qt does not emit bytesWritten for what is written while it emits bytesWritten: a handler that
+    // refills the socket there (an event-stream follower) and flushed it all at once would never
+    // hear of it again. Qt writes it at the socket's next write notification instead.
+    if (m_state != State::Closed && !m_inBytesWritten)
         m_webSocket->flush();
 }
 

@@ -57,6 +57,7 @@ private:
     State m_state = State::Open;
     bool m_closingLocally = false;
     bool m_aborting = false;
+    bool m_inBytesWritten = false; // the handler is being told of bytes written (see flush())
     QString m_dropReason; // why we dropped it, when we did
     qint64 m_outgoingBudget = 0; // 0: none
     int m_closeCode = 0;

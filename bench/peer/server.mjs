@@ -31,6 +31,9 @@ server.on('upgrade', (request, socket, head) => {
         return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+        // A client breaking the protocol: ws has failed its connection (1002, 1007, 1009) and says
+        // so here; unhandled, the event would stop the whole server.
+        ws.on('error', () => {});
         if (!chat) {
             ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
             return;

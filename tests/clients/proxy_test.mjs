@@ -1,13 +1,16 @@
 // A `ws` client through `switchboard --proxy` to a `ws` upstream started here: both directions, close
 // codes both ways, an upstream that vanishes (1014), the upstream's subprotocol, an upstream refusal
 // (403 with its body), hold / edit / drop / release and inject through the admin API, a 16 MiB
-// message. Run: SWITCHBOARD_BIN=... node --test proxy_test.mjs
+// message; a `wss` upstream with a certificate made here, trusted through --upstream-ca.
+// Run: SWITCHBOARD_BIN=... node --test proxy_test.mjs
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
 import { describe, it, before, after } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { openClient, startServer, waitEvent } from './switchboard_server.mjs';
+import { collectMessages, makeDevCert, openClient, startServer, waitEvent } from './switchboard_server.mjs';
 
 const WAIT_MS = 5000;
 const TOKEN = 'proxy-test-admin';
@@ -15,6 +18,9 @@ const BIG = 16 * 1024 * 1024;
 let server = null;
 let upstream = null;
 let refuser = null;
+let cert = null;
+let secureServer = null;
+let secure = null;
 
 process.on('exit', () => server?.kill());
 
@@ -35,16 +41,7 @@ async function newestClient() {
   return json.clients.filter((client) => client.route === '/live' && client.state === 'open').at(-1);
 }
 
-// Collects a client's messages as strings; next(n) resolves once n have come.
-function collector(ws) {
-  const seen = [];
-  ws.on('message', (data) => seen.push(data.toString()));
-  seen.next = async (n) => {
-    while (seen.length < n) await waitEvent(ws, 'message', WAIT_MS, `message ${seen.length + 1} of ${n}`);
-    return seen.slice(0, n);
-  };
-  return seen;
-}
+const collector = (ws) => collectMessages(ws, WAIT_MS);
 
 describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
   before(async () => {
@@ -62,10 +59,18 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     upstream.on('connection', (socket) => {
       socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `up:${data}`, { binary: isBinary }));
     });
+    // A wss upstream with a development certificate, trusted only through --upstream-ca.
+    cert = await makeDevCert();
+    secureServer = https.createServer({ cert: cert.cert, key: await readFile(cert.keyPath) });
+    secure = new WebSocketServer({ server: secureServer });
+    secure.on('connection', (socket) => socket.on('message', (data) => socket.send(`wss:${data}`)));
+    secureServer.listen(0, '127.0.0.1');
+    await waitEvent(secureServer, 'listening', WAIT_MS, 'the wss upstream to listen');
     const port = upstream.address().port;
     server = await startServer({
       extraArgs: ['--proxy', `/live=ws://127.0.0.1:${port}/socket`,
         '--proxy', `/guarded=ws://127.0.0.1:${refuser.address().port}/socket`,
+        '--proxy', `/secure=wss://127.0.0.1:${secureServer.address().port}/socket`, '--upstream-ca', cert.certPath,
         '--admin-token', TOKEN, '--max-message-bytes', String(2 * BIG)],
     });
   });
@@ -75,6 +80,19 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     for (const client of upstream?.clients ?? []) client.terminate();
     upstream?.close();
     refuser?.close();
+    for (const client of secure?.clients ?? []) client.terminate();
+    secure?.close();
+    secureServer?.close();
+    await cert?.remove();
+  });
+
+  it('relays to a wss upstream whose certificate --upstream-ca trusts', async () => {
+    const ws = await connect('/secure');
+    const seen = collector(ws);
+    ws.send('sealed');
+    assert.deepEqual(await seen.next(1), ['wss:sealed']);
+    ws.close(1000);
+    await ws.closed;
   });
 
   it('relays text as text and binary as binary, with the query passed on', async () => {
@@ -181,10 +199,53 @@ describe('proxy route to a ws upstream', { timeout: 60000 }, () => {
     result = await api('POST', `/api/clients/${id}/inject`, { to: 'upstream', binary: Buffer.from('hi').toString('base64') });
     assert.equal(result.status, 200);
     // The upstream echoes binary as binary: the client sees it after the injected text.
-    assert.deepEqual(await seen.next(2), ['from nowhere', 'hi']);
+    assert.deepEqual(await seen.next(2), ['from nowhere', { binary: [...Buffer.from('hi')] }]);
     assert.equal((await api('POST', `/api/clients/${id}/inject`, { to: 'moon', text: 'x' })).status, 400);
     ws.close(1000);
     await ws.closed;
+  });
+
+  it('holds a whole route, new clients too, and forwards all held through the admin API', async () => {
+    const first = await connect('/live');
+    const firstSeen = collector(first);
+    const route = encodeURIComponent('/live');
+    let result = await api('POST', `/api/routes/${route}/hold`, { direction: 'toUpstream' });
+    assert.equal(result.status, 200);
+    assert.equal(result.json.route, '/live');
+    assert.equal(result.json.holding, 'toUpstream');
+    assert.ok(result.json.clients >= 1);
+    const listed = (await api('GET', '/api/routes')).json.routes.find((r) => r.path === '/live');
+    assert.equal(listed.holding, 'toUpstream');
+    assert.equal(listed.upstream, `ws://127.0.0.1:${upstream.address().port}/socket`);
+    // A client that connects now is held too.
+    const second = await connect('/live');
+    const secondSeen = collector(second);
+    const { id } = await newestClient();
+    second.send('late');
+    first.send('early');
+    let held = null;
+    for (let attempt = 0; attempt < 1000 && !(held?.messages.length >= 1); ++attempt) {
+      held = (await api('GET', `/api/clients/${id}/held`)).json;
+    }
+    assert.equal(held.holding, 'toUpstream');
+    assert.deepEqual(held.messages.map((m) => m.text), ['late']);
+    // Forward all: what is held goes on, holding stays.
+    result = await api('POST', `/api/clients/${id}/held/forward`);
+    assert.deepEqual([result.status, result.json.forwarded], [200, 1]);
+    assert.deepEqual(await secondSeen.next(1), ['up:late']);
+    assert.equal((await api('GET', `/api/clients/${id}/held`)).json.holding, 'toUpstream');
+    // Releasing the route forwards what its clients held.
+    result = await api('POST', `/api/routes/${route}/release`, {});
+    assert.equal(result.status, 200);
+    assert.equal(result.json.holding, null);
+    assert.deepEqual(await firstSeen.next(1), ['up:early']);
+    assert.equal((await api('POST', `/api/routes/${route}/hold`, { direction: 'up' })).status, 400);
+    result = await api('POST', `/api/routes/${encodeURIComponent('/nowhere')}/hold`, {});
+    assert.deepEqual([result.status, result.json.rule], [404, 'unknown-route']);
+    for (const ws of [first, second]) {
+      ws.close(1000);
+      await ws.closed;
+    }
   });
 
   it('relays a 16 MiB message both ways', async () => {

@@ -160,6 +160,18 @@ export async function openClient(baseUrl, path, ms, options = {}) {
   return ws;
 }
 
+// Collects a `ws` client's messages (text as strings, binary as { binary: [bytes] }); next(n) resolves
+// with the first n once they have come, waiting at most `ms` for each.
+export function collectMessages(ws, ms) {
+  const seen = [];
+  ws.on('message', (data, isBinary) => seen.push(isBinary ? { binary: [...Buffer.from(data)] } : data.toString()));
+  seen.next = async (n) => {
+    while (seen.length < n) await waitEvent(ws, 'message', ms, `message ${seen.length + 1} of ${n}`);
+    return seen.slice(0, n);
+  };
+  return seen;
+}
+
 // The server process's resident memory in bytes, from /proc/<pid>/status.
 export async function rssBytes(server) {
   const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
