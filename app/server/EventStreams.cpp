@@ -262,9 +262,11 @@ void EventStreams::pump(Subscriber *subscriber)
         return;
     if (subscriber->next < first) {
         // Those records left the ring before this subscriber read them.
-        subscriber->writeGap(subscriber->next, first - 1);
-        subscriber->wroteSinceKeepalive = true;
+        // Move the cursor first: a write may come back here (bytesWritten) before it returns.
+        const quint64 from = subscriber->next;
         subscriber->next = first;
+        subscriber->wroteSinceKeepalive = true;
+        subscriber->writeGap(from, first - 1);
     }
     while (subscriber->next <= last && subscriber->queuedBytes() < kHighWaterBytes) {
         const LogRecord &record = store.at(static_cast<int>(subscriber->next - first));
