@@ -9,6 +9,9 @@
 #include "server/EngineHost.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkRequest>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QPushButton>
@@ -25,6 +28,7 @@ class TestControllers : public QObject
 private Q_SLOTS:
     void serverStartsRestartsOnTheNewPortAndStops();
     void serverThatCannotListenFails();
+    void eventSequenceGoesOnAcrossRestarts();
     void clientActionsReachTheClient();
     void holdAndReleaseProxiedClients();
     void recordingWritesWhatTheEngineReports();
@@ -48,6 +52,34 @@ private:
         route.script = path;
         config.routes.put(route);
         return config;
+    }
+    // A WebSocket follower of /api/events resuming after `since`; its records are in *records.
+    static std::unique_ptr<QWebSocket> follow(quint16 port, quint64 since, QList<QJsonObject> *records)
+    {
+        auto socket = std::make_unique<QWebSocket>();
+        QObject::connect(socket.get(), &QWebSocket::textMessageReceived, socket.get(), [records](const QString &text) {
+            records->append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        QSignalSpy connected(socket.get(), &QWebSocket::connected);
+        QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/events?since=%2").arg(port).arg(since)));
+        request.setRawHeader("Authorization", "Bearer events-secret");
+        socket->open(request);
+        if (!connected.wait(5000))
+            return nullptr;
+        return socket;
+    }
+    static bool hasPayload(const QList<QJsonObject> &records, const QString &payload)
+    {
+        return std::any_of(records.begin(), records.end(), [&payload](const QJsonObject &record) {
+            return record.value(QStringLiteral("payload")).toString() == payload
+                   && record.value(QStringLiteral("direction")).toString() == QStringLiteral("out");
+        });
+    }
+    // A port that is free now (0 when none could be bound).
+    static quint16 freePort()
+    {
+        QTcpServer probe;
+        return probe.listen(QHostAddress::LocalHost) ? probe.serverPort() : 0;
     }
     static ServerConfig loopback(quint16 port = 0)
     {
@@ -79,10 +111,8 @@ void TestControllers::serverStartsRestartsOnTheNewPortAndStops()
 
     // A restart onto a new port binds it, then closes the old clients (1012 Service Restart, which
     // QWebSocket 6.4 reports as 1002) without going through Stopped.
-    QTcpServer probe; // a port that is free now
-    QVERIFY(probe.listen(QHostAddress::LocalHost));
-    config.port = probe.serverPort();
-    probe.close();
+    config.port = freePort();
+    QVERIFY(config.port);
     server.restart();
     QVERIFY(listening.wait(10000));
     QCOMPARE(listening.takeFirst().at(0).toUrl().port(), int(config.port));
@@ -111,6 +141,64 @@ void TestControllers::serverThatCannotListenFails()
     QCOMPARE(server.state(), ServerState::Failed);
     QVERIFY(failed.at(0).at(0).toString().contains(QString::number(busy.serverPort())));
     QCOMPARE(states.last().at(2).toString(), failed.at(0).at(0).toString());
+}
+
+// Sequence numbers go on across a restart (issue 19): a follower of /api/events that resumes on the
+// new listener with ?since= the last number it saw gets every record after it, the old engine's
+// closing records included, none twice; the dashboard's own records count on without a restart.
+void TestControllers::eventSequenceGoesOnAcrossRestarts()
+{
+    EngineHost host;
+    ServerController server(host);
+    ServerConfig config = loopback();
+    config.adminToken = QStringLiteral("events-secret");
+    server.setConfigSource([&config] { return config; });
+    QSignalSpy listening(&server, &ServerController::listening);
+    QSignalSpy batches(&host, &EngineHost::recordsAppended);
+    server.start();
+    QVERIFY(listening.wait(5000));
+    const quint16 firstPort = quint16(listening.takeFirst().at(0).toUrl().port());
+
+    QList<QJsonObject> seen;
+    std::unique_ptr<QWebSocket> follower = follow(firstPort, 0, &seen);
+    QVERIFY(follower);
+    QSignalSpy followerClosed(follower.get(), &QWebSocket::disconnected);
+    std::unique_ptr<QWebSocket> before = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(firstPort)));
+    QVERIFY(before);
+    QSignalSpy beforeClosed(before.get(), &QWebSocket::disconnected);
+    before->sendTextMessage(QStringLiteral("before the restart"));
+    QTRY_VERIFY_WITH_TIMEOUT(hasPayload(seen, QStringLiteral("before the restart")), 5000);
+
+    config.port = freePort();
+    QVERIFY(config.port);
+    server.restart();
+    QVERIFY(listening.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(beforeClosed.size(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(followerClosed.size(), 1, 5000); // the old engine ends its streams
+    QVERIFY(!seen.isEmpty());
+    const quint64 lastSeen = quint64(seen.last().value(QStringLiteral("sequence")).toInteger());
+
+    std::unique_ptr<QWebSocket> after = TestSupport::connectClient(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(config.port)));
+    QVERIFY(after);
+    after->sendTextMessage(QStringLiteral("after the restart"));
+    QList<QJsonObject> resumedRecords;
+    std::unique_ptr<QWebSocket> resumed = follow(config.port, lastSeen, &resumedRecords);
+    QVERIFY(resumed);
+    QTRY_VERIFY_WITH_TIMEOUT(hasPayload(resumedRecords, QStringLiteral("after the restart")), 5000);
+
+    // Nothing missed, nothing twice: 1, 2, ... across both streams.
+    const QList<QJsonObject> all = seen + resumedRecords;
+    for (int i = 0; i < all.size(); ++i)
+        QCOMPARE(all.at(i).value(QStringLiteral("sequence")).toInteger(), qint64(i + 1));
+    // The old engine closed its client after the follower had gone: that record came on resuming.
+    QVERIFY(std::any_of(resumedRecords.begin(), resumedRecords.end(), [](const QJsonObject &record) {
+        return record.value(QStringLiteral("kind")).toString() == QStringLiteral("close");
+    }));
+    // The dashboard's log numbers on as well.
+    quint64 expected = 1;
+    for (const QList<QVariant> &batch : std::as_const(batches))
+        for (const LogRecord &record : qvariant_cast<LogRecordBatch>(batch.at(0)))
+            QCOMPARE(record.sequence, expected++);
 }
 
 void TestControllers::clientActionsReachTheClient()

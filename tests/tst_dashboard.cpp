@@ -542,6 +542,17 @@ void TestDashboard::bigPasteKeepsTheWindowResponsive()
     QVERIFY(!editor->isReadOnly());
     QTest::keyClick(editor, Qt::Key_Up, Qt::ControlModifier);
     QCOMPARE(compose->heldTextSize(), big.size());
+    // Send at once, while a pool thread still converts the recalled text: it goes when ready.
+    auto *status = compose->findChild<QLabel *>(QStringLiteral("composeStatus"));
+    QCOMPARE(status->text(), QStringLiteral("Converting the pasted text…"));
+    QVERIFY(compose->sendButton()->isEnabled());
+    QVERIFY(compose->send());
+    QCOMPARE(status->text(), QStringLiteral("Sends once the pasted text is converted…"));
+    QTRY_COMPARE(sent.size(), 2);
+    QCOMPARE(sent.at(1).at(1).toByteArray(), big);
+    QCOMPARE(compose->heldTextSize(), 0);
+    QTest::keyClick(editor, Qt::Key_Up, Qt::ControlModifier);
+    QCOMPARE(compose->heldTextSize(), big.size());
     compose->findChild<QPushButton *>(QStringLiteral("composeDiscardHeld"))->click();
     QCOMPARE(compose->heldTextSize(), 0);
     QVERIFY(editor->toPlainText().isEmpty());

@@ -19,8 +19,12 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
+#include <QCoreApplication>
+#include <QLocale>
+#include <QPointer>
 #include <QPushButton>
 #include <QSettings>
+#include <QThreadPool>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -182,17 +186,47 @@ QString ComposePanel::inputText() const
 void ComposePanel::holdText(const QString &text)
 {
     m_held = text;
-    m_heldUtf8 = text.toUtf8();
+    m_heldUtf8.clear();
+    m_heldReady = false;
     const QSignalBlocker blocker(m_editor);
     m_editor->setReadOnly(true);
     m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_editor->setPlainText(text.left(kHeldPreviewChars) + QChar(0x2026));
-    m_heldLabel->setText(tr("%1 of text: too large to edit here, shown cut short. Send sends all of it; "
-                            "for bigger payloads use \"Binary from a file\".")
-                             .arg(ClientTableModel::formatBytes(m_heldUtf8.size())));
+    m_heldLabel->setText(tr("%1 characters of text: too large to edit here, shown cut short (converting…).")
+                             .arg(QLocale().toString(text.size())));
     m_heldLabel->show();
     m_dropHeld->show();
     updateState();
+    // Converting 16 MB to UTF-8 (and checking it is JSON) held the GUI thread ~70 ms: a pool thread
+    // does it; a newer paste or a discard (generation) drops the result.
+    const quint64 generation = ++m_heldGeneration;
+    QPointer<ComposePanel> self(this);
+    QThreadPool::globalInstance()->start([self, text, generation] {
+        QByteArray utf8 = text.toUtf8();
+        const bool json = PayloadFormatter::isJson(utf8);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, utf8 = std::move(utf8), json, generation] {
+                if (self && self->m_heldGeneration == generation)
+                    self->heldTextConverted(utf8, json);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ComposePanel::heldTextConverted(const QByteArray &utf8, bool json)
+{
+    m_heldUtf8 = utf8;
+    m_heldJson = json;
+    m_heldReady = true;
+    m_heldLabel->setText(tr("%1 of text: too large to edit here, shown cut short. Send sends all of it; "
+                            "for bigger payloads use \"Binary from a file\".")
+                             .arg(ClientTableModel::formatBytes(m_heldUtf8.size())));
+    updateState();
+    if (m_sendWhenReady) {
+        m_sendWhenReady = false;
+        send();
+    }
 }
 
 void ComposePanel::dropHeldText()
@@ -201,6 +235,9 @@ void ComposePanel::dropHeldText()
         return;
     m_held.clear();
     m_heldUtf8.clear();
+    m_heldReady = true;
+    m_sendWhenReady = false;
+    ++m_heldGeneration; // a conversion still running is for text no longer held
     m_heldLabel->hide();
     m_dropHeld->hide();
     m_editor->setReadOnly(false);
@@ -320,12 +357,21 @@ bool ComposePanel::payload(QByteArray *out, bool *binary, QString *error) const
     switch (format()) {
     case Format::Text:
         *binary = false;
+        if (!m_held.isEmpty() && !m_heldReady) {
+            *error = tr("converting the pasted text");
+            return false;
+        }
         *out = m_held.isEmpty() ? m_editor->toPlainText().toUtf8() : m_heldUtf8;
         return true;
     case Format::Json:
         *binary = false;
+        if (!m_held.isEmpty() && !m_heldReady) {
+            *error = tr("converting the pasted text");
+            return false;
+        }
         *out = m_held.isEmpty() ? m_editor->toPlainText().toUtf8() : m_heldUtf8;
-        if (!out->trimmed().isEmpty() && !PayloadFormatter::isJson(*out)) {
+        // Held text was checked on the converting thread.
+        if (!out->trimmed().isEmpty() && !(m_held.isEmpty() ? PayloadFormatter::isJson(*out) : m_heldJson)) {
             *error = tr("not valid JSON (check quotes, commas and brackets), or choose Text");
             return false;
         }
@@ -407,6 +453,14 @@ void ComposePanel::updateState()
         m_status->setText(tr("Type a message above; Ctrl+Enter sends."));
         return;
     }
+    if (!m_held.isEmpty() && !m_heldReady) {
+        // Not an error: a pool thread is converting the paste (Send still works, see send()).
+        m_send->setEnabled(true);
+        m_status->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+        m_status->setText(m_sendWhenReady ? tr("Sends once the pasted text is converted…")
+                                          : tr("Converting the pasted text…"));
+        return;
+    }
     if (!why.isEmpty()) {
         m_status->setStyleSheet(QStringLiteral("color: #d03a2f;"));
         m_status->setText(why.at(0).toUpper() + why.mid(1) + QLatin1Char('.'));
@@ -444,6 +498,12 @@ void ComposePanel::updateState()
 
 bool ComposePanel::send()
 {
+    if (!m_held.isEmpty() && !m_heldReady && (format() == Format::Text || format() == Format::Json)) {
+        // Pasted text still converting: it goes as soon as it is ready.
+        m_sendWhenReady = true;
+        updateState();
+        return true;
+    }
     updateState();
     QByteArray bytes;
     bool binary = false;

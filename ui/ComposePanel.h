@@ -91,6 +91,7 @@ private:
     void rebuildRecentMenu();
     void updateState();
     void holdText(const QString &text);
+    void heldTextConverted(const QByteArray &utf8, bool json);
     void dropHeldText();
     QString inputText() const;
     void setTargetOffered(Target target, const QString &text, bool offered);
@@ -101,7 +102,11 @@ private:
     QLabel *m_heldLabel;
     QPushButton *m_dropHeld;
     QString m_held; // text past PayloadEditor::kMaxEditChars: shown elided, sent whole
-    QByteArray m_heldUtf8;
+    QByteArray m_heldUtf8; // made on a pool thread
+    bool m_heldReady = true;      // m_heldUtf8 (and m_heldJson) are m_held's
+    bool m_heldJson = false;
+    bool m_sendWhenReady = false; // Send was pressed while converting
+    quint64 m_heldGeneration = 0; // which holdText() a conversion belongs to
     QComboBox *m_format;
     QPushButton *m_chooseFile;
     QLabel *m_fileLabel;

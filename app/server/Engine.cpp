@@ -91,12 +91,6 @@ Engine::Engine(ServerConfig config, QObject *parent)
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
                                                m_admission, m_config.token, [this] { return healthJson(); });
     m_events = std::make_unique<EventStreams>(m_config.routes, m_config.logCapacity, m_config.logPayloadCapBytes);
-    connect(this, &Engine::recordsAppended, m_events.get(), [this](const LogRecordBatch &records) {
-        const quint64 evicted = m_events->store().evictedTotal();
-        m_events->append(records);
-        if (m_countOwnLogDrops && m_events->store().evictedTotal() > evicted)
-            m_metrics.noteLogRecordsDropped(m_events->store().evictedTotal() - evicted);
-    });
     m_replayer = std::make_unique<Replayer>([this](quint64 clientId, const QByteArray &payload, bool binary) {
         return sendToClient(clientId, payload, binary);
     });
@@ -201,6 +195,29 @@ Engine::Engine(ServerConfig config, QObject *parent)
         m_heartbeatTimer.setInterval(std::clamp(std::min(m_config.heartbeatIntervalMs, m_config.heartbeatTimeoutMs) / 4, 10, 1000));
         connect(&m_heartbeatTimer, &QTimer::timeout, this, &Engine::checkHeartbeats);
     }
+}
+
+void Engine::keepRecords(LogRecordBatch &records)
+{
+    const quint64 evicted = m_events->store().evictedTotal();
+    m_events->append(records);
+    if (m_countOwnLogDrops && m_events->store().evictedTotal() > evicted)
+        m_metrics.noteLogRecordsDropped(m_events->store().evictedTotal() - evicted);
+}
+
+void Engine::shareEventLog(const Engine &other)
+{
+    m_events->shareLog(other.m_events->log(), m_config.logCapacity, m_config.logPayloadCapBytes);
+}
+
+void Engine::shareEventLog(std::shared_ptr<EventLog> log)
+{
+    m_events->shareLog(std::move(log), m_config.logCapacity, m_config.logPayloadCapBytes);
+}
+
+std::shared_ptr<EventLog> Engine::eventLog() const
+{
+    return m_events->log();
 }
 
 Engine::~Engine()

@@ -32,6 +32,7 @@ class AdminApi;
 class ScriptRuntime;
 class ClientSession;
 class ClusterLink;
+class EventLog;
 class EventStreams;
 class Replayer;
 struct ClusterMessage;
@@ -102,6 +103,13 @@ public:
     // The server's own bounded log and its followers (/api/events, /api/log).
     EventStreams &events() { return *m_events; }
     const EventStreams &events() const { return *m_events; }
+    // Numbers a batch of records (EngineReporter's), keeps it in the log and passes it to its followers.
+    void keepRecords(LogRecordBatch &records);
+    // Sequence numbers go on across restarts: a replacing engine shares the running one's log
+    // (like its client ids); the host keeps it across a stop and a start.
+    void shareEventLog(const Engine &other);
+    void shareEventLog(std::shared_ptr<EventLog> log);
+    std::shared_ptr<EventLog> eventLog() const;
     // Timed replay of recorded messages to one client (POST /api/replay, the replay window).
     Replayer &replayer() { return *m_replayer; }
 

@@ -62,12 +62,18 @@ Engine *EngineHost::createEngine(const ServerConfig &config)
     const quint64 nextClientId = m_nextClientId;
     Engine *running = m_engine;
     const QStringList bans = m_bans;
-    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config, nextClientId, running, &bans] {
+    std::shared_ptr<EventLog> &log = m_eventLog;
+    QMetaObject::invokeMethod(m_threadAnchor, [&engine, &config, nextClientId, running, &bans, &log] {
         engine = new Engine(config);
         if (running)
             engine->shareClientIds(*running);
         else
             engine->setNextClientId(nextClientId);
+        // One log for the process: sequence numbers go on across restarts, stops and starts.
+        if (log)
+            engine->shareEventLog(log);
+        else
+            log = engine->eventLog();
         for (const QString &address : bans)
             engine->banAddress(address);
     }, Qt::BlockingQueuedConnection);

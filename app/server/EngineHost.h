@@ -13,8 +13,10 @@
 #include <QObject>
 #include <QThread>
 #include <QUrl>
+#include <memory>
 
 class Engine;
+class EventLog;
 
 // Runs an Engine on a thread of its own so the network never waits for the GUI and the GUI
 // never waits for the network. Commands are queued to the engine; its batched signals arrive
@@ -113,4 +115,6 @@ private:
     QUrl m_url;
     QStringList m_bans;
     quint64 m_nextClientId = 1; // carried from engine to engine: ids stay unique across restarts
+    // Carried from engine to engine (used on m_thread only): /api/events sequence numbers never restart.
+    std::shared_ptr<EventLog> m_eventLog;
 };

@@ -27,7 +27,6 @@ LogRecord EngineReporter::makeRecord(const ClientSession *session, LogRecord::Di
 
 void EngineReporter::record(LogRecord record)
 {
-    record.sequence = m_nextSequence++;
     m_pendingRecords.append(std::move(record));
     markStatsChanged();
 }
@@ -71,6 +70,7 @@ void EngineReporter::flush()
     if (!m_pendingRecords.isEmpty()) {
         LogRecordBatch batch;
         batch.swap(m_pendingRecords);
+        m_engine.keepRecords(batch); // numbers them
         Q_EMIT m_engine.recordsAppended(batch);
     }
     if (!m_changedClients.isEmpty()) {

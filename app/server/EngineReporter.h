@@ -36,7 +36,6 @@ private:
     void scheduleFlush();
 
     Engine &m_engine;
-    quint64 m_nextSequence = 1;
     LogRecordBatch m_pendingRecords;
     // Clients whose row changed since the last flush: ids only (the flush reads the live session),
     // plus the final state of those that ended in between.

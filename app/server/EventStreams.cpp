@@ -28,6 +28,10 @@ public:
     virtual void writeGap(quint64 from, quint64 to) = 0;
     virtual void flush() {}
     virtual void close(int code, const QString &reason) = 0;
+    // Nothing went out for a keepalive interval: say something a proxy sees as traffic.
+    virtual void keepAlive() = 0;
+
+    bool wroteSinceKeepalive = false;
 
 protected:
     static QByteArray gapJson(quint64 from, quint64 to)
@@ -68,6 +72,8 @@ public:
         m_socket->write("event: gap\ndata: " + gapJson(from, to) + "\n\n");
     }
     void close(int, const QString &) override { m_socket->disconnectFromHost(); }
+    // A comment line: EventSource ignores it.
+    void keepAlive() override { m_socket->write(": keepalive\n\n"); }
 
 private:
     QTcpSocket *m_socket;
@@ -90,6 +96,11 @@ public:
     void writeRecord(quint64, const QByteArray &json) override { send(json); }
     void writeGap(quint64 from, quint64 to) override { send(gapJson(from, to)); }
     void flush() override { m_connection->flush(); }
+    void keepAlive() override
+    {
+        m_connection->ping();
+        m_connection->flush();
+    }
     void close(int code, const QString &reason) override
     {
         if (m_connection->state() == WebSocketEndpoint::State::Open)
@@ -133,17 +144,50 @@ bool readSequence(const QByteArray &text, quint64 *sequence)
 } // namespace
 
 EventStreams::EventStreams(const RouteTable &routes, int capacity, int payloadCap, QObject *parent)
-    : QObject(parent), m_routes(routes), m_store(capacity, payloadCap)
+    : QObject(parent), m_routes(routes)
 {
+    follow(std::make_shared<EventLog>(capacity, payloadCap));
+    bool ok = false;
+    const int keepaliveMs = qEnvironmentVariableIntValue("SWITCHBOARD_EVENTS_KEEPALIVE_MS", &ok);
+    m_keepalive.setInterval(ok && keepaliveMs > 0 ? keepaliveMs : kDefaultKeepaliveMs);
+    connect(&m_keepalive, &QTimer::timeout, this, &EventStreams::keepAlive);
 }
 
-EventStreams::~EventStreams() = default;
+void EventStreams::keepAlive()
+{
+    for (Subscriber *subscriber : std::as_const(m_subscribers)) {
+        if (!subscriber->wroteSinceKeepalive && subscriber->queuedBytes() == 0)
+            subscriber->keepAlive();
+        subscriber->wroteSinceKeepalive = false;
+    }
+}
+
+EventStreams::~EventStreams()
+{
+    m_log->removeListener(m_listenerId);
+}
+
+void EventStreams::follow(std::shared_ptr<EventLog> log)
+{
+    if (m_log)
+        m_log->removeListener(m_listenerId);
+    m_log = std::move(log);
+    m_listenerId = m_log->addListener([this] { pumpAll(); });
+}
+
+void EventStreams::shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap)
+{
+    if (log->store().capacity() != capacity)
+        log->store().setCapacity(capacity);
+    log->store().setPayloadCap(payloadCap);
+    follow(std::move(log));
+}
 
 bool EventStreams::readRequest(const HttpRequestHead &head, EventFilter *filter, quint64 *since, QString *error) const
 {
     if (!filter->parse(head.query, m_routes, error))
         return false;
-    *since = m_lastSequence;
+    *since = m_log->lastSequence();
     if (head.hasHeader("last-event-id")) {
         if (!readSequence(head.header("last-event-id"), since)) {
             *error = QStringLiteral("Last-Event-ID must be a record's sequence number");
@@ -158,12 +202,8 @@ bool EventStreams::readRequest(const HttpRequestHead &head, EventFilter *filter,
     return true;
 }
 
-void EventStreams::append(const LogRecordBatch &records)
+void EventStreams::pumpAll()
 {
-    if (records.isEmpty())
-        return;
-    m_store.append(records);
-    m_lastSequence = records.last().sequence;
     for (Subscriber *subscriber : std::as_const(m_subscribers))
         pump(subscriber);
 }
@@ -195,6 +235,8 @@ void EventStreams::add(Subscriber *subscriber)
     subscriber->writable = [this, subscriber] { pump(subscriber); };
     subscriber->ended = [this, subscriber] { remove(subscriber); };
     m_subscribers.append(subscriber);
+    if (!m_keepalive.isActive())
+        m_keepalive.start();
     qCInfo(lcEvents) << "event stream opened," << m_subscribers.size() << "following the log";
     pump(subscriber);
 }
@@ -202,6 +244,8 @@ void EventStreams::add(Subscriber *subscriber)
 void EventStreams::remove(Subscriber *subscriber)
 {
     if (m_subscribers.removeOne(subscriber)) {
+        if (m_subscribers.isEmpty())
+            m_keepalive.stop();
         subscriber->writable = [] {};
         subscriber->deleteLater();
     }
@@ -209,21 +253,28 @@ void EventStreams::remove(Subscriber *subscriber)
 
 void EventStreams::pump(Subscriber *subscriber)
 {
-    if (m_store.isEmpty() || subscriber->next > m_lastSequence)
+    const LogStore &store = m_log->store();
+    const quint64 last = m_log->lastSequence();
+    if (store.isEmpty() || subscriber->next > last)
         return;
-    const quint64 first = m_store.at(0).sequence;
+    const quint64 first = store.at(0).sequence;
     if (subscriber->queuedBytes() >= kHighWaterBytes)
         return;
     if (subscriber->next < first) {
         // Those records left the ring before this subscriber read them.
-        subscriber->writeGap(subscriber->next, first - 1);
+        // Move the cursor first: a write may come back here (bytesWritten) before it returns.
+        const quint64 from = subscriber->next;
         subscriber->next = first;
+        subscriber->wroteSinceKeepalive = true;
+        subscriber->writeGap(from, first - 1);
     }
-    while (subscriber->next <= m_lastSequence && subscriber->queuedBytes() < kHighWaterBytes) {
-        const LogRecord &record = m_store.at(static_cast<int>(subscriber->next - first));
+    while (subscriber->next <= last && subscriber->queuedBytes() < kHighWaterBytes) {
+        const LogRecord &record = store.at(static_cast<int>(subscriber->next - first));
         ++subscriber->next;
-        if (subscriber->filter.matches(record))
+        if (subscriber->filter.matches(record)) {
             subscriber->writeRecord(record.sequence, recordJson(record));
+            subscriber->wroteSinceKeepalive = true;
+        }
     }
     subscriber->flush();
 }
@@ -237,12 +288,14 @@ void EventStreams::closeAll(int code, const QString &reason)
 
 QByteArray EventStreams::page(const EventFilter &filter, quint64 since, int limit) const
 {
-    const quint64 first = m_store.isEmpty() ? m_lastSequence + 1 : m_store.at(0).sequence;
+    const LogStore &store = m_log->store();
+    const quint64 last = m_log->lastSequence();
+    const quint64 first = store.isEmpty() ? last + 1 : store.at(0).sequence;
     QByteArray records;
     quint64 next = std::max(since, first - 1); // the last sequence number looked at
     int count = 0;
-    while (next < m_lastSequence && count < limit && records.size() < kMaxPageBytes) {
-        const LogRecord &record = m_store.at(static_cast<int>(next + 1 - first));
+    while (next < last && count < limit && records.size() < kMaxPageBytes) {
+        const LogRecord &record = store.at(static_cast<int>(next + 1 - first));
         ++next;
         if (!filter.matches(record))
             continue;
@@ -250,10 +303,10 @@ QByteArray EventStreams::page(const EventFilter &filter, quint64 since, int limi
             records += ',';
         records += recordJson(record);
     }
-    QByteArray out = "{\"first\":" + QByteArray::number(m_store.isEmpty() ? 0 : first)
-                     + ",\"last\":" + QByteArray::number(m_lastSequence) + ",\"next\":" + QByteArray::number(next)
-                     + ",\"more\":" + (next < m_lastSequence ? "true" : "false")
-                     + ",\"dropped\":" + QByteArray::number(m_store.evictedTotal());
+    QByteArray out = "{\"first\":" + QByteArray::number(store.isEmpty() ? 0 : first)
+                     + ",\"last\":" + QByteArray::number(last) + ",\"next\":" + QByteArray::number(next)
+                     + ",\"more\":" + (next < last ? "true" : "false")
+                     + ",\"dropped\":" + QByteArray::number(store.evictedTotal());
     if (since + 1 < first)
         out += ",\"gap\":{\"from\":" + QByteArray::number(since + 1) + ",\"to\":" + QByteArray::number(first - 1) + '}';
     out += ",\"records\":[" + records + "]}\n";

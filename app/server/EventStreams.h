@@ -1,10 +1,12 @@
 #pragma once
 
 #include "EventFilter.h"
-#include "../log/LogStore.h"
+#include "EventLog.h"
 
 #include <QList>
 #include <QObject>
+#include <QTimer>
+#include <memory>
 
 class QTcpSocket;
 class RouteTable;
@@ -28,17 +30,27 @@ public:
     static constexpr int kDefaultPageLimit = 1000;
     static constexpr int kMaxPageLimit = 10000;
     static constexpr qint64 kMaxPageBytes = 8 * 1024 * 1024;
+    // A follower that got nothing for this long gets a keepalive (SSE: a ": keepalive" comment
+    // line; WebSocket: a ping), so proxies do not cut an idle stream.
+    // SWITCHBOARD_EVENTS_KEEPALIVE_MS sets another interval.
+    static constexpr int kDefaultKeepaliveMs = 15000;
 
     EventStreams(const RouteTable &routes, int capacity, int payloadCap, QObject *parent = nullptr);
     ~EventStreams() override;
+
+    // Follows `log` from now on (the one the engine before this one kept: sequence numbers go on
+    // from there), with this engine's capacity and payload cap.
+    void shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap);
+    std::shared_ptr<EventLog> log() const { return m_log; }
 
     // The filter and the sequence number to resume after (Last-Event-ID, else ?since=; without
     // either, *since is the newest record's: only new records follow). False with *error.
     bool readRequest(const HttpRequestHead &head, EventFilter *filter, quint64 *since, QString *error) const;
 
-    // Records as the engine batches them (every ~50 ms): kept, and passed on to every subscriber.
-    void append(const LogRecordBatch &records);
-    const LogStore &store() const { return m_store; }
+    // Records as the engine batches them (every ~50 ms): numbered, kept, and passed on to every
+    // subscriber (of every engine sharing the log).
+    void append(LogRecordBatch &records) { m_log->append(records); }
+    const LogStore &store() const { return m_log->store(); }
 
     // A GET /api/events whose stream head is written: the socket is ours from now on.
     void addEventSource(QTcpSocket *socket, const HttpRequestHead &head);
@@ -58,9 +70,13 @@ private:
     void add(Subscriber *subscriber);
     void pump(Subscriber *subscriber);
     void remove(Subscriber *subscriber);
+    void pumpAll();
+    void keepAlive();
+    void follow(std::shared_ptr<EventLog> log);
 
     const RouteTable &m_routes;
-    LogStore m_store;
-    quint64 m_lastSequence = 0; // the newest record's (0: none yet)
+    std::shared_ptr<EventLog> m_log;
+    int m_listenerId = 0;
     QList<Subscriber *> m_subscribers; // children of this object
+    QTimer m_keepalive; // runs while anyone follows
 };

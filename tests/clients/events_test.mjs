@@ -1,34 +1,57 @@
 // The log as a stream (issue 19 item 15): GET /api/events as Server-Sent Events read by `curl -N`,
 // the WebSocket /api/events read by `ws`, resuming with Last-Event-ID and ?since=, filters, pages of
-// GET /api/log, and a subscriber that stops reading (it gets a gap marker, the server stays bounded).
+// GET /api/log, a subscriber that stops reading (it gets a gap marker, the server stays bounded), and
+// keepalives on idle streams (SWITCHBOARD_EVENTS_KEEPALIVE_MS set short here). SWITCHBOARD_TLS=1 runs
+// it all over https/wss (curl --cacert, `ws` with { ca }) with a certificate made at test time.
 // Run: SWITCHBOARD_BIN=build/bin/switchboard node --test-reporter=spec events_test.mjs
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import { describe, it, before, after } from 'node:test';
 import WebSocket from 'ws';
 
-import { openClient, rssBytes, startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
+import { makeDevCert, openClient as openPlainOrTls, rssBytes, startServer, waitEvent, withTimeout }
+  from './switchboard_server.mjs';
 
 const TOKEN = 'events-test-token';
 const WAIT_MS = 8000;
 const LOG_CAPACITY = 200;
+const KEEPALIVE_MS = 300;
+const TLS = process.env.SWITCHBOARD_TLS === '1';
 
 let server = null;
+let cert = null; // over TLS: the test's certificate, trusted as a CA by every client here
+const tlsOptions = () => (cert ? { ca: cert.cert } : {});
+const openClient = (baseUrl, path, ms) => openPlainOrTls(baseUrl, path, ms, tlsOptions());
 const children = new Set();
 process.on('exit', () => {
   server?.kill();
   for (const child of children) child.kill('SIGKILL');
 });
 
-async function api(path, token = TOKEN) {
+// A GET (or `method`) through node:http or node:https; resolves once the answer has arrived whole.
+function request(path, { token = TOKEN, method = 'GET' } = {}) {
   const headers = token ? { authorization: `Bearer ${token}` } : {};
-  const response = await fetch(`${server.httpUrl}${path}`, { headers, signal: AbortSignal.timeout(WAIT_MS) });
-  const text = await response.text();
+  return withTimeout(new Promise((resolve, reject) => {
+    const sent = (TLS ? https : http).request(`${server.httpUrl}${path}`, { method, headers, ...tlsOptions() }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text }));
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end();
+  }), WAIT_MS, `${method} ${path}`);
+}
+
+async function api(path, token = TOKEN) {
+  const { status, text } = await request(path, { token });
   let json = null;
   try { json = JSON.parse(text); } catch { /* the caller checks */ }
-  return { status: response.status, json, text };
+  return { status, json, text };
 }
 
 // Resolves with `list` once predicate(list) holds; owner.waiters are run whenever list grows.
@@ -47,19 +70,23 @@ function waitUntil(owner, list, predicate, what) {
 
 // `curl -sN` on /api/events: events() resolves with the parsed events once `until` holds for them.
 function curlEvents(query, extraArgs = []) {
-  const child = spawn('curl', ['-sN', '-H', `Authorization: Bearer ${TOKEN}`, ...extraArgs,
+  const tlsArgs = cert ? ['--cacert', cert.certPath] : [];
+  const child = spawn('curl', ['-sN', ...tlsArgs, '-H', `Authorization: Bearer ${TOKEN}`, ...extraArgs,
     `${server.httpUrl}/api/events${query}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   child.stdout.setEncoding('utf8');
-  const stream = { child, events: [], buffer: '', waiters: [] };
+  const stream = { child, events: [], buffer: '', raw: '', waiters: [] };
   child.stdout.on('data', (chunk) => {
+    stream.raw = (stream.raw + chunk).slice(-4096); // the tail, for byte-level checks
     stream.buffer += chunk;
     let end;
     while ((end = stream.buffer.indexOf('\n\n')) >= 0) {
       const block = stream.buffer.slice(0, end);
       stream.buffer = stream.buffer.slice(end + 2);
       const event = { event: 'message', id: null, data: '' };
+      // A block of comment lines only (": keepalive") is no event.
+      if (block.split('\n').every((line) => line.startsWith(':'))) continue;
       for (const line of block.split('\n')) {
         const colon = line.indexOf(':');
         const field = line.slice(0, colon);
@@ -74,6 +101,7 @@ function curlEvents(query, extraArgs = []) {
     for (const waiter of [...stream.waiters]) waiter();
   });
   stream.until = (predicate, what) => waitUntil(stream, stream.events, predicate, what);
+  stream.untilBytes = (pattern, what) => waitUntil(stream, stream.events, () => pattern.test(stream.raw), what);
   stream.stop = () => { child.kill('SIGTERM'); return waitEvent(child, 'exit', WAIT_MS, 'curl to exit'); };
   return stream;
 }
@@ -81,7 +109,7 @@ function curlEvents(query, extraArgs = []) {
 // A `ws` follower of /api/events; messages() collects every parsed message.
 async function follow(query, { token = TOKEN } = {}) {
   const ws = new WebSocket(`${server.wsUrl}/api/events${query}`,
-    { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    { headers: token ? { authorization: `Bearer ${token}` } : {}, ...tlsOptions() });
   ws.messages = [];
   ws.waiters = [];
   ws.on('error', () => {});
@@ -100,9 +128,13 @@ async function newestClientId() {
   return Math.max(...json.clients.map((c) => c.id));
 }
 
-describe('the log as a stream', () => {
+describe(`the log as a stream${TLS ? ' (over https and wss)' : ''}`, () => {
   before(async () => {
-    server = await startServer({ extraArgs: ['--admin-token', TOKEN, '--log-capacity', String(LOG_CAPACITY)] });
+    if (TLS) cert = await makeDevCert();
+    process.env.SWITCHBOARD_EVENTS_KEEPALIVE_MS = String(KEEPALIVE_MS); // the server inherits it
+    server = await startServer({ extraArgs: ['--admin-token', TOKEN, '--log-capacity', String(LOG_CAPACITY),
+      ...(cert ? cert.tlsArgs : [])] });
+    assert.equal(server.httpUrl.startsWith('https:'), TLS);
   });
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -110,6 +142,7 @@ describe('the log as a stream', () => {
       const status = await server.stop();
       assert.equal(status.code, 0, server.output());
     }
+    await cert?.remove();
   });
 
   it('streams every record as Server-Sent Events to curl -N, with the sequence as the event id', async () => {
@@ -152,15 +185,14 @@ describe('the log as a stream', () => {
     assert.equal(badKind.status, 400);
     assert.equal(badKind.json.rule, 'event-filter');
     assert.equal((await api('/api/events', null)).status, 401);
-    const posted = await fetch(`${server.httpUrl}/api/events`, { method: 'POST', body: '',
-      headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(WAIT_MS) });
+    const posted = await request('/api/events', { method: 'POST' });
     assert.equal(posted.status, 405);
-    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
+    assert.equal(posted.headers.allow, 'GET, HEAD');
     const elsewhere = await follow('').catch(() => null); // still fine after all that
     assert.ok(elsewhere);
     elsewhere.close();
     // A WebSocket under /api/ but /api/events: 404.
-    const wrong = new WebSocket(`${server.wsUrl}/api/clients`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const wrong = new WebSocket(`${server.wsUrl}/api/clients`, { headers: { authorization: `Bearer ${TOKEN}` }, ...tlsOptions() });
     wrong.on('error', () => {});
     const [, notFound] = await waitEvent(wrong, 'unexpected-response', WAIT_MS, 'the refused /api/clients upgrade');
     assert.equal(notFound.statusCode, 404);
@@ -188,7 +220,7 @@ describe('the log as a stream', () => {
     }
     for (const m of chat.messages) assert.match(m.route, /^\/chat\//);
     // Unauthorised upgrades get the API's answer.
-    const refused = new WebSocket(`${server.wsUrl}/api/events`);
+    const refused = new WebSocket(`${server.wsUrl}/api/events`, tlsOptions());
     refused.on('error', () => {});
     const [, response] = await waitEvent(refused, 'unexpected-response', WAIT_MS, 'the refused upgrade');
     assert.equal(response.statusCode, 401);
@@ -208,12 +240,25 @@ describe('the log as a stream', () => {
     assert.equal((await api('/api/log?limit=0')).status, 400);
   });
 
+  it('keeps an idle stream alive: a ": keepalive" comment line (SSE), a ping (WebSocket)', async () => {
+    // A filter nothing matches: the streams stay idle.
+    const sse = curlEvents('?client=987654');
+    await sse.untilBytes(/(^|\n): keepalive\n\n/, 'a keepalive comment on the idle event stream');
+    assert.equal(sse.events.length, 0, 'comments are not events');
+    await sse.stop();
+    const ws = await follow('?client=987654');
+    await waitEvent(ws, 'ping', WAIT_MS, 'a ping on the idle WebSocket stream');
+    assert.equal(ws.messages.length, 0);
+    ws.close();
+  });
+
   it('skips what a subscriber that stops reading missed, with a gap marker, and keeps serving', async () => {
     const stalled = await follow('');
     stalled._socket.pause(); // stops reading: its socket fills, then the ring moves on without it
     // An event-stream follower that stops reading too (node:http, paused).
     const sseResponse = await withTimeout(new Promise((resolve, reject) => {
-      http.get(`${server.httpUrl}/api/events`, { headers: { authorization: `Bearer ${TOKEN}` } }, resolve).on('error', reject);
+      (TLS ? https : http).get(`${server.httpUrl}/api/events`, { headers: { authorization: `Bearer ${TOKEN}` }, ...tlsOptions() },
+        resolve).on('error', reject);
     }), WAIT_MS, 'the event stream to answer');
     assert.equal(sseResponse.statusCode, 200);
     assert.match(sseResponse.headers['content-type'], /^text\/event-stream/);

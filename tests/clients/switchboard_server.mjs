@@ -149,9 +149,9 @@ export function waitEvent(emitter, event, ms, what = event) {
 }
 
 // A `ws` client on baseUrl + path, open; ws.closed resolves with { code, reason } when it closes
-// (errors surface through 'close').
-export async function openClient(baseUrl, path, ms) {
-  const ws = new WebSocket(`${baseUrl}${path}`);
+// (errors surface through 'close'). options go to `ws` (e.g. { ca } over wss).
+export async function openClient(baseUrl, path, ms, options = {}) {
+  const ws = new WebSocket(`${baseUrl}${path}`, options);
   ws.on('error', () => {});
   ws.closed = new Promise((resolve) => {
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
