@@ -254,29 +254,34 @@ void EventStreams::remove(Subscriber *subscriber)
 void EventStreams::pump(Subscriber *subscriber)
 {
     const LogStore &store = m_log->store();
-    const quint64 last = m_log->lastSequence();
-    if (store.isEmpty() || subscriber->next > last)
-        return;
-    const quint64 first = store.at(0).sequence;
-    if (subscriber->queuedBytes() >= kHighWaterBytes)
-        return;
-    if (subscriber->next < first) {
-        // Those records left the ring before this subscriber read them.
-        // Move the cursor first: a write may come back here (bytesWritten) before it returns.
-        const quint64 from = subscriber->next;
-        subscriber->next = first;
-        subscriber->wroteSinceKeepalive = true;
-        subscriber->writeGap(from, first - 1);
-    }
-    while (subscriber->next <= last && subscriber->queuedBytes() < kHighWaterBytes) {
+    bool wrote = false;
+    // The ring's bounds are read again for every record: a write can come back here (bytesWritten)
+    // or add records that push the oldest out before it returns, and a stale bound would map the
+    // cursor to the wrong record.
+    while (!store.isEmpty() && subscriber->next <= m_log->lastSequence()
+           && subscriber->queuedBytes() < kHighWaterBytes) {
+        const quint64 first = store.at(0).sequence;
+        if (subscriber->next < first) {
+            // Those records left the ring before this subscriber read them.
+            // Move the cursor first, for the same reason.
+            const quint64 from = subscriber->next;
+            subscriber->next = first;
+            subscriber->wroteSinceKeepalive = true;
+            subscriber->writeGap(from, first - 1);
+            wrote = true;
+            continue;
+        }
         const LogRecord &record = store.at(static_cast<int>(subscriber->next - first));
         ++subscriber->next;
         if (subscriber->filter.matches(record)) {
-            subscriber->writeRecord(record.sequence, recordJson(record));
+            const quint64 sequence = record.sequence;
+            subscriber->writeRecord(sequence, recordJson(record));
             subscriber->wroteSinceKeepalive = true;
+            wrote = true;
         }
     }
-    subscriber->flush();
+    if (wrote)
+        subscriber->flush();
 }
 
 void EventStreams::closeAll(int code, const QString &reason)
