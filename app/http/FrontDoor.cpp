@@ -336,11 +336,15 @@ void FrontDoor::onNewConnection()
         // Never buffer more than a head can be: a client that streams garbage cannot grow memory.
         socket->setReadBufferSize(m_limits.maxHeadBytes);
         // A TLS socket holds its place since the accept (takeTlsConnection); it moves to its screening.
-        const bool countedAtAccept = m_handshaking.remove(socket);
-        if (countedAtAccept)
+        const auto handshake = m_handshaking.constFind(socket);
+        const bool countedAtAccept = handshake != m_handshaking.cend();
+        // Settled later under the address it was counted with.
+        const QHostAddress peer = countedAtAccept ? handshake.value() : socket->peerAddress();
+        if (countedAtAccept) {
+            m_handshaking.erase(handshake);
             disconnect(socket, &QObject::destroyed, this, nullptr);
-        const HttpGate::Arrival arrival =
-            countedAtAccept ? HttpGate::Arrival{} : m_gate.connectionArrived(socket->peerAddress());
+        }
+        const HttpGate::Arrival arrival = countedAtAccept ? HttpGate::Arrival{} : m_gate.connectionArrived(peer);
         if (arrival.status != 0) {
             refuse(socket, QString(), arrival.status, arrival.why);
             continue;
@@ -349,7 +353,7 @@ void FrontDoor::onNewConnection()
         deadline->setSingleShot(true);
         connect(deadline, &QTimer::timeout, this, [this, socket] { screen(socket, true); });
         deadline->start(m_limits.headTimeoutMs);
-        m_screening.insert(socket, Screening{deadline, socket->peerAddress(), {}, true});
+        m_screening.insert(socket, Screening{deadline, peer, {}, true});
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { screen(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             if (m_screening.contains(socket)) {
