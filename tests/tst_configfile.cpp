@@ -38,6 +38,7 @@ ServerConfig everythingChanged()
     config.maxBufferedBytes = 65536;
     config.logCapacity = 5000;
     config.logPayloadCapBytes = 1024;
+    config.logMaxBytes = 3 << 20;
     config.recordPath = QStringLiteral("/tmp/switchboard-rec.jsonl");
     config.recordMaxBytes = 1 << 20;
     config.recordKeepFiles = 2;
@@ -97,6 +98,7 @@ void TestConfigFile::savedFileLoadsBackWhole()
     QCOMPARE(loaded.maxBufferedBytes, saved.maxBufferedBytes);
     QCOMPARE(loaded.logCapacity, saved.logCapacity);
     QCOMPARE(loaded.logPayloadCapBytes, saved.logPayloadCapBytes);
+    QCOMPARE(loaded.logMaxBytes, saved.logMaxBytes);
     QCOMPARE(loaded.recordPath, saved.recordPath);
     QCOMPARE(loaded.recordMaxBytes, saved.recordMaxBytes);
     QCOMPARE(loaded.recordKeepFiles, saved.recordKeepFiles);
@@ -151,7 +153,7 @@ void TestConfigFile::flagsOverrideTheFile()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(R"({"port": 9001, "adminToken": "from-file", "allowedOrigins": ["http://a.example"],
                   "limits": {"maxMessageBytes": 2048},
-                  "log": {"capacity": 500, "payloadCapBytes": 100, "recordFile": "from-file.jsonl",
+                  "log": {"capacity": 500, "payloadCapBytes": 100, "maxBytes": 1048576, "recordFile": "from-file.jsonl",
                           "recordMaxBytes": 4096, "recordKeep": 1}})");
     file.close();
 
@@ -163,6 +165,7 @@ void TestConfigFile::flagsOverrideTheFile()
     QCOMPARE(fromFile.config.maxMessageBytes, qint64(2048));
     QCOMPARE(fromFile.config.logCapacity, 500);
     QCOMPARE(fromFile.config.logPayloadCapBytes, 100);
+    QCOMPARE(fromFile.config.logMaxBytes, qint64(1048576));
     QCOMPARE(fromFile.config.recordPath, QStringLiteral("from-file.jsonl"));
     QCOMPARE(fromFile.config.recordMaxBytes, qint64(4096));
     QCOMPARE(fromFile.config.recordKeepFiles, 1);
@@ -172,7 +175,8 @@ void TestConfigFile::flagsOverrideTheFile()
     QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path, QStringLiteral("--port"),
                                  QStringLiteral("9002"), QStringLiteral("--admin-token"), QStringLiteral("from-flag"),
                                  QStringLiteral("--allow-origin"), QStringLiteral("http://b.example"),
-                                 QStringLiteral("--log-capacity"), QStringLiteral("600"), QStringLiteral("--record"),
+                                 QStringLiteral("--log-capacity"), QStringLiteral("600"), QStringLiteral("--log-max-bytes"),
+                                 QStringLiteral("2097152"), QStringLiteral("--record"),
                                  QStringLiteral("from-flag.jsonl"), QStringLiteral("--record-keep"), QStringLiteral("3")},
                                 &overridden),
              CommandLine::Outcome::Run);
@@ -180,6 +184,7 @@ void TestConfigFile::flagsOverrideTheFile()
     QCOMPARE(overridden.config.adminToken, QStringLiteral("from-flag"));
     QCOMPARE(overridden.config.maxMessageBytes, qint64(2048)); // not given as a flag: the file's
     QCOMPARE(overridden.config.logCapacity, 600);
+    QCOMPARE(overridden.config.logMaxBytes, qint64(2097152));
     QCOMPARE(overridden.config.recordPath, QStringLiteral("from-flag.jsonl"));
     QCOMPARE(overridden.config.recordKeepFiles, 3);
     QCOMPARE(overridden.config.logPayloadCapBytes, 100);
@@ -197,6 +202,7 @@ void TestConfigFile::badFileIsNamedAndNothingStarts_data()
     QTest::newRow("admin token") << QByteArray(R"({"port": 0, "adminToken": "has space"})") << QStringLiteral("adminToken: may only hold visible ASCII");
     QTest::newRow("upgrade timeout") << QByteArray(R"({"limits": {"upgradeTimeoutMs": 5}})") << QStringLiteral("limits.upgradeTimeoutMs: must be a whole number from 100");
     QTest::newRow("log capacity") << QByteArray(R"({"log": {"capacity": 0}})") << QStringLiteral("log.capacity: must be a whole number from 1");
+    QTest::newRow("log max bytes") << QByteArray(R"({"log": {"maxBytes": 100}})") << QStringLiteral("log.maxBytes: must be a whole number from 65536");
     QTest::newRow("record file") << QByteArray(R"({"log": {"recordFile": ""}})") << QStringLiteral("log.recordFile: must name a file");
     QTest::newRow("log typo") << QByteArray(R"({"log": {"recordKeepFiles": 2}})") << QStringLiteral("log.recordKeepFiles: unknown key");
     QTest::newRow("script without file") << QByteArray(R"({"routes": [{"path": "/feed", "behaviour": "script"}]})")

@@ -57,6 +57,10 @@ private Q_SLOTS:
     void payloadCapKeepsTrueSize();
     void smallPayloadsAreShared();
     void storedPayloadBytesIsBounded();
+    void byteBudgetEvictsOldest();
+    void recordOverBudgetStaysAlone();
+    void modelEvictsByBytes();
+    void pauseIsBoundedByBytes();
 
     void burstIsOneInsert();
     void evictionRemovesBeforeInserting();
@@ -193,6 +197,95 @@ void TestLogStore::storedPayloadBytesIsBounded()
     QCOMPARE(store.storedPayloadBytes(), qint64(100 * 1000));
     store.removeOldest(40);
     QCOMPARE(store.storedPayloadBytes(), qint64(60 * 1000));
+}
+
+void TestLogStore::byteBudgetEvictsOldest()
+{
+    // 100,000 records of 64 KiB would be 6 GiB: the byte budget keeps the newest that fit.
+    LogStore store(1000, 1000, 10 * 1000);
+    for (quint64 i = 0; i < 5; ++i)
+        store.append(makeRecords(10, 1 + i * 10, 1000));
+    QCOMPARE(store.size(), 10);
+    QCOMPARE(store.storedPayloadBytes(), qint64(10 * 1000));
+    QCOMPARE(store.evictedTotal(), quint64(40));
+    QCOMPARE(store.at(0).sequence, quint64(41));
+    QCOMPARE(store.at(9).sequence, quint64(50));
+    // Capped payloads count as capped: 4000-byte messages keep 1000 bytes each.
+    store.append(makeRecords(3, 51, 4000));
+    QCOMPARE(store.size(), 10);
+    QCOMPARE(store.at(9).size, qint64(4000));
+    // One batch larger than the budget keeps its own newest.
+    store.append(makeRecords(25, 54, 1000));
+    QCOMPARE(store.size(), 10);
+    QCOMPARE(store.at(0).sequence, quint64(69));
+    QCOMPARE(store.evictedTotal(), quint64(68));
+    // Lowering the budget lets the oldest go at once.
+    store.setMaxBytes(4000);
+    QCOMPARE(store.size(), 4);
+    QCOMPARE(store.at(0).sequence, quint64(75));
+    QCOMPARE(store.storedPayloadBytes(), qint64(4000));
+}
+
+void TestLogStore::recordOverBudgetStaysAlone()
+{
+    // The newest record always stays, however large: the log never goes blank on a big message.
+    LogStore store(100, 1 << 20, 1000);
+    store.append(makeRecords(5, 1, 100));
+    store.append(makeRecords(1, 6, 5000));
+    QCOMPARE(store.size(), 1);
+    QCOMPARE(store.at(0).sequence, quint64(6));
+    store.append(makeRecords(1, 7, 100));
+    QCOMPARE(store.size(), 1);
+    QCOMPARE(store.at(0).sequence, quint64(7));
+    QCOMPARE(store.storedPayloadBytes(), qint64(100));
+}
+
+void TestLogStore::modelEvictsByBytes()
+{
+    MessageLogModel model(1000);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxBytes(10 * 100);
+    QCOMPARE(model.maxBytes(), qint64(1000));
+    model.appendBatch(makeRecords(8, 1, 100));
+    QStringList order;
+    connect(&model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [&](const QModelIndex &, int first, int last) { order << QStringLiteral("remove %1-%2").arg(first).arg(last); });
+    connect(&model, &QAbstractItemModel::rowsAboutToBeInserted, this,
+            [&](const QModelIndex &, int first, int last) { order << QStringLiteral("insert %1-%2").arg(first).arg(last); });
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    model.appendBatch(makeRecords(5, 9, 100)); // 13 records of 100 bytes, 10 fit
+    QCOMPARE(order, (QStringList{QStringLiteral("remove 0-2"), QStringLiteral("insert 5-9")}));
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.record(0).sequence, quint64(4));
+    QCOMPARE(model.evictedTotal(), quint64(3));
+    model.appendBatch(makeRecords(12, 14, 100)); // more than the budget on its own: one reset
+    QCOMPARE(resets.count(), 1);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.record(0).sequence, quint64(16));
+    QCOMPARE(model.evictedTotal(), quint64(15));
+    model.appendBatch(makeRecords(1, 26, 5000)); // one record over the budget replaces every row
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.record(0).sequence, quint64(26));
+}
+
+void TestLogStore::pauseIsBoundedByBytes()
+{
+    MessageLogModel model(1000);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxBytes(10 * 100);
+    model.appendBatch(makeRecords(10, 1, 100));
+    model.pause();
+    for (int i = 0; i < 10; ++i)
+        model.appendBatch(makeRecords(7, 11 + static_cast<quint64>(i) * 7, 100)); // 11..80
+    QCOMPARE(model.heldBackCount(), 10); // never more than the log could keep
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.evictedTotal(), quint64(60));
+    model.resume();
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.record(0).sequence, quint64(71));
+    QCOMPARE(model.record(9).sequence, quint64(80));
+    QCOMPARE(model.evictedTotal(), quint64(70));
+    QCOMPARE(model.store().storedPayloadBytes(), qint64(1000));
 }
 
 void TestLogStore::burstIsOneInsert()

@@ -531,6 +531,7 @@ void MainWindow::setServerConfig(const ServerConfig &config)
     m_config = config;
     m_log->setCapacity(config.logCapacity);
     m_log->setPayloadCap(config.logPayloadCapBytes);
+    m_log->setMaxBytes(config.logMaxBytes);
     m_serverBar->setAddress(config.host, config.port);
     m_serverBar->setWebSocketBackend(WebSocketBackends::name(config.websocketBackend));
     m_composePanel->setRoomsAndRoutes(m_clients->rooms(), routePatterns());
@@ -729,6 +730,7 @@ ServerConfig MainWindow::currentConfig() const
     config.port = m_serverBar->port();
     config.logCapacity = m_log->capacity();
     config.logPayloadCapBytes = m_log->payloadCap();
+    config.logMaxBytes = m_log->maxBytes();
     config.recordPath = isRecording() ? recorder()->options().path : QString();
     return config;
 }

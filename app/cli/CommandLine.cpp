@@ -174,6 +174,11 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                                           "all (default: %1).")
                                                .arg(defaults.logPayloadCapBytes),
                                            QStringLiteral("bytes"));
+    const QCommandLineOption logMaxBytes(QStringLiteral("log-max-bytes"),
+                                         QStringLiteral("Payload bytes the in-memory log keeps in all; past them the oldest "
+                                                        "records leave first (default: %1).")
+                                             .arg(defaults.logMaxBytes),
+                                         QStringLiteral("bytes"));
     const QCommandLineOption exportTo(QStringLiteral("export"),
                                       QStringLiteral("Convert the recordings given as arguments to this file ('-' for "
                                                      "stdout) and exit: 'switchboard --export out.csv rec.1.jsonl rec.jsonl'. Default: no export."),
@@ -204,7 +209,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
                                      QStringLiteral("name"));
     parser.addOptions({headless, host, port, config, allowOrigin, maxMessage, token, maxConnections, maxPerIp, listenBacklog,
                        tlsCert, tlsKey, rateLimit, rateBurst, heartbeat, heartbeatTimeout, maxBuffered, slowConsumer,
-                       record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, exportTo, exportFormat});
+                       record, recordMaxBytes, recordKeep, logCapacity, logPayloadCap, logMaxBytes, exportTo, exportFormat});
     const QCommandLineOption noDeflate(QStringLiteral("no-deflate"),
                                        QStringLiteral("Never negotiate permessage-deflate compression, whatever the routes say "
                                                       "(default: negotiated on every route that allows it)."));
@@ -286,6 +291,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     qint64 capacity = server.logCapacity, payloadCap = server.logPayloadCapBytes, keep = server.recordKeepFiles;
     if (!readNumber(logCapacity, 1, ServerConfig::kMaxLogCapacity, &capacity)
         || !readNumber(logPayloadCap, 0, ServerConfig::kMaxLogPayloadCapBytes, &payloadCap)
+        || !readNumber(logMaxBytes, ServerConfig::kMinLogMaxBytes, ServerConfig::kMaxLogMaxBytes, &server.logMaxBytes)
         || !readNumber(recordMaxBytes, ServerConfig::kMinRecordMaxBytes, ServerConfig::kMaxRecordMaxBytes,
                        &server.recordMaxBytes)
         || !readNumber(recordKeep, 0, ServerConfig::kMaxRecordKeepFiles, &keep)) {

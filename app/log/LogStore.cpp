@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-LogStore::LogStore(int capacity, int payloadCap)
-    : m_capacity(std::max(1, capacity)), m_payloadCap(std::max(0, payloadCap))
+LogStore::LogStore(int capacity, int payloadCap, qint64 maxBytes)
+    : m_capacity(std::max(1, capacity)), m_payloadCap(std::max(0, payloadCap)), m_maxBytes(std::max<qint64>(0, maxBytes))
 {
 }
 
@@ -24,9 +24,23 @@ LogRecordBatch LogStore::records(int first, int count) const
     return out;
 }
 
-int LogStore::evictionsFor(int count) const
+int LogStore::evictionsFor(const LogRecordBatch &records) const
 {
-    return std::max(0, m_size + count - m_capacity);
+    const int count = static_cast<int>(records.size());
+    qint64 batchBytes = 0;
+    for (const LogRecord &record : records)
+        batchBytes += keptSize(record);
+    if (count > m_capacity || (batchBytes > m_maxBytes && count > 1))
+        return -1;
+    // Appending evicts oldest first until both bounds hold, so the records that stay are the
+    // longest run of the newest that fits: count the oldest that must go.
+    int evictions = std::max(0, m_size + count - m_capacity);
+    qint64 bytes = m_payloadBytes + batchBytes;
+    for (int i = 0; i < evictions; ++i)
+        bytes -= at(i).payload.size();
+    while (bytes > m_maxBytes && evictions < m_size)
+        bytes -= at(evictions++).payload.size();
+    return evictions;
 }
 
 LogRecord LogStore::capped(const LogRecord &record) const
@@ -50,6 +64,7 @@ void LogStore::put(const LogRecord &record)
         oldest = std::move(kept);
         m_head = (m_head + 1) % m_capacity;
         ++m_evictedTotal;
+        evictOverBudget();
         return;
     }
     const std::size_t next = slot(m_size);
@@ -60,6 +75,16 @@ void LogStore::put(const LogRecord &record)
     else
         m_ring.push_back(std::move(kept));
     ++m_size;
+    evictOverBudget();
+}
+
+void LogStore::evictOverBudget()
+{
+    int over = 0;
+    for (qint64 bytes = m_payloadBytes; bytes > m_maxBytes && over < m_size - 1; ++over)
+        bytes -= at(over).payload.size();
+    if (over > 0)
+        removeOldest(over);
 }
 
 void LogStore::append(const LogRecord &record)
@@ -69,8 +94,16 @@ void LogStore::append(const LogRecord &record)
 
 void LogStore::append(const LogRecordBatch &records)
 {
-    // Only the newest `capacity` records of a huge batch can stay.
-    const int skip = std::max(0, static_cast<int>(records.size()) - m_capacity);
+    // Only the newest records of a huge batch can stay: as many as capacity() and maxBytes() allow.
+    int skip = std::max(0, static_cast<int>(records.size()) - m_capacity);
+    qint64 newestBytes = 0;
+    for (int i = static_cast<int>(records.size()) - 1; i >= skip; --i) {
+        newestBytes += keptSize(records.at(i));
+        if (newestBytes > m_maxBytes && i < records.size() - 1) {
+            skip = i + 1;
+            break;
+        }
+    }
     m_evictedTotal += static_cast<quint64>(skip);
     for (int i = skip; i < records.size(); ++i)
         put(records.at(i));
@@ -107,6 +140,12 @@ void LogStore::setCapacity(int capacity)
     m_capacity = capacity;
     append(kept);
     m_evictedTotal = evicted;
+}
+
+void LogStore::setMaxBytes(qint64 bytes)
+{
+    m_maxBytes = std::max<qint64>(0, bytes);
+    evictOverBudget();
 }
 
 void LogStore::setPayloadCap(int bytes)

@@ -136,7 +136,7 @@ RecordingReader::Result RecordingReader::read(const QStringList &paths, const Op
                                               const std::atomic<bool> *cancel, const ProgressSink &onProgress)
 {
     Result result;
-    LogStore kept(std::max(1, options.maxRecords), options.payloadCap);
+    LogStore kept(std::max(1, options.maxRecords), options.payloadCap, options.maxBytes);
     const auto onRecord = [&](const LogRecord &record) {
         ++result.recordsRead;
         kept.append(record);

@@ -41,6 +41,7 @@ public:
     {
         int maxRecords = LogStore::kDefaultCapacity;
         int payloadCap = LogStore::kDefaultPayloadCap;
+        qint64 maxBytes = LogStore::kDefaultMaxBytes; // payload bytes kept in all (the newest records stay)
         qint64 maxLineBytes = 64LL * 1024 * 1024;
         int maxErrorsKept = 1000;
     };

@@ -111,26 +111,28 @@ LogRecordBatch MessageLogModel::records(const QList<int> &rows) const
     return out;
 }
 
-void MessageLogModel::insertRecords(int count, const std::function<void()> &appendAll)
+void MessageLogModel::insertRecords(const LogRecordBatch &records)
 {
-    if (count <= 0)
+    if (records.isEmpty())
         return;
     const quint64 evictedBefore = evictedTotal();
-    if (count >= m_store.capacity()) {
-        // Everything visible goes: one reset is cheaper for views than removing and inserting all.
+    const int evictions = m_store.evictionsFor(records);
+    if (evictions < 0 || (evictions > 0 && evictions == m_store.size())) {
+        // Everything visible goes (and perhaps some of the batch): one reset is cheaper for views
+        // than removing and inserting all.
         beginResetModel();
-        appendAll();
+        m_store.append(records);
         endResetModel();
     } else {
-        const int evictions = m_store.evictionsFor(count);
         if (evictions > 0) {
             // Remove first, then insert: views and proxies never see rows that are not there.
             beginRemoveRows({}, 0, evictions - 1);
             m_store.removeOldest(evictions);
             endRemoveRows();
         }
+        const int count = static_cast<int>(records.size());
         beginInsertRows({}, m_store.size(), m_store.size() + count - 1);
-        appendAll();
+        m_store.append(records);
         endInsertRows();
     }
     if (evictedTotal() != evictedBefore)
@@ -145,7 +147,7 @@ void MessageLogModel::appendBatch(const LogRecordBatch &records)
         holdBack(records);
         return;
     }
-    insertRecords(static_cast<int>(records.size()), [&] { m_store.append(records); });
+    insertRecords(records);
 }
 
 void MessageLogModel::holdBack(const LogRecordBatch &records)
@@ -164,6 +166,8 @@ void MessageLogModel::holdBack(const LogRecordBatch &records)
         m_held.push_back(records); // shared, no copy
     }
     m_heldCount += static_cast<int>(records.size());
+    for (const LogRecord &record : m_held.back())
+        m_heldBytes += record.payload.size();
     const quint64 droppedBefore = m_heldDropped;
     trimHeld();
     Q_EMIT heldBackCountChanged(m_heldCount);
@@ -173,18 +177,23 @@ void MessageLogModel::holdBack(const LogRecordBatch &records)
 
 void MessageLogModel::trimHeld()
 {
-    // More than capacity() held back would evict every one of them at resume anyway.
+    // More held back than the log can keep (records or bytes) would be evicted at resume anyway.
     const int capacity = m_store.capacity();
-    while (m_heldCount > capacity && m_heldCount - m_held.front().size() >= capacity) {
-        m_heldCount -= static_cast<int>(m_held.front().size());
-        m_heldDropped += static_cast<quint64>(m_held.front().size());
-        m_held.pop_front();
-    }
-    if (m_heldCount > capacity) {
-        const int excess = m_heldCount - capacity;
-        m_held.front() = m_held.front().mid(excess);
-        m_heldCount -= excess;
-        m_heldDropped += static_cast<quint64>(excess);
+    const qint64 maxBytes = m_store.maxBytes();
+    const auto over = [&](int count, qint64 bytes) { return count > 1 && (count > capacity || bytes > maxBytes); };
+    while (over(m_heldCount, m_heldBytes)) {
+        LogRecordBatch &front = m_held.front();
+        int drop = 0;
+        qint64 dropBytes = 0;
+        while (drop < front.size() && over(m_heldCount - drop, m_heldBytes - dropBytes))
+            dropBytes += front.at(drop++).payload.size();
+        m_heldCount -= drop;
+        m_heldBytes -= dropBytes;
+        m_heldDropped += static_cast<quint64>(drop);
+        if (drop == front.size())
+            m_held.pop_front();
+        else
+            front = front.mid(drop);
     }
 }
 
@@ -194,14 +203,15 @@ void MessageLogModel::setPaused(bool paused)
         return;
     m_paused = paused;
     if (!paused && m_heldCount > 0) {
-        std::deque<LogRecordBatch> held;
-        held.swap(m_held);
-        const int count = m_heldCount;
+        LogRecordBatch held;
+        held.reserve(m_heldCount);
+        for (const LogRecordBatch &batch : m_held)
+            held.append(batch);
+        m_held.clear();
         m_heldCount = 0;
-        insertRecords(count, [&] {
-            for (const LogRecordBatch &batch : held)
-                m_store.append(batch);
-        });
+        m_heldBytes = 0;
+        m_heldBytes = 0;
+        insertRecords(held);
         Q_EMIT heldBackCountChanged(0);
     }
     Q_EMIT pausedChanged(paused);
@@ -215,6 +225,7 @@ void MessageLogModel::clear()
     if (m_heldCount > 0) {
         m_held.clear();
         m_heldCount = 0;
+        m_heldBytes = 0;
         Q_EMIT heldBackCountChanged(0);
     }
 }
@@ -229,6 +240,7 @@ void MessageLogModel::replaceAll(const LogRecordBatch &records)
     if (m_heldCount > 0) {
         m_held.clear();
         m_heldCount = 0;
+        m_heldBytes = 0;
         Q_EMIT heldBackCountChanged(0);
     }
     if (evictedTotal() != evictedBefore)
@@ -240,6 +252,24 @@ void MessageLogModel::setCapacity(int capacity)
     const quint64 evictedBefore = evictedTotal();
     beginResetModel();
     m_store.setCapacity(capacity);
+    endResetModel();
+    if (m_heldCount > 0) {
+        const int heldBefore = m_heldCount;
+        trimHeld();
+        if (m_heldCount != heldBefore)
+            Q_EMIT heldBackCountChanged(m_heldCount);
+    }
+    if (evictedTotal() != evictedBefore)
+        Q_EMIT evictedTotalChanged(evictedTotal());
+}
+
+void MessageLogModel::setMaxBytes(qint64 bytes)
+{
+    if (bytes == m_store.maxBytes())
+        return;
+    const quint64 evictedBefore = evictedTotal();
+    beginResetModel();
+    m_store.setMaxBytes(bytes);
     endResetModel();
     if (m_heldCount > 0) {
         const int heldBefore = m_heldCount;

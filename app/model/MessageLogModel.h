@@ -4,15 +4,14 @@
 
 #include <QAbstractTableModel>
 #include <deque>
-#include <functional>
 
 // The message log as a table, fed in batches: one beginRemoveRows for what the ring buffer
 // evicts, then one beginInsertRows for the batch. Cell text is built lazily in data().
 //
 // Pause: while paused, appendBatch() still keeps every record, but in a hold-back queue, so the
 // rows a user is reading do not move. resume() lands the held records as one batch. The
-// hold-back queue is bounded by capacity() too (its oldest records count as evicted), so a
-// paused log holds at most 2 * capacity() records.
+// hold-back queue is bounded by capacity() and maxBytes() too (its oldest records count as
+// evicted), so a paused log holds at most twice what a running one does.
 class MessageLogModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -36,6 +35,7 @@ public:
 
     int capacity() const { return m_store.capacity(); }
     int payloadCap() const { return m_store.payloadCap(); }
+    qint64 maxBytes() const { return m_store.maxBytes(); }
     // Records that left memory: evicted from the visible log or dropped from the hold-back queue.
     quint64 evictedTotal() const { return m_store.evictedTotal() + m_heldDropped; }
 
@@ -49,6 +49,7 @@ public Q_SLOTS:
     // Past capacity() only the newest stay; the rest count as evicted.
     void replaceAll(const LogRecordBatch &records);
     void setCapacity(int capacity);
+    void setMaxBytes(qint64 bytes);
     void setPayloadCap(int bytes);
     // Pausing freezes the visible rows; resuming appends everything held back as one batch.
     void setPaused(bool paused);
@@ -66,7 +67,7 @@ Q_SIGNALS:
 
 private:
     // One remove (evictions) + one insert for `count` records that appendAll() puts in the store.
-    void insertRecords(int count, const std::function<void()> &appendAll);
+    void insertRecords(const LogRecordBatch &records);
     void holdBack(const LogRecordBatch &records);
     void trimHeld();
 
@@ -74,5 +75,6 @@ private:
     bool m_paused = false;
     std::deque<LogRecordBatch> m_held; // batches as they arrived; payloads already capped
     int m_heldCount = 0;
+    qint64 m_heldBytes = 0;
     quint64 m_heldDropped = 0;
 };

@@ -41,8 +41,8 @@ Q_LOGGING_CATEGORY(lcEngine, "switchboard.server")
 namespace {
 
 // Log records carry the whole payload, shared with the message (no copy): the recorder writes all
-// of it. Where records live long, in the dashboard's log, LogStore keeps at most
-// ServerConfig::logPayloadCapBytes of each, so memory stays bounded there.
+// of it. Where records live long, in the dashboard's log and the server's own, LogStore keeps at
+// most ServerConfig::logPayloadCapBytes of each and logMaxBytes in all, so memory stays bounded there.
 
 const char *kShutdownReason = "server shutting down";
 
@@ -90,7 +90,8 @@ Engine::Engine(ServerConfig config, QObject *parent)
     m_router = std::make_unique<RequestRouter>(m_config.routes,
                                                OriginPolicy(m_config.allowedOrigins, m_config.host, m_config.port),
                                                m_admission, m_config.token, [this] { return healthJson(); });
-    m_events = std::make_unique<EventStreams>(m_config.routes, m_config.logCapacity, m_config.logPayloadCapBytes);
+    m_events = std::make_unique<EventStreams>(m_config.routes, m_config.logCapacity, m_config.logPayloadCapBytes,
+                                              m_config.logMaxBytes);
     m_replayer = std::make_unique<Replayer>([this](quint64 clientId, const QByteArray &payload, bool binary) {
         return sendToClient(clientId, payload, binary);
     });
@@ -207,12 +208,12 @@ void Engine::keepRecords(LogRecordBatch &records)
 
 void Engine::shareEventLog(const Engine &other)
 {
-    m_events->shareLog(other.m_events->log(), m_config.logCapacity, m_config.logPayloadCapBytes);
+    m_events->shareLog(other.m_events->log(), m_config.logCapacity, m_config.logPayloadCapBytes, m_config.logMaxBytes);
 }
 
 void Engine::shareEventLog(std::shared_ptr<EventLog> log)
 {
-    m_events->shareLog(std::move(log), m_config.logCapacity, m_config.logPayloadCapBytes);
+    m_events->shareLog(std::move(log), m_config.logCapacity, m_config.logPayloadCapBytes, m_config.logMaxBytes);
 }
 
 std::shared_ptr<EventLog> Engine::eventLog() const

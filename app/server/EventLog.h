@@ -14,7 +14,7 @@
 class EventLog
 {
 public:
-    EventLog(int capacity, int payloadCap) : m_store(capacity, payloadCap) {}
+    EventLog(int capacity, int payloadCap, qint64 maxBytes) : m_store(capacity, payloadCap, maxBytes) {}
 
     // Numbers the records after every record before them, keeps them, then calls every listener.
     void append(LogRecordBatch &records);

@@ -143,10 +143,10 @@ bool readSequence(const QByteArray &text, quint64 *sequence)
 
 } // namespace
 
-EventStreams::EventStreams(const RouteTable &routes, int capacity, int payloadCap, QObject *parent)
+EventStreams::EventStreams(const RouteTable &routes, int capacity, int payloadCap, qint64 maxBytes, QObject *parent)
     : QObject(parent), m_routes(routes)
 {
-    follow(std::make_shared<EventLog>(capacity, payloadCap));
+    follow(std::make_shared<EventLog>(capacity, payloadCap, maxBytes));
     bool ok = false;
     const int keepaliveMs = qEnvironmentVariableIntValue("SWITCHBOARD_EVENTS_KEEPALIVE_MS", &ok);
     m_keepalive.setInterval(ok && keepaliveMs > 0 ? keepaliveMs : kDefaultKeepaliveMs);
@@ -175,10 +175,11 @@ void EventStreams::follow(std::shared_ptr<EventLog> log)
     m_listenerId = m_log->addListener([this] { pumpAll(); });
 }
 
-void EventStreams::shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap)
+void EventStreams::shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap, qint64 maxBytes)
 {
     if (log->store().capacity() != capacity)
         log->store().setCapacity(capacity);
+    log->store().setMaxBytes(maxBytes);
     log->store().setPayloadCap(payloadCap);
     follow(std::move(log));
 }

@@ -35,12 +35,12 @@ public:
     // SWITCHBOARD_EVENTS_KEEPALIVE_MS sets another interval.
     static constexpr int kDefaultKeepaliveMs = 15000;
 
-    EventStreams(const RouteTable &routes, int capacity, int payloadCap, QObject *parent = nullptr);
+    EventStreams(const RouteTable &routes, int capacity, int payloadCap, qint64 maxBytes, QObject *parent = nullptr);
     ~EventStreams() override;
 
     // Follows `log` from now on (the one the engine before this one kept: sequence numbers go on
     // from there), with this engine's capacity and payload cap.
-    void shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap);
+    void shareLog(std::shared_ptr<EventLog> log, int capacity, int payloadCap, qint64 maxBytes);
     std::shared_ptr<EventLog> log() const { return m_log; }
 
     // The filter and the sequence number to resume after (Last-Event-ID, else ?since=; without

@@ -97,6 +97,7 @@ void Replayer::startFromFile(const QString &path, Plan plan, quint64 from, quint
     RecordingReader::Options options;
     options.maxRecords = kMaxMessages;
     options.payloadCap = 64 * 1024 * 1024; // the recording keeps whole payloads; so does a replay
+    options.maxBytes = kMaxBytes;
     m_reader->start(parts, options);
     update();
 }

@@ -21,6 +21,7 @@ class Replayer : public QObject
     Q_OBJECT
 public:
     static constexpr int kMaxMessages = 100000;
+    static constexpr qint64 kMaxBytes = 512LL * 1024 * 1024; // payload bytes of a recording held for a replay
     // Back-to-back: this many per event-loop turn, so the engine keeps serving in between.
     static constexpr int kBackToBackBatch = 64;
     static constexpr qint64 kProgressIntervalMs = 100; // statusChanged() at most this often while sending

@@ -337,13 +337,15 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
             const QJsonObject log = root.value(QStringLiteral("log")).toObject();
             const QString at = QStringLiteral("log");
             reader.rejectUnknownKeys(log, at,
-                                     {QStringLiteral("capacity"), QStringLiteral("payloadCapBytes"),
+                                     {QStringLiteral("capacity"), QStringLiteral("payloadCapBytes"), QStringLiteral("maxBytes"),
                                       QStringLiteral("recordFile"), QStringLiteral("recordMaxBytes"),
                                       QStringLiteral("recordKeep")});
             if (reader.readInt(log, at, QStringLiteral("capacity"), 1, kMaxLogCapacity, &number))
                 next.logCapacity = static_cast<int>(number);
             if (reader.readInt(log, at, QStringLiteral("payloadCapBytes"), 0, kMaxLogPayloadCapBytes, &number))
                 next.logPayloadCapBytes = static_cast<int>(number);
+            if (reader.readInt(log, at, QStringLiteral("maxBytes"), kMinLogMaxBytes, kMaxLogMaxBytes, &number))
+                next.logMaxBytes = number;
             if (reader.readString(log, at, QStringLiteral("recordFile"), &next.recordPath) && next.recordPath.isEmpty())
                 reader.fail(QStringLiteral("log.recordFile"), QStringLiteral("must name a file (leave it out to not record)"));
             if (reader.readInt(log, at, QStringLiteral("recordMaxBytes"), kMinRecordMaxBytes, kMaxRecordMaxBytes, &number))
@@ -465,6 +467,7 @@ QByteArray ServerConfig::toJson() const
     QJsonObject log;
     log.insert(QStringLiteral("capacity"), logCapacity);
     log.insert(QStringLiteral("payloadCapBytes"), logPayloadCapBytes);
+    log.insert(QStringLiteral("maxBytes"), logMaxBytes);
     if (!recordPath.isEmpty()) // empty means "not recording", which loadJson() spells as no key
         log.insert(QStringLiteral("recordFile"), recordPath);
     log.insert(QStringLiteral("recordMaxBytes"), static_cast<double>(recordMaxBytes));

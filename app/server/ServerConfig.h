@@ -74,12 +74,15 @@ struct ServerConfig
     // Message log (the dashboard's in-memory log and the recording)
     int logCapacity = 100000;            // records kept in memory; older ones are evicted (and counted)
     int logPayloadCapBytes = 64 * 1024;  // payload bytes kept per in-memory record; the true size is kept
+    qint64 logMaxBytes = 128LL * 1024 * 1024; // payload bytes kept in memory in all; the oldest records leave first
     QString recordPath;                  // non-empty: append every record, full payload, to this JSON Lines file
     qint64 recordMaxBytes = 100LL * 1024 * 1024; // the recording rotates (FILE -> FILE.1 ...) past this size
     int recordKeepFiles = 5;             // rotated parts kept besides the live file
     // Ranges the config file ("log" object) and the flags accept.
     static constexpr qint64 kMaxLogCapacity = 10000000;
     static constexpr qint64 kMaxLogPayloadCapBytes = 1LL << 30;
+    static constexpr qint64 kMinLogMaxBytes = 64 * 1024;
+    static constexpr qint64 kMaxLogMaxBytes = 1LL << 40;
     static constexpr qint64 kMinRecordMaxBytes = 1024;
     static constexpr qint64 kMaxRecordMaxBytes = 1LL << 40;
     static constexpr qint64 kMaxRecordKeepFiles = 1000;
