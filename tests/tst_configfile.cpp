@@ -270,7 +270,7 @@ void TestConfigFile::scriptRoutesFromFileAndFlags()
     const QString path = dir.filePath(QStringLiteral("cfg.json"));
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(R"({"routes": [{"path": "/feed/:symbol", "behaviour": "script", "script": "mocks/feed.js", "budgetMs": 80},
+    file.write(R"({"routes": [{"path": "/feed/:symbol", "behaviour": "script", "script": "mocks/feed.js", "budgetMs": 80, "heapMb": 64},
                               {"path": "/ws", "behaviour": "echo"}]})");
     file.close();
     CommandLineOptions fromFile;
@@ -280,11 +280,13 @@ void TestConfigFile::scriptRoutesFromFileAndFlags()
     QCOMPARE(feed.behaviour, RouteBehaviourKind::Script);
     QCOMPARE(feed.script, dir.filePath(QStringLiteral("mocks/feed.js")));
     QCOMPARE(feed.scriptBudgetMs, 80);
+    QCOMPARE(feed.scriptHeapMb, 64);
 
     CommandLineOptions flags;
     QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--config"), path, QStringLiteral("--script"),
                                  QStringLiteral("/ws=/srv/echo.js"), QStringLiteral("--script"), QStringLiteral("/new=/srv/new.js"),
-                                 QStringLiteral("--script-budget"), QStringLiteral("40")},
+                                 QStringLiteral("--script-budget"), QStringLiteral("40"), QStringLiteral("--script-heap"),
+                                 QStringLiteral("48")},
                                 &flags),
              CommandLine::Outcome::Run);
     const QVector<RouteSpec> routes = flags.config.routes.routes();
@@ -293,6 +295,8 @@ void TestConfigFile::scriptRoutesFromFileAndFlags()
     QCOMPARE(routes.at(1).script, QStringLiteral("/srv/echo.js"));
     QCOMPARE(routes.at(2).pattern, QStringLiteral("/new"));
     QCOMPARE(routes.at(0).scriptBudgetMs, 40);
+    QCOMPARE(routes.at(0).scriptHeapMb, 48);
+    QCOMPARE(routes.at(2).scriptHeapMb, 48);
 
     CommandLineOptions bad;
     QCOMPARE(CommandLine::parse({QStringLiteral("switchboard"), QStringLiteral("--script"), QStringLiteral("/nofile")}, &bad),

@@ -221,7 +221,12 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     parser.addOption(adminToken);
     parser.addOption(noDeflate);
     parser.addOption(websocketBackend);
-    parser.addOptions({redis, cluster, script, scriptBudget, proxy, upstreamCa});
+    const QCommandLineOption scriptHeap(QStringLiteral("script-heap"),
+                                        QStringLiteral("JavaScript heap a script route may keep between calls in MiB, after "
+                                                       "garbage collection; past it the script's clients are closed with 1011 "
+                                                       "and it starts again (default: 256)."),
+                                        QStringLiteral("MiB"));
+    parser.addOptions({redis, cluster, script, scriptBudget, scriptHeap, proxy, upstreamCa});
 
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -380,8 +385,8 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
         || !readChecked(cluster, &RedisEndpoint::whyInvalidClusterName, &server.clusterName)) {
         return Outcome::ExitError;
     }
-    qint64 budget = 250;
-    if (!readNumber(scriptBudget, 1, 60000, &budget))
+    qint64 budget = 250, heap = 256;
+    if (!readNumber(scriptBudget, 1, 60000, &budget) || !readNumber(scriptHeap, 1, 65536, &heap))
         return Outcome::ExitError;
     for (const QString &value : parser.values(script)) {
         const int equals = value.indexOf(QLatin1Char('='));
@@ -408,6 +413,10 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments, CommandLin
     if (parser.isSet(scriptBudget)) {
         for (RouteSpec &route : server.routes.mutableRoutes())
             route.scriptBudgetMs = int(budget);
+    }
+    if (parser.isSet(scriptHeap)) {
+        for (RouteSpec &route : server.routes.mutableRoutes())
+            route.scriptHeapMb = int(heap);
     }
     if (parser.isSet(slowConsumer)) {
         const QString policy = parser.value(slowConsumer);

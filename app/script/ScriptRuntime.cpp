@@ -1,6 +1,7 @@
 #include "ScriptRuntime.h"
 
 #include "ScriptBridge.h"
+#include "ScriptHeap.h"
 #include "ScriptSyntaxLocator.h"
 
 #include <QDir>
@@ -158,6 +159,7 @@ bool ScriptRuntime::load(QString *error)
     version->onReaction = api.property(QStringLiteral("react"));
     version->onRelay = api.property(QStringLiteral("relay"));
     version->failedMark = api.property(QStringLiteral("FAILED"));
+    version->heapCheckAt = m_limits.heapBytes;
     version->takeFailure = api.property(QStringLiteral("takeFailure"));
 
     // Module code runs on import: it has the same budget as a handler.
@@ -176,6 +178,12 @@ bool ScriptRuntime::load(QString *error)
         QString where;
         const QString text = describeError(module, &where).section(QLatin1Char('\n'), 0, 0); // the stack is the import
         return refuse(QStringLiteral("%1: %2").arg(where.isEmpty() ? name : withColumn(module, where), text));
+    }
+    if (ScriptHeap::allocatedBytes(engine) > m_limits.heapBytes) {
+        const qint64 live = ScriptHeap::liveBytesAfterCollecting(engine);
+        if (live > m_limits.heapBytes)
+            return refuse(QStringLiteral("%1: the module's top-level code left %2 MiB on the heap (limit %3 MiB)")
+                              .arg(name).arg(live >> 20).arg(m_limits.heapBytes >> 20));
     }
     version->handlers = module.property(QStringLiteral("default"));
     if (!version->handlers.isObject())
@@ -280,6 +288,8 @@ bool ScriptRuntime::guardedCall(Version &version, quint64 clientId, quint64 subj
     }
     --m_depth;
     m_subject = outerSubject;
+    if (outermost && verdict == ScriptWatchdog::Verdict::None && !heapWithinLimit(version, clientId, what))
+        return false;
     if (verdict == ScriptWatchdog::Verdict::Timeout) {
         fail(clientId, QStringLiteral("%1 ran longer than %2 ms and was interrupted").arg(what).arg(m_limits.callBudgetMs), QString());
         return false;
@@ -295,6 +305,50 @@ bool ScriptRuntime::guardedCall(Version &version, quint64 clientId, quint64 subj
         return false;
     }
     return true;
+}
+
+bool ScriptRuntime::heapWithinLimit(Version &version, quint64 clientId, const QString &what)
+{
+    QJSEngine &engine = *version.engine;
+    if (ScriptHeap::allocatedBytes(engine) <= version.heapCheckAt)
+        return true;
+    const qint64 live = ScriptHeap::liveBytesAfterCollecting(engine);
+    // Collect again only once the heap grew by a quarter of the limit: a script living close to its
+    // limit must not pay a full collection on every call.
+    version.heapCheckAt = std::max(m_limits.heapBytes, ScriptHeap::allocatedBytes(engine) + m_limits.heapBytes / 4);
+    if (live <= m_limits.heapBytes)
+        return true;
+
+    const QString text = QStringLiteral("%1 left %2 MiB on the script's heap after garbage collection (limit %3 MiB): "
+                                        "version %4 stopped, its clients closed with 1011")
+                             .arg(what).arg(live >> 20).arg(m_limits.heapBytes >> 20).arg(version.number);
+    m_lastError = text;
+    qCWarning(lcScript).noquote() << m_route << text;
+    m_host.scriptLog(m_route, clientId, ScriptHost::LogLevel::Error, QString(), text);
+    version.timers.clear();
+    std::vector<quint64> clients;
+    for (const auto &entry : m_connections) {
+        if (entry.second.version.get() == &version)
+            clients.push_back(entry.first);
+    }
+    for (quint64 id : clients)
+        m_host.scriptClose(id, 1011, QStringLiteral("script out of memory"));
+    if (m_current.get() == &version) {
+        // What the module kept is the problem: new connections get a fresh copy of the file.
+        QString why;
+        const bool fresh = load(&why);
+        if (!fresh)
+            m_current.reset();
+        // A successful load clears the last error; this one stays until the next, for the dashboard and the API.
+        m_lastError = fresh ? text : text + QStringLiteral("; loading it again failed: ") + why;
+        const QString again = m_current ? QStringLiteral("started again: version %1").arg(m_current->number) : m_lastError;
+        if (m_current)
+            qCInfo(lcScript).noquote() << m_route << again;
+        else
+            qCWarning(lcScript).noquote() << m_route << again;
+        m_host.scriptLog(m_route, 0, m_current ? ScriptHost::LogLevel::Info : ScriptHost::LogLevel::Error, QString(), again);
+    }
+    return false;
 }
 
 bool ScriptRuntime::dispatch(Version &version, quint64 clientId, quint64 subject, const QString &what,

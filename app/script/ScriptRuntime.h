@@ -107,6 +107,7 @@ private:
         QJSValue makeWs, onOpen, onMessage, onClose, onError, onTimer, onUpgrade, onReaction, onRelay, failedMark, takeFailure;
         std::map<int, Timer> timers;
         int nextTimerId = 1;
+        qint64 heapCheckAt = 0; // allocated heap bytes past which the next call collects garbage and measures
     };
     struct Connection
     {
@@ -127,6 +128,10 @@ private:
     bool dispatch(Version &version, quint64 clientId, quint64 subject, const QString &what, const QJSValue &entry,
                   const QJSValueList &args);
     void reportThrown(Version &version, quint64 clientId, const QString &what);
+    // After a call: the heap, garbage collected, over limits().heapBytes? Then that is reported, every
+    // client of the version closed with 1011 and its timers stopped (they share the heap), and the
+    // route starts again from a fresh load of the file.
+    bool heapWithinLimit(Version &version, quint64 clientId, const QString &what);
     void rejected(Version &version, quint64 clientId, const QString &handler, const QJSValue &error);
     QJSValue react(Version &version, quint64 owner, const QJSValue &callback, const QJSValue &value);
     void fail(quint64 clientId, const QString &text, const QString &where);

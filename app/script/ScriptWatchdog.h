@@ -18,7 +18,7 @@ class QJSEngine;
 // spell, and only then does arm() take the lock to wake it.
 // QJSEngine offers no heap limit, so memory is bounded per call by the process's RSS (a script that
 // grows an array without end is stopped within one call); what a script keeps across calls is
-// bounded only where the runtime measures it (ws.data, timers).
+// bounded by ScriptLimits::heapBytes, checked by the runtime after each call (ScriptHeap).
 class ScriptWatchdog
 {
 public:

@@ -640,6 +640,7 @@ GateDecision AdminApi::getRoutes() const
             route.insert(QStringLiteral("script"), script->fileName());
             route.insert(QStringLiteral("version"), script->version());
             route.insert(QStringLiteral("budgetMs"), script->limits().callBudgetMs);
+            route.insert(QStringLiteral("heapMb"), script->limits().heapBytes >> 20);
             route.insert(QStringLiteral("lastError"), nullable(script->lastError()));
         }
         if (spec.behaviour == RouteBehaviourKind::Proxy) {

@@ -1034,6 +1034,7 @@ bool Engine::loadScripts(QString *error)
             continue;
         ScriptLimits limits;
         limits.callBudgetMs = route.scriptBudgetMs;
+        limits.heapBytes = qint64(route.scriptHeapMb) << 20;
         auto runtime = std::make_unique<ScriptRuntime>(route.script, route.pattern, *this, limits, this);
         QString why;
         if (!runtime->load(&why)) {

@@ -25,6 +25,7 @@ struct RouteSpec
     QString upstream;          // proxy routes: ws:// or wss:// URL, ":name" segments filled from the path
     bool forwardOrigin = false; // proxy routes: pass the client's Origin instead of the upstream's own
     DeflatePolicy deflate;     // permessage-deflate: on by default, no context takeover
+    int scriptHeapMb = 256;    // script routes: JavaScript heap kept between calls, garbage collected
 };
 
 struct RouteMatch

@@ -374,7 +374,7 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                                          {QStringLiteral("path"), QStringLiteral("behaviour"),
                                           QStringLiteral("subprotocols"), QStringLiteral("intervalMs"),
                                           QStringLiteral("deflate"), QStringLiteral("script"), QStringLiteral("budgetMs"),
-                                          QStringLiteral("upstream"), QStringLiteral("forwardOrigin")});
+                                          QStringLiteral("heapMb"), QStringLiteral("upstream"), QStringLiteral("forwardOrigin")});
                 RouteSpec spec;
                 if (!reader.readString(object, at, QStringLiteral("path"), &spec.pattern)) {
                     reader.fail(at + QStringLiteral(".path"), QStringLiteral("is required"));
@@ -403,6 +403,8 @@ bool ServerConfig::loadJson(const QByteArray &json, const QString &sourceName, Q
                     reader.fail(at + QStringLiteral(".script"), QStringLiteral("is required for a script route (the .js file)"));
                 if (reader.readInt(object, at, QStringLiteral("budgetMs"), 1, 60000, &number))
                     spec.scriptBudgetMs = static_cast<int>(number);
+                if (reader.readInt(object, at, QStringLiteral("heapMb"), 1, 65536, &number))
+                    spec.scriptHeapMb = static_cast<int>(number);
                 reader.readString(object, at, QStringLiteral("upstream"), &spec.upstream);
                 if (object.contains(QStringLiteral("forwardOrigin")))
                     spec.forwardOrigin = object.value(QStringLiteral("forwardOrigin")).toBool();
@@ -493,6 +495,7 @@ QByteArray ServerConfig::toJson() const
         if (spec.behaviour == RouteBehaviourKind::Script) {
             route.insert(QStringLiteral("script"), spec.script);
             route.insert(QStringLiteral("budgetMs"), spec.scriptBudgetMs);
+            route.insert(QStringLiteral("heapMb"), spec.scriptHeapMb);
         }
         if (spec.behaviour == RouteBehaviourKind::Proxy) {
             route.insert(QStringLiteral("upstream"), spec.upstream);
@@ -500,6 +503,8 @@ QByteArray ServerConfig::toJson() const
             if (!spec.script.isEmpty()) { // hooks: onClientMessage / onUpstreamMessage
                 route.insert(QStringLiteral("script"), spec.script);
                 route.insert(QStringLiteral("budgetMs"), spec.scriptBudgetMs);
+                route.insert(QStringLiteral("heapMb"), spec.scriptHeapMb);
+            route.insert(QStringLiteral("heapMb"), spec.scriptHeapMb);
             }
         }
         routeList.append(route);

@@ -18,6 +18,7 @@ import { startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const WAIT_MS = 5000;
 const BUDGET_MS = 100;
+const HEAP_MB = 32;
 const OVERALL_TIMEOUT_MS = 90000;
 const TOKEN = 'script-routes-test-token';
 
@@ -62,6 +63,8 @@ const BAD = {
   'spins.js': "export default { onMessage(evt, ws) { if (evt.data === 'spin') for (;;) {} ws.send('ok') } }\n",
   'hogs.js': "export default { onMessage(evt, ws) { const a = []; for (;;) a.push(new Array(1000).fill(evt.data)) } }\n",
   'keeps.js': "export default { onMessage(evt, ws) { ws.data.log = (ws.data.log || '') + evt.data } }\n",
+  // The issue's ever-growing array, kept at module level: a little more on every message.
+  'hoards.js': "const kept = []\nexport default { onMessage(evt, ws) { kept.push(evt.data + kept.length); ws.send('kept ' + kept.length) } }\n",
   'live.js': "export default { onMessage(evt, ws) { ws.send('v1') } }\n",
   'api.js': "export default { onOpen(evt, ws) { ws.send('a1') } }\n",
 };
@@ -72,6 +75,7 @@ before(async () => {
   server = await startServer({
     extraArgs: [
       '--script-budget', String(BUDGET_MS),
+      '--script-heap', String(HEAP_MB),
       '--admin-token', TOKEN,
       '--script', `/feed/:symbol=${EXAMPLES}feed.js`,
       '--script', `/room/:room=${EXAMPLES}hono-chat.js`,
@@ -80,6 +84,7 @@ before(async () => {
       '--script', `/spins=${dir}/spins.js`,
       '--script', `/hogs=${dir}/hogs.js`,
       '--script', `/keeps=${dir}/keeps.js`,
+      '--script', `/hoards=${dir}/hoards.js`,
       '--script', `/live=${dir}/live.js`,
       '--script', `/api/:n=${dir}/api.js`,
     ],
@@ -179,6 +184,36 @@ describe('bad scripts: the client gets 1011, a bystander keeps being served', ()
     await server.waitForLog(/onMessage (grew memory by more than \d+ MiB|ran longer than 100 ms)/, WAIT_MS, 'the stop record');
     await echoes(bystander, 'after the hog');
     bystander.close();
+  });
+
+  it('a module that keeps a little more on every message is stopped at its heap limit, then starts again', async () => {
+    const bystander = await connect('/ws');
+    const other = await connect('/hoards'); // shares the module's heap
+    const ws = await connect('/hoards');
+    const chunk = 'z'.repeat(64 * 1024); // 128 KiB on the heap (UTF-16): the limit falls within ~260 messages
+    let closed = null;
+    ws.closed.then((c) => { closed = c; });
+    let replies = 0;
+    for (let i = 0; i < 1000 && !closed; i++) {
+      ws.send(chunk);
+      const reply = await Promise.race([ws.next('the reply').catch(() => null), ws.closed]);
+      if (typeof reply === 'string') replies++;
+    }
+    assert.deepEqual(await withTimeout(ws.closed, WAIT_MS, 'the 1011 close'), { code: 1011, reason: 'script out of memory' });
+    assert.ok(replies >= 100, `stopped after ${replies} messages, long before the limit`);
+    assert.deepEqual(await withTimeout(other.closed, WAIT_MS, "the other client's close"), { code: 1011, reason: 'script out of memory' });
+    await server.waitForLog(/onMessage left \d+ MiB on the script's heap after garbage collection \(limit 32 MiB\): version 1 stopped/,
+                            WAIT_MS, 'the heap record');
+    await server.waitForLog(/started again: version 2/, WAIT_MS, 'the fresh start');
+    const fresh = await connect('/hoards');
+    fresh.send('a');
+    assert.equal(await fresh.next('the fresh reply'), 'kept 1', 'a fresh module: nothing kept');
+    await echoes(bystander, 'after the hoard');
+    const hoards = (await api('GET', '/api/routes')).json.routes.find((r) => r.path === '/hoards');
+    assert.equal(hoards.heapMb, HEAP_MB);
+    assert.equal(hoards.version, 2);
+    assert.match(hoards.lastError, /heap after garbage collection/);
+    bystander.close(); fresh.close();
   });
 
   it('ws.data is bounded', async () => {
