@@ -249,27 +249,20 @@ void MessageLogModel::replaceAll(const LogRecordBatch &records)
 
 void MessageLogModel::setCapacity(int capacity)
 {
-    const quint64 evictedBefore = evictedTotal();
-    beginResetModel();
-    m_store.setCapacity(capacity);
-    endResetModel();
-    if (m_heldCount > 0) {
-        const int heldBefore = m_heldCount;
-        trimHeld();
-        if (m_heldCount != heldBefore)
-            Q_EMIT heldBackCountChanged(m_heldCount);
-    }
-    if (evictedTotal() != evictedBefore)
-        Q_EMIT evictedTotalChanged(evictedTotal());
+    changeBounds([&] { m_store.setCapacity(capacity); });
 }
 
 void MessageLogModel::setMaxBytes(qint64 bytes)
 {
-    if (bytes == m_store.maxBytes())
-        return;
+    if (bytes != m_store.maxBytes())
+        changeBounds([&] { m_store.setMaxBytes(bytes); });
+}
+
+void MessageLogModel::changeBounds(const std::function<void()> &change)
+{
     const quint64 evictedBefore = evictedTotal();
     beginResetModel();
-    m_store.setMaxBytes(bytes);
+    change();
     endResetModel();
     if (m_heldCount > 0) {
         const int heldBefore = m_heldCount;

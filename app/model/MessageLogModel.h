@@ -4,6 +4,7 @@
 
 #include <QAbstractTableModel>
 #include <deque>
+#include <functional>
 
 // The message log as a table, fed in batches: one beginRemoveRows for what the ring buffer
 // evicts, then one beginInsertRows for the batch. Cell text is built lazily in data().
@@ -68,6 +69,8 @@ Q_SIGNALS:
 private:
     // One remove (evictions) + one insert for `count` records that appendAll() puts in the store.
     void insertRecords(const LogRecordBatch &records);
+    // A smaller bound evicts at once (one reset), in the log and the hold-back queue.
+    void changeBounds(const std::function<void()> &change);
     void holdBack(const LogRecordBatch &records);
     void trimHeld();
 
