@@ -57,7 +57,7 @@ sleep ${SCREENSHOT_HOLD_SECONDS:-5}
 click 150 111
 sleep 1
 # Select the second held order and edit it in the compose panel.
-click ${SCREENSHOT_HELD_X:-300} ${SCREENSHOT_HELD_Y:-700}
+click ${SCREENSHOT_HELD_X:-300} ${SCREENSHOT_HELD_Y:-688}
 xdotool key --window "$window" alt+e
 sleep 0.5
 # Change its quantity (the text ends with "qty":80}) to 500.

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void editsLargeAndBinaryHeldMessages();
     void routeHoldCoversNewClients();
     void composeInjectsBothWays();
+    void fullHoldForwardsAndCounts();
 
 private:
     // A client on /live, its upstream leg and its id.
@@ -316,6 +317,27 @@ void TestDashboardIntercept::composeInjectsBothWays()
     QTRY_COMPARE_WITH_TIMEOUT(panel()->clientId(), quint64(0), 5000);
     QVERIFY(!chooseTarget(QStringLiteral("Client, as if from the upstream")));
     QCOMPARE(compose->target(), ComposePanel::Target::SelectedClients);
+}
+
+void TestDashboardIntercept::fullHoldForwardsAndCounts()
+{
+    // Past the hold's bound a message goes on at once, and the dock says how many did.
+    Proxied pair;
+    QVERIFY(connectProxied(&pair));
+    auto &[client, leg, id] = pair;
+    QSignalSpy upstreamGot(leg, &QWebSocket::textMessageReceived);
+    select(id);
+    holdAndWait("holdToUpstream", QStringLiteral("client → upstream"));
+    auto *status = panel()->findChild<QLabel *>(QStringLiteral("heldStatus"));
+    QVERIFY(status);
+    const int past = 3;
+    for (int i = 0; i < ProxyHoldQueue::kMaxMessages + past; ++i)
+        client->sendTextMessage(QStringLiteral("m%1").arg(i));
+    QTRY_COMPARE_WITH_TIMEOUT(upstreamGot.count(), past, 5000);
+    QCOMPARE(upstreamGot.first().first().toString(), QStringLiteral("m%1").arg(ProxyHoldQueue::kMaxMessages));
+    QTRY_COMPARE_WITH_TIMEOUT(held()->rowCount(), ProxyHoldQueue::kMaxMessages, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QStringLiteral("3 went on unheld")), 5000);
+    QVERIFY2(status->text().startsWith(QStringLiteral("256 held")), qPrintable(status->text()));
 }
 
 SWITCHBOARD_WIDGET_TEST_MAIN(TestDashboardIntercept, "tst_dashboardintercept")

@@ -13,10 +13,11 @@
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <climits>
 
 InterceptPanel::InterceptPanel(QWidget *parent)
     : QDockWidget(tr("Intercept"), parent), m_model(new HeldMessageModel(this)), m_title(new QLabel),
-      m_routeLabel(new QLabel), m_table(new QTableView)
+      m_routeLabel(new QLabel), m_table(new QTableView), m_status(new QLabel)
 {
     setObjectName(QStringLiteral("interceptPanel"));
     m_title->setObjectName(QStringLiteral("interceptTitle"));
@@ -24,6 +25,9 @@ InterceptPanel::InterceptPanel(QWidget *parent)
     m_title->setTextFormat(Qt::PlainText);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_routeLabel->setTextFormat(Qt::PlainText);
+    m_status->setObjectName(QStringLiteral("heldStatus"));
+    m_status->setTextFormat(Qt::PlainText);
+    m_status->setWordWrap(true);
     m_holdToUpstream = makeHoldBox(tr("client → upstream"), QStringLiteral("holdToUpstream"), ProxyHoldQueue::ToUpstream, false);
     m_holdToClient = makeHoldBox(tr("upstream → client"), QStringLiteral("holdToClient"), ProxyHoldQueue::ToClient, false);
     m_routeToUpstream = makeHoldBox(tr("client → upstream"), QStringLiteral("routeHoldToUpstream"),
@@ -82,6 +86,7 @@ InterceptPanel::InterceptPanel(QWidget *parent)
     layout->addWidget(m_title);
     layout->addLayout(holds);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_status);
     layout->addLayout(buttons);
     setWidget(content);
 
@@ -124,8 +129,10 @@ QCheckBox *InterceptPanel::makeHoldBox(const QString &text, const QString &objec
 
 void InterceptPanel::showClient(quint64 clientId, const QString &route, const QString &description)
 {
-    if (clientId != m_clientId)
+    if (clientId != m_clientId) {
         m_model->clear();
+        m_status->clear();
+    }
     m_clientId = clientId;
     m_route = route;
     m_routeLabel->setText(tr("Hold route %1:").arg(route));
@@ -139,6 +146,7 @@ void InterceptPanel::showNoClient(const QString &why)
     m_route.clear();
     m_model->clear();
     m_title->setText(why);
+    m_status->clear();
     m_routeLabel->setText(tr("Hold the route:"));
     updateButtons();
 }
@@ -163,7 +171,21 @@ void InterceptPanel::setHeld(const HeldMessages &held)
     m_routeToUpstream->setChecked(held.routeHolding & ProxyHoldQueue::ToUpstream);
     m_routeToClient->setChecked(held.routeHolding & ProxyHoldQueue::ToClient);
     setWindowTitle(held.messages.isEmpty() ? tr("Intercept") : tr("Intercept (%1 held)").arg(held.messages.size()));
+    showStatus(held);
     updateButtons();
+}
+
+void InterceptPanel::showStatus(const HeldMessages &held)
+{
+    // The bounds, and what went past them: a message that finds the hold full is forwarded, not lost.
+    QString text = tr("%n held, %1 (at most %2 messages, %3)", nullptr, int(held.messages.size()))
+                       .arg(ClientTableModel::formatBytes(held.bytes))
+                       .arg(ProxyHoldQueue::kMaxMessages)
+                       .arg(ClientTableModel::formatBytes(ProxyHoldQueue::kMaxBytes));
+    if (held.overflowed > 0)
+        text += tr(" · %n went on unheld: the hold was full", nullptr, int(std::min<qint64>(held.overflowed, INT_MAX)));
+    m_status->setText(text);
+    m_status->setToolTip(held.overflowed > 0 ? tr("Messages past the hold's bounds are forwarded at once and counted") : QString());
 }
 
 QList<ProxyHoldQueue::Held> InterceptPanel::selectedMessages() const

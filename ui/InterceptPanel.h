@@ -44,6 +44,7 @@ Q_SIGNALS:
 private:
     QCheckBox *makeHoldBox(const QString &text, const QString &objectName, int direction, bool route);
     void updateButtons();
+    void showStatus(const HeldMessages &held);
 
     HeldMessageModel *m_model;
     QLabel *m_title;
@@ -53,6 +54,7 @@ private:
     QCheckBox *m_routeToUpstream;
     QCheckBox *m_routeToClient;
     QTableView *m_table;
+    QLabel *m_status; // how much is held against the bounds, and how many went on past them
     QPushButton *m_forward;
     QPushButton *m_edit;
     QPushButton *m_drop;
