@@ -41,9 +41,9 @@ public:
     {
         int maxRecords = LogStore::kDefaultCapacity;
         int payloadCap = LogStore::kDefaultPayloadCap;
-        qint64 maxBytes = LogStore::kDefaultMaxBytes; // payload bytes kept in all (the newest records stay)
         qint64 maxLineBytes = 64LL * 1024 * 1024;
         int maxErrorsKept = 1000;
+        qint64 maxBytes = LogStore::kDefaultMaxBytes; // payload bytes kept in all (the newest records stay)
     };
 
     struct Result
