@@ -79,6 +79,18 @@ FrontDoor::FrontDoor(HttpGate &gate, Limits limits, const std::optional<QSslConf
         connect(m_tcpServer.get(), &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onNewConnection);
     }
     m_tcpServer->setMaxPendingConnections(1000);
+    // Only when Qt accepts (no listening notifier found, see listen()): Qt pauses accepting on any error
+    // but "try again", and nothing would resume it. Out of descriptors, the reserve answers with 503 as
+    // when the front door accepts itself; after any error, accepting resumes after a rest.
+    connect(m_tcpServer.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+        const int cause = errno; // Qt's accept() just failed, and Qt's bookkeeping since leaves errno alone
+        if (error == QAbstractSocket::SocketResourceError) {
+            onDescriptorsExhausted(cause == ENFILE ? ENFILE : EMFILE);
+            return;
+        }
+        qCWarning(lcFrontDoor).noquote() << "accept failed:" << m_tcpServer->errorString() << "- accepting again shortly";
+        m_acceptPause->start(kAcceptPauseMs);
+    });
     m_acceptPause = new QTimer(this);
     m_acceptPause->setSingleShot(true);
     connect(m_acceptPause, &QTimer::timeout, this, [this] {
@@ -115,7 +127,8 @@ bool FrontDoor::listen(const QHostAddress &address, quint16 port, int backlog)
         }
     }
     if (!m_listenNotifier)
-        qCWarning(lcFrontDoor) << "no read notifier on the listening socket: Qt accepts, without the descriptor-limit guard";
+        qCWarning(lcFrontDoor) << "no read notifier on the listening socket: Qt accepts (TLS connections count against "
+                                  "the caps once their handshake is done)";
     openReserve();
     return true;
 }
@@ -182,15 +195,7 @@ void FrontDoor::acceptWaiting()
     for (int i = 0; i < kAcceptsPerWake && m_tcpServer->isListening(); ++i) {
         const int descriptor = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (descriptor >= 0) {
-            if (m_burstErrors > 0) {
-                qCInfo(lcFrontDoor).noquote()
-                    << QStringLiteral("accepting again: %1 connections were refused with 503 while descriptors "
-                                      "were exhausted (%2 failed accepts)")
-                           .arg(m_burstRefused)
-                           .arg(m_burstErrors);
-                m_burstErrors = 0;
-                m_burstRefused = 0;
-            }
+            endBurst();
             m_takeConnection(descriptor); // the server queues it: pendingConnectionAvailable
             continue;
         }
@@ -200,6 +205,18 @@ void FrontDoor::acceptWaiting()
             onDescriptorsExhausted(errno);
         return; // EAGAIN: nobody waits
     }
+}
+
+void FrontDoor::endBurst()
+{
+    if (m_burstErrors == 0)
+        return;
+    qCInfo(lcFrontDoor).noquote() << QStringLiteral("accepting again: %1 connections were refused with 503 while "
+                                                    "descriptors were exhausted (%2 failed accepts)")
+                                         .arg(m_burstRefused)
+                                         .arg(m_burstErrors);
+    m_burstErrors = 0;
+    m_burstRefused = 0;
 }
 
 void FrontDoor::onDescriptorsExhausted(int error)
@@ -325,6 +342,8 @@ void FrontDoor::takeTlsConnection(TlsServer &server, qintptr descriptor)
 
 void FrontDoor::onNewConnection()
 {
+    if (!m_listenNotifier)
+        endBurst(); // Qt accepted it
     while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
         if (!m_tcpServer->isListening()) {
             // A TLS handshake that finished after close(): nobody is serving any more.

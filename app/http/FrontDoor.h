@@ -96,6 +96,8 @@ private:
 
     // Accepts what waits on the listening socket (called for its read notifier, instead of Qt).
     void acceptWaiting();
+    // An accept succeeded: a burst of failed ones (if any) ends, and is logged with its counts.
+    void endBurst();
     void onDescriptorsExhausted(int error);
     // Takes and refuses the waiting connections through the reserve descriptor; how many.
     int refuseWaiting();
