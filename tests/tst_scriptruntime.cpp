@@ -369,6 +369,10 @@ export default {
         const QString path = write(QStringLiteral("close.js"), R"JS(
 export default {
   onMessage(evt, ws) {
+    if (evt.data === 'room') {
+      try { ws.join('r'.repeat(257)) } catch (e) { ws.send(e.name + ': ' + e.message) }
+      return
+    }
     try { ws.close(999, 'nope') } catch (e) { ws.send('refused: ' + e.message); return }
   },
   onOpen(evt, ws) {
@@ -388,6 +392,10 @@ export default {
         QCOMPARE(host.calls.at(3).data, QByteArray("direct false")); // server.send: false for a client not open
         runtime.message(1, "x", false);
         QCOMPARE(host.calls.last().data, QByteArray("refused: close code 999 cannot be sent"));
+        const int joins = host.count(QStringLiteral("join"));
+        runtime.message(1, "room", false); // room names are bounded like the rest of a client's state
+        QCOMPARE(host.calls.last().data, QByteArray("RangeError: join(room): a room name has 1 to 256 characters, not 257"));
+        QCOMPARE(host.count(QStringLiteral("join")), joins);
     }
 
     void syntaxErrorNamesFileAndLine()

@@ -240,6 +240,14 @@ int ScriptBridge::readyState(double id)
 
 void ScriptBridge::join(double id, const QString &room)
 {
+    // The room name is kept per client (and shown in the dashboard): bounded like the rest of its state.
+    constexpr int kMaxRoomChars = 256;
+    if (room.isEmpty() || room.size() > kMaxRoomChars) {
+        m_version.engine->throwError(QJSValue::RangeError,
+                                     QStringLiteral("join(room): a room name has 1 to %1 characters, not %2")
+                                         .arg(kMaxRoomChars).arg(room.size()));
+        return;
+    }
     m_runtime.m_host.scriptJoin(quint64(id), room);
 }
 
