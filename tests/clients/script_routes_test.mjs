@@ -17,7 +17,8 @@ import { startServer, waitEvent, withTimeout } from './switchboard_server.mjs';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const WAIT_MS = 5000;
-const BUDGET_MS = 100;
+// The product's default: under ASan on a loaded machine, keeps.js's 1 MiB ws.data check alone took over 100 ms.
+const BUDGET_MS = 250;
 const HEAP_MB = 32;
 const OVERALL_TIMEOUT_MS = 90000;
 const TOKEN = 'script-routes-test-token';
@@ -169,7 +170,7 @@ describe('bad scripts: the client gets 1011, a bystander keeps being served', ()
     ws.send('spin');
     assert.equal((await withTimeout(ws.closed, WAIT_MS, 'the 1011 close')).code, 1011);
     assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
-    await server.waitForLog(/onMessage ran longer than 100 ms and was interrupted/, WAIT_MS, 'the timeout record');
+    await server.waitForLog(new RegExp(`onMessage ran longer than ${BUDGET_MS} ms and was interrupted`), WAIT_MS, 'the timeout record');
     other.send('hi');
     assert.equal(await other.next('the same script, another client'), 'ok');
     await echoes(bystander, 'after the spin');
@@ -181,7 +182,7 @@ describe('bad scripts: the client gets 1011, a bystander keeps being served', ()
     const ws = await connect('/hogs');
     ws.send('x');
     assert.equal((await withTimeout(ws.closed, WAIT_MS, 'the 1011 close')).code, 1011);
-    await server.waitForLog(/onMessage (grew memory by more than \d+ MiB|ran longer than 100 ms)/, WAIT_MS, 'the stop record');
+    await server.waitForLog(new RegExp(`onMessage (grew memory by more than \\d+ MiB|ran longer than ${BUDGET_MS} ms)`), WAIT_MS, 'the stop record');
     await echoes(bystander, 'after the hog');
     bystander.close();
   });
